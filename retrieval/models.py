@@ -1,0 +1,204 @@
+"""Plain data passed between the core and its fronts. `to_dict()` gives the JSON contract."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class Document:
+    """One loaded file. `doc` is the path relative to the corpus root it was indexed from;
+    `text` is the file's text after front matter removal, and all offsets point into it."""
+
+    doc: str
+    path: str
+    source: str
+    title: str
+    text: str
+    sha: str
+    date: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of a document's text attributed to one speaker: text[start:end]."""
+
+    start: int
+    end: int
+    speaker: str
+
+
+@dataclass(frozen=True)
+class Passage:
+    id: str
+    doc: str
+    source: str
+    speaker: str
+    title: str
+    start: int
+    end: int
+    text: str
+    date: str | None = None
+    url: str | None = None
+
+    def metadata(self) -> dict[str, Any]:
+        meta = {k: v for k, v in asdict(self).items() if k not in ("id", "text") and v is not None}
+        return meta
+
+    @classmethod
+    def from_record(cls, pid: str, text: str, meta: dict[str, Any]) -> "Passage":
+        return cls(
+            id=pid, text=text, doc=meta["doc"], source=meta["source"], speaker=meta["speaker"],
+            title=meta.get("title", ""), start=int(meta["start"]), end=int(meta["end"]),
+            date=meta.get("date"), url=meta.get("url"),
+        )
+
+
+@dataclass
+class Hit:
+    passage: Passage
+    score: float
+    dense: float | None = None
+    keyword: float | None = None
+
+
+@dataclass
+class Citation:
+    n: int
+    source: str
+    speaker: str
+    doc: str
+    title: str
+    quote: str
+    start: int
+    end: int
+    date: str | None = None
+    url: str | None = None
+
+    @classmethod
+    def from_passage(cls, n: int, p: Passage, start: int | None = None, end: int | None = None) -> "Citation":
+        s = p.start if start is None else start
+        e = p.end if end is None else end
+        quote = p.text[s - p.start : e - p.start]
+        return cls(n=n, source=p.source, speaker=p.speaker, doc=p.doc, title=p.title,
+                   quote=quote, start=s, end=e, date=p.date, url=p.url)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    answer: str
+    grounded: bool
+    mode: Literal["llm", "extractive"]
+    citations: list[Citation] = field(default_factory=list)
+    note: str | None = None  # e.g. why the extractive fallback was used
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {"answer": self.answer, "grounded": self.grounded, "mode": self.mode,
+             "citations": [c.to_dict() for c in self.citations]}
+        if self.note:
+            d["note"] = self.note
+        return d
+
+
+@dataclass
+class SourceInfo:
+    id: str
+    name: str
+    aliases: list[str]
+    documents: int = 0
+    passages: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass
+class IndexReport:
+    documents: int = 0
+    passages: int = 0
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    contradictions_new: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["skipped"] = [asdict(s) for s in self.skipped]
+        return d
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A sentence-level (or finer) assertion, quotable verbatim: document text[start:end]."""
+
+    id: str
+    passage_id: str
+    doc: str
+    source: str
+    speaker: str
+    title: str
+    start: int
+    end: int
+    text: str
+    date: str | None = None
+
+    def citation(self, n: int = 0) -> Citation:
+        return Citation(n=n, source=self.source, speaker=self.speaker, doc=self.doc, title=self.title,
+                        quote=self.text, start=self.start, end=self.end, date=self.date)
+
+
+@dataclass
+class Contradiction:
+    id: str
+    score: float
+    explanation: str
+    status: Literal["new", "posted", "dismissed", "retired"]
+    first_seen: str
+    a: Citation
+    b: Citation
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "score": self.score, "explanation": self.explanation,
+                "status": self.status, "first_seen": self.first_seen,
+                "a": _cite(self.a), "b": _cite(self.b)}
+
+
+@dataclass
+class CompareRow:
+    relation: Literal["agree", "differ", "contradict", "only_a", "only_b"]
+    summary: str
+    a: list[Citation] = field(default_factory=list)
+    b: list[Citation] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"relation": self.relation, "summary": self.summary,
+                "a": [_cite(c) for c in self.a], "b": [_cite(c) for c in self.b]}
+
+
+@dataclass
+class CompareResult:
+    a: str
+    b: str
+    topic: str | None
+    rows: list[CompareRow] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"a": self.a, "b": self.b, "topic": self.topic, "rows": [r.to_dict() for r in self.rows]}
+
+
+def _cite(c: Citation) -> dict[str, Any]:
+    d = c.to_dict()
+    d.pop("n", None)
+    return d

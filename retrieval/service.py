@@ -1,0 +1,169 @@
+"""`Analyst`: the one service object the fronts (CLI, console, Discord, scheduler) talk to.
+
+Synchronous and thread-safe enough to be called from `asyncio.to_thread`; heavy parts
+(Chroma, the embedder, the LLM server) are created lazily on first use."""
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Callable, Sequence
+
+from retrieval.errors import LLMUnavailableError
+from retrieval.models import (
+    Answer, CompareResult, Contradiction, Hit, IndexReport, SourceInfo,
+)
+from retrieval.settings import Settings, get_settings
+from retrieval.sources import SourceRegistry
+
+log = logging.getLogger(__name__)
+
+
+class Analyst:
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.settings.ensure_dirs()
+        self._lock = threading.RLock()
+        self._registry: SourceRegistry | None = None
+        self._store = None
+        self._embedder = None
+        self._searcher = None
+        self._llm = None
+        self._llm_failed: str | None = None
+        self._ledger = None
+        self._engine = None
+
+    # ---- components (lazy) -------------------------------------------------------------
+    @property
+    def registry(self) -> SourceRegistry:
+        if self._registry is None:
+            self._registry = SourceRegistry.load(self.settings.sources_path)
+        return self._registry
+
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            from retrieval.embeddings import make_embedder
+
+            self._embedder = make_embedder(self.settings)
+        return self._embedder
+
+    @property
+    def store(self):
+        with self._lock:
+            if self._store is None:
+                from retrieval.store import PassageStore
+
+                self._store = PassageStore(self.settings, self.embedder)
+            return self._store
+
+    @property
+    def searcher(self):
+        with self._lock:
+            if self._searcher is None:
+                from retrieval.search import HybridSearcher
+
+                self._searcher = HybridSearcher(self.store, self.embedder, self.settings)
+            return self._searcher
+
+    @property
+    def ledger(self):
+        with self._lock:
+            if self._ledger is None:
+                from retrieval.ledger import Ledger
+
+                self._ledger = Ledger(self.settings.db_path)
+            return self._ledger
+
+    @property
+    def engine(self):
+        with self._lock:
+            if self._engine is None:
+                from retrieval.contradictions import ContradictionEngine
+
+                self._engine = ContradictionEngine(
+                    self.settings, self.embedder, self.store.client, self.ledger, self.get_llm
+                )
+            return self._engine
+
+    def get_llm(self):
+        """The LLM client, or None when ANALYST_LLM=none. Raises LLMUnavailableError if it cannot start."""
+        with self._lock:
+            if self.settings.llm_mode == "none":
+                return None
+            if self._llm is None:
+                from retrieval.llm import make_llm
+
+                self._llm = make_llm(self.settings)
+            return self._llm
+
+    # ---- operations --------------------------------------------------------------------
+    def index(self, paths: Sequence[Path] | None = None, progress: bool = False,
+              detect: bool = True) -> IndexReport:
+        from retrieval.indexer import Indexer
+
+        indexer = Indexer(self.settings, self.registry, self.store, self.embedder)
+        report = indexer.run(paths, progress=progress,
+                             on_change=self.engine.update if detect else None)
+        self._searcher = None  # keyword index is rebuilt on next search
+        return report
+
+    def search(self, query: str, sources: Sequence[str] = (), speakers: Sequence[str] = (),
+               k: int | None = None) -> list[Hit]:
+        src = [self.registry.resolve(s) for s in sources]
+        spk = [self.registry.resolve(s) for s in speakers]
+        return self.searcher.search(query, sources=src, speakers=spk, k=k or self.settings.top_k)
+
+    def ask(self, question: str, sources: Sequence[str] = (), history: Sequence[tuple[str, str]] = (),
+            on_token: Callable[[str], None] | None = None) -> Answer:
+        from retrieval.answer import answer_question
+
+        hits = self.search(question, speakers=sources)
+        llm, note = self._llm_or_reason()
+        return answer_question(question, hits, llm, history=history, on_token=on_token, note=note)
+
+    def _llm_or_reason(self):
+        try:
+            return self.get_llm(), None
+        except LLMUnavailableError as exc:
+            log.warning("LLM unavailable: %s", exc)
+            return None, exc.user_message
+
+    def sources(self) -> list[SourceInfo]:
+        counts = self.store.counts_by_speaker()
+        doc_counts = self.store.documents_by_speaker()
+        return [
+            SourceInfo(id=s.id, name=s.name, aliases=list(s.aliases),
+                       documents=doc_counts.get(s.id, 0), passages=counts.get(s.id, 0))
+            for s in self.registry.all()
+        ]
+
+    def resolve_source(self, name: str) -> str:
+        return self.registry.resolve(name)
+
+    def compare(self, a: str, b: str, topic: str | None = None) -> CompareResult:
+        from retrieval.compare import compare_sources
+
+        sa, sb = self.registry.resolve(a), self.registry.resolve(b)
+        llm, _ = self._llm_or_reason()
+        return compare_sources(self, sa, sb, topic, llm)
+
+    def contradictions(self, status: str = "new") -> list[Contradiction]:
+        return self.ledger.list(status)
+
+    def dismiss(self, cid: str) -> Contradiction:
+        return self.ledger.set_status(cid, "dismissed")
+
+    def mark_posted(self, ids: Sequence[str]) -> None:
+        self.ledger.mark_posted(ids)
+
+    def ingest(self, filename: str, data: bytes, source: str | None = None) -> IndexReport:
+        from retrieval.ingest import save_upload
+
+        path = save_upload(self.settings, self.registry, filename, data, source)
+        return self.index([path])
+
+    def close(self) -> None:
+        if self._llm is not None:
+            self._llm.close()
+            self._llm = None

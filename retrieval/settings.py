@@ -1,0 +1,111 @@
+"""All configuration in one pydantic-settings object, read from the environment and `.env`."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ANALYST_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # Where everything lives
+    data_dir: Path = Path(".analyst")
+    corpus_dir: Path = Path("corpus")
+    sources_file: Path | None = None  # default: <corpus_dir>/sources.yaml
+
+    # Store
+    chroma_url: str | None = None
+    collection: str = "passages"
+    chroma_timeout_s: float = 10.0
+
+    # Embeddings: the packaged MiniLM ONNX model, or any OpenAI-compatible endpoint
+    embeddings: Literal["local", "openai"] = "local"
+    embeddings_base_url: str | None = None
+    embeddings_model: str = "text-embedding-3-small"
+    embeddings_api_key: SecretStr | None = None
+    embed_batch_size: int = 8
+
+    # Generation: `auto` = ANALYST_LLM_BASE_URL if set, else the embedded llama.cpp server
+    llm: Literal["auto", "local", "remote", "none"] = "auto"
+    llm_base_url: str | None = None
+    llm_model: str = "qwen2.5-coder-1.5b-instruct"
+    llm_api_key: SecretStr | None = None
+    llm_timeout_s: float = 120.0
+    llm_connect_timeout_s: float = 5.0
+    llm_max_concurrency: int = 1
+    llm_queue_timeout_s: float = 60.0
+    llm_max_tokens: int = 350
+    llm_ctx: int = 4096
+    llm_threads: int = 2
+    llm_port: int = 0  # 0 = pick a free port on 127.0.0.1
+
+    # Splitting and retrieval
+    chunk_size: int = 500
+    chunk_overlap: int = 0
+    top_k: int = 5
+    candidate_k: int = 20
+
+    # Input limits
+    max_file_bytes: int = 10 * 1024 * 1024
+    max_upload_bytes: int = 2 * 1024 * 1024
+
+    # Contradictions
+    claim_similarity_floor: float = 0.45
+    claim_neighbours: int = 6
+    contradiction_threshold: float = 0.7
+
+    # Discord
+    discord_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "ANALYST_DISCORD_TOKEN")
+    )
+    dev_guild_id: int | None = None
+    digest_channel_id: int | None = None
+    digest_cron: str = "0 8 * * *"
+    timezone: str = "UTC"
+    reindex_minutes: int = 60
+    admin_role: str | None = None
+    allowed_channels: list[int] = Field(default_factory=list)
+    cooldown_s: float = 10.0
+
+    log_level: str = "INFO"
+
+    @field_validator("allowed_channels", mode="before")
+    @classmethod
+    def _split_channels(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(v) for v in value.replace(",", " ").split() if v]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @property
+    def sources_path(self) -> Path:
+        return self.sources_file or self.corpus_dir / "sources.yaml"
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "analyst.sqlite3"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def llm_mode(self) -> str:
+        if self.llm == "auto":
+            return "remote" if self.llm_base_url else "local"
+        return self.llm
+
+    def ensure_dirs(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
