@@ -1,0 +1,176 @@
+"""Claims: sentence-level (or finer) assertions cut out of speaker-homogeneous passages.
+
+Every claim keeps its passage's speaker, source, document, title and date, and character offsets into
+the document text, so `document.text[claim.start:claim.end] == claim.text` always holds. Bullet
+markers and surrounding quotes are trimmed off the span; a parenthesised aside that forms a sentence of
+its own ("(There has so far been no news of such a swap taking place).") is the reporter's voice, not
+the quoted speaker's, and becomes a separate claim attributed to the document's publisher."""
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Iterable
+
+from retrieval.models import Claim, Passage
+
+MIN_WORDS = 4
+MAX_CHARS = 600
+
+# A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace.
+_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
+_ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Gen|Col|Lt|Sgt|Rep|Sen|Gov|Prof|Jr|Sr|No|vs|etc|approx|Jan|Feb|"
+                     r"Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)|\b[A-Z]|\b(?:[A-Za-z]\.){1,3}[A-Za-z])\.$")
+_BULLET = re.compile(r"^\s*(?:[-*•–—]|\d{1,3}[.)])\s+")
+_TRIM = " \t\r\n–—-:;,…"
+_TRIM_END = " \t\r\n–—-:;,"
+_PAREN_ASIDE = re.compile(r"\(([A-Z][^()]{10,}?)[.!?]?\)")
+# "X said/says ..." cues used to spot sentences that only report someone else's statement.
+_REPORT_VERBS = r"(?:said|says|say|stated|states|claimed|claims|told|added|announced|insisted|argued|wrote|reported)"
+
+
+def extract_claims(passages: Iterable[Passage]) -> list[Claim]:
+    """All claims of the given passages, in document order."""
+    out: list[Claim] = []
+    for p in passages:
+        out.extend(passage_claims(p))
+    out.sort(key=lambda c: (c.doc, c.start))
+    return out
+
+
+def passage_claims(p: Passage) -> list[Claim]:
+    claims: list[Claim] = []
+    for ls, le in _line_spans(p.text):
+        for s, e in _sentence_spans(p.text, ls, le):
+            claims.extend(_claims_from_sentence(p, s, e))
+    return claims
+
+
+def _line_spans(text: str) -> list[tuple[int, int]]:
+    spans, pos = [], 0
+    for line in text.split("\n"):
+        start, end = pos, pos + len(line)
+        pos = end + 1
+        m = _BULLET.match(line)
+        if m:
+            start += m.end()
+        if text[start:end].strip():
+            spans.append((start, end))
+    return spans
+
+
+def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans, cur = [], start
+    for m in _END.finditer(text, start, end):
+        if text[m.start()] == "." and _ABBREV.search(text[cur : m.start() + 1]):
+            continue  # "Mr.", "U.S.", "J." ...
+        nxt = text[m.end():end].lstrip()
+        if nxt and not (nxt[0].isupper() or nxt[0].isdigit() or nxt[0] in "\"“‘'(–—["):
+            continue
+        spans.append((cur, m.end()))
+        cur = m.end()
+    if text[cur:end].strip():
+        spans.append((cur, end))
+    return spans
+
+
+def _trim(text: str, s: int, e: int) -> tuple[int, int]:
+    """Strip spacing, dashes and stray punctuation, and quote marks or brackets that lost their pair."""
+    changed = True
+    while changed and s < e:
+        changed = False
+        while s < e and text[s] in _TRIM:
+            s += 1
+        while e > s and text[e - 1] in _TRIM_END:
+            e -= 1
+        span = text[s:e]
+        if span and span[0] in _PAIRS and not _balanced_open(span, span[0]):
+            s, changed = s + 1, True
+        elif span and span[-1] in _CLOSERS and not _balanced_close(span, span[-1]):
+            e, changed = e - 1, True
+    return s, e
+
+
+_PAIRS = {"“": "”", '"': '"', "(": ")", "[": "]"}
+_CLOSERS = {v: k for k, v in _PAIRS.items()}
+
+
+def _balanced_open(span: str, opener: str) -> bool:
+    closer = _PAIRS[opener]
+    if opener == closer:
+        return span.count(opener) % 2 == 0
+    return span.count(closer) >= span.count(opener)
+
+
+def _balanced_close(span: str, closer: str) -> bool:
+    opener = _CLOSERS[closer]
+    if opener == closer:
+        return span.count(closer) % 2 == 0
+    return span.count(opener) >= span.count(closer)
+
+
+def _claims_from_sentence(p: Passage, s: int, e: int) -> list[Claim]:
+    text = p.text
+    out: list[Claim] = []
+    # A full-sentence parenthetical aside: the publisher's own voice.
+    for m in _PAREN_ASIDE.finditer(text, s, e):
+        inner_s, inner_e = _trim(text, m.start(1), m.end(1))
+        before = text[s : m.start()].strip(_TRIM + "()")
+        if len(text[inner_s:inner_e].split()) >= MIN_WORDS and (not before or m.end() >= e - 2):
+            out.append(_make(p, inner_s, inner_e, speaker=p.source))
+            e = m.start() if before else s
+    s, e = _trim(text, s, e)
+    if e > s and not _skip(text[s:e]):
+        for cs, ce in _split_long(text, s, e):
+            out.append(_make(p, cs, ce, speaker=p.speaker))
+    return sorted(out, key=lambda c: c.start)
+
+
+def _skip(sentence: str) -> bool:
+    if len(sentence.split()) < MIN_WORDS:
+        return True
+    return sentence.endswith(":") or sentence.lower().endswith(("the following", "include", "includes"))
+
+
+def _split_long(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    if e - s <= MAX_CHARS:
+        return [(s, e)]
+    spans, cur = [], s
+    for m in re.finditer(r";\s+", text[s:e]):
+        cut = s + m.start()
+        if cut - cur > 40:
+            spans.append(_trim(text, cur, cut))
+            cur = s + m.end()
+    spans.append(_trim(text, cur, e))
+    return [sp for sp in spans if sp[1] > sp[0]]
+
+
+def _make(p: Passage, local_s: int, local_e: int, speaker: str) -> Claim:
+    start, end = p.start + local_s, p.start + local_e
+    quote = p.text[local_s:local_e]
+    cid = hashlib.sha1(f"{p.doc}\x1f{start}\x1f{end}\x1f{quote}".encode()).hexdigest()[:16]
+    return Claim(id=cid, passage_id=p.id, doc=p.doc, source=p.source, speaker=speaker, title=p.title,
+                 start=start, end=end, text=quote, date=p.date)
+
+
+def normalise(text: str) -> str:
+    t = text.lower().replace("’", "'").replace("“", '"').replace("”", '"')
+    return re.sub(r"[^\w%$.']+", " ", t).strip()
+
+
+def claim_key(c: Claim) -> str:
+    """Stable identity of a claim across re-indexing: its document and normalised text (not offsets)."""
+    return hashlib.sha1(f"{c.doc}\x1f{normalise(c.text)}".encode()).hexdigest()[:20]
+
+
+def reported_party(text: str, aliases: list[tuple[str, str]]) -> str | None:
+    """The source id a sentence attributes its content to ("X said that ...", "..., X said",
+    "according to X"), or None when the sentence asserts it in its own voice."""
+    low = text.lower().replace("’", "'")
+    for alias, sid in aliases:
+        a = re.escape(alias.lower().replace("’", "'"))
+        pats = (rf"^(?:the\s+)?{a}(?:'s statement)?\s+(?:has\s+|had\s+|also\s+)?{_REPORT_VERBS}\b",
+                rf",\s*(?:the\s+)?{a}\s+(?:has\s+|had\s+)?{_REPORT_VERBS}\b",
+                rf"\baccording to (?:the\s+)?{a}\b")
+        if any(re.search(pt, low) for pt in pats):
+            return sid
+    return None

@@ -1,0 +1,219 @@
+"""Deterministic conflict checks: the same quantity or date stated differently, no model needed.
+
+"23 injured servicemen" vs "22 wounded soldiers", "a 90-minute call" vs "the call lasted two and a
+half hours", "on March 18" vs "on March 25". Numbers may be digits or words. Each quantity becomes an
+interval (qualifiers such as "more than" or "about" widen it) and two quantities conflict only when
+they are of the same kind, describe the same thing (same head noun, or shared nearby words for
+durations and dates) and their intervals do not overlap."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_TOKEN = re.compile(r"\$|%|\d[\d,]*(?:\.\d+)?|[A-Za-z]+(?:['’][a-z]+)?")
+_UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve "
+                                     "thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split())}
+_TENS = {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
+_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn": 1e9, "m": 1e6}
+_DURATION = {"second": 1 / 60, "minute": 1, "min": 1, "hour": 60, "hr": 60, "day": 1440, "week": 10080,
+             "month": 43200, "year": 525600}
+_MONTHS = {m: i + 1 for i, m in enumerate("january february march april may june july august september "
+                                          "october november december".split())}
+_MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())} | {"sept": 9})
+_WEEKDAYS = set("monday tuesday wednesday thursday friday saturday sunday".split())
+_QUALIFIERS = {("more", "than"): (1, None), ("over",): (1, None), ("at", "least"): (1, None),
+               ("nearly",): (0.8, 1), ("almost",): (0.8, 1), ("about",): (0.8, 1.2), ("around",): (0.8, 1.2),
+               ("roughly",): (0.8, 1.2), ("approximately",): (0.8, 1.2), ("some",): (0.8, 1.2),
+               ("up", "to"): (0, 1), ("less", "than"): (0, 1), ("fewer", "than"): (0, 1), ("under",): (0, 1),
+               ("at", "most"): (0, 1), ("several",): (0, None)}
+_SYNONYMS = {"wounded": "injured", "hurt": "injured", "casualties": "injured", "dead": "killed", "died": "killed",
+             "servicemen": "soldier", "servicemens": "soldier", "troops": "soldier", "troop": "soldier",
+             "soldiers": "soldier", "fighters": "soldier", "residents": "people", "inhabitants": "people",
+             "persons": "people", "civilians": "civilian", "pows": "prisoner", "captives": "prisoner",
+             "detainees": "prisoner", "percent": "%", "pct": "%"}
+_PHRASAL = set("hand hands handed handing turn turns turned turning take takes took taken taking pass passed "
+               "passing hold held win won rule ruled fight fought talk talked sign signed give gave given".split())
+_CONDITIONS = {"injured", "killed", "missing", "captured", "detained", "released", "arrested", "evacuated"}
+_STOP = set("a an the and or of in on at to for with from by who which that will would are were is was be been "
+            "have has had who whom whose this these those their its his her our as than but not into after before "
+            "during since per said says say told it they he she we there here all more most".split())
+
+
+@dataclass(frozen=True)
+class Quantity:
+    kind: str  # count | duration | date | weekday | percent | money
+    low: float
+    high: float
+    head: str  # what is counted (count), unit class (duration), "" otherwise
+    phrase: frozenset[str]
+    context: frozenset[str]
+    surface: str
+
+
+@dataclass(frozen=True)
+class Conflict:
+    kind: str
+    a: str
+    b: str
+
+    def describe(self) -> str:
+        noun = {"date": "dates", "weekday": "days", "duration": "durations"}.get(self.kind, "figures")
+        return f"different {noun}: \u201c{self.a}\u201d vs \u201c{self.b}\u201d"
+
+
+def _stem(w: str) -> str:
+    w = w.lower().replace("’", "'")
+    w = _SYNONYMS.get(w, w)
+    if len(w) > 4 and w.endswith("s") and not w.endswith("ss"):
+        w = w[:-1]
+    return _SYNONYMS.get(w, w)
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    return [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+
+
+def _parse_number(toks: list[str], i: int) -> tuple[float, int] | None:
+    """The number starting at toks[i] (digits or words) and the index after it."""
+    t = toks[i].lower()
+    if t[0].isdigit():
+        if not re.fullmatch(r"\d{1,3}(,\d{3})*(\.\d+)?|\d+(\.\d+)?", t):
+            return None
+        val, j = float(t.replace(",", "")), i + 1
+    elif t in ("a", "an") and i + 1 < len(toks) and _is_unitish(toks[i + 1]):
+        val, j = _parse_words(toks, i + 1) if toks[i + 1].lower() in ("hundred", "dozen") else (1.0, i + 1)
+    elif t in _UNITS or t in _TENS or t == "dozen":
+        val, j = _parse_words(toks, i)
+    else:
+        return None
+    if j < len(toks) and toks[j].lower() in _SCALES and (toks[j].lower() not in ("m",) or t[0].isdigit()):
+        val, j = val * _SCALES[toks[j].lower()], j + 1
+    if j + 2 < len(toks) and [x.lower() for x in toks[j : j + 3]] == ["and", "a", "half"]:
+        val, j = val + 0.5, j + 3
+    return val, j
+
+
+def _is_unitish(tok: str) -> bool:
+    t = _stem(tok)
+    return t in _DURATION or t in ("hundred", "dozen", "half") or t in _SCALES
+
+
+def _parse_words(toks: list[str], i: int) -> tuple[float, int]:
+    total, cur, j = 0.0, 0.0, i
+    while j < len(toks):
+        t = toks[j].lower()
+        if t in _UNITS or t in _TENS:
+            cur += _UNITS.get(t, _TENS.get(t, 0))
+        elif t == "hundred":
+            cur = max(cur, 1) * 100
+        elif t == "dozen":
+            cur = max(cur, 1) * 12
+        elif t == "and" and j + 1 < len(toks) and (toks[j + 1].lower() in _UNITS or toks[j + 1].lower() in _TENS):
+            pass
+        else:
+            break
+        j += 1
+    return total + cur, j
+
+
+def _qualifier(toks: list[str], i: int) -> tuple[float, float | None]:
+    for words, bounds in _QUALIFIERS.items():
+        n = len(words)
+        if i - n >= 0 and tuple(t.lower() for t in toks[i - n : i]) == words:
+            if words == ("over",) and i >= 2 and toks[i - 2].lower() in _PHRASAL:
+                continue  # "hand over 22 soldiers"
+            return bounds
+    return 1.0, 1.0
+
+
+def _context(toks: list[str], lo: int, hi: int, width: int = 5) -> frozenset[str]:
+    words = [toks[k] for k in range(max(0, lo - width), min(len(toks), hi + width))
+             if k < lo or k >= hi]
+    return frozenset(_stem(w) for w in words if w.isalpha() and w.lower() not in _STOP and len(w) > 2)
+
+
+def extract_quantities(text: str) -> list[Quantity]:
+    tok_spans = _tokens(text)
+    toks = [t for t, _, _ in tok_spans]
+    out: list[Quantity] = []
+    i = 0
+    while i < len(toks):
+        q, nxt = _date_at(toks, i) or _quantity_at(toks, i) or (None, i + 1)
+        if q is not None:
+            surface = text[tok_spans[i][1] : tok_spans[nxt - 1][2]]
+            out.append(Quantity(q[0], q[1], q[2], q[3], q[4], _context(toks, i, nxt), surface))
+        i = max(nxt, i + 1)
+    return out
+
+
+def _date_at(toks: list[str], i: int):
+    t = toks[i].lower().rstrip(".")
+    if t in _WEEKDAYS:
+        d = float(sorted(_WEEKDAYS).index(t))
+        return ("weekday", d, d, "", frozenset()), i + 1
+    if t in _MONTHS and i + 1 < len(toks) and toks[i + 1].isdigit() and int(toks[i + 1]) <= 31:
+        d = _MONTHS[t] * 100 + int(toks[i + 1])
+        return ("date", d, d, "", frozenset()), i + 2
+    if t.isdigit() and int(t) <= 31 and i + 1 < len(toks) and toks[i + 1].lower().rstrip(".") in _MONTHS:
+        d = _MONTHS[toks[i + 1].lower().rstrip(".")] * 100 + int(t)
+        return ("date", d, d, "", frozenset()), i + 2
+    return None
+
+
+def _quantity_at(toks: list[str], i: int):
+    parsed = _parse_number(toks, i)
+    if parsed is None:
+        return None
+    val, j = parsed
+    if toks[i].isdigit() and 1900 <= val <= 2100 and (j >= len(toks) or _stem(toks[j]) not in _DURATION):
+        return None  # a year
+    lo_f, hi_f = _qualifier(toks, i)
+    low, high = val * lo_f, (val * hi_f if hi_f is not None else float("inf"))
+    if i > 0 and toks[i - 1] == "$":
+        return ("money", low, high, "$", frozenset()), j
+    if j < len(toks) and _stem(toks[j]) == "%":
+        return ("percent", low, high, "%", frozenset()), j + 1
+    if j < len(toks) and _stem(toks[j]) in _DURATION:
+        f, j = _DURATION[_stem(toks[j])], j + 1
+        if j + 2 < len(toks) and [x.lower() for x in toks[j : j + 3]] == ["and", "a", "half"]:
+            low, high, j = low + 0.5, high + 0.5, j + 3  # "an hour and a half"
+        return ("duration", low * f, high * f, "time", frozenset()), j
+    phrase = []
+    for k in range(j, min(j + 3, len(toks))):
+        if not toks[k].isalpha() or toks[k].lower() in _STOP:
+            break
+        phrase.append(_stem(toks[k]))
+    if not phrase:
+        return None
+    return ("count", low, high, phrase[-1], frozenset(phrase)), j + len(phrase)
+
+
+def _same_thing(a: Quantity, b: Quantity) -> bool:
+    if a.kind != b.kind:
+        return False
+    if a.kind == "count":
+        if a.head == b.head:
+            return True
+        return (len(a.phrase) == 1 and a.head in _CONDITIONS and a.head in b.phrase) or \
+               (len(b.phrase) == 1 and b.head in _CONDITIONS and b.head in a.phrase)
+    return bool(a.context & b.context)
+
+
+def _overlap(a: Quantity, b: Quantity) -> bool:
+    eps = 1e-9
+    return a.low <= b.high + eps and b.low <= a.high + eps
+
+
+def find_conflict(a_text: str, b_text: str) -> Conflict | None:
+    """The first pair of quantities that describe the same thing with values that cannot both hold,
+    unless the texts also agree on that thing somewhere (then the difference is likely a second figure)."""
+    qa, qb = extract_quantities(a_text), extract_quantities(b_text)
+    clash: Conflict | None = None
+    for x in qa:
+        for y in qb:
+            if not _same_thing(x, y):
+                continue
+            if _overlap(x, y):
+                return None
+            clash = clash or Conflict(x.kind, x.surface, y.surface)
+    return clash

@@ -1,0 +1,53 @@
+"""Deterministic quantity and date conflict checks: no model involved."""
+import pytest
+
+from retrieval.numeric import extract_quantities, find_conflict
+
+CONFLICTS = [
+    ("Additionally, 23 injured Ukrainian servicemen will be handed over.",
+     "Russia will hand over 22 wounded Ukrainian soldiers."),
+    ("Russia will hand over twenty two wounded soldiers.",
+     "Additionally, 23 injured Ukrainian servicemen will be handed over."),
+    ("Putin spoke after the frank 90-minute phone call ended.", "The phone call lasted two and a half hours."),
+    ("The call took place on March 18.", "The call took place on 25 March."),
+    ("Slovyansk, a city of 100,000 people, lost power.", "Slovyansk, a city of fifty thousand residents, lost power."),
+    ("The exchange will take place on Wednesday.", "The prisoner exchange took place on Thursday."),
+]
+CONSISTENT = [
+    ("Additionally, 23 injured Ukrainian servicemen will be handed over.",
+     "Russia will return twenty-three wounded Ukrainian soldiers."),
+    ("Putin spoke after the frank 90-minute phone call ended.", "The phone call lasted an hour and a half."),
+    ("Putin made Trump wait for more than an hour to talk.", "The call lasted 90 minutes."),
+    ("The call took place on March 18, 2025.", "On 18 March the two leaders spoke by phone."),
+    ("A prisoner exchange will take place on Wednesday, through which 175 Russians and 175 Ukrainians "
+     "will be released.", "Additionally, 23 injured Ukrainian servicemen will be handed over."),
+    ("Putin agreed to a 30-day pause in attacks on energy.", "The frank 90-minute phone call ended."),
+    ("Slovyansk, a city of 100,000 people.", "Slovyansk, home to about 105,000 residents."),
+]
+
+
+@pytest.mark.parametrize("a,b", CONFLICTS)
+def test_conflicts_are_caught(a, b):
+    c = find_conflict(a, b)
+    assert c is not None, (a, b)
+    assert c.a in a and c.b in b
+    assert find_conflict(b, a) is not None
+
+
+@pytest.mark.parametrize("a,b", CONSISTENT)
+def test_consistent_statements_pass(a, b):
+    assert find_conflict(a, b) is None
+
+
+def test_number_words_and_units():
+    qs = {q.surface: q for q in extract_quantities(
+        "two and a half hours, twenty-three wounded, 1.5 million people, 45 percent, a dozen drones")}
+    assert qs["two and a half hours"].low == 150
+    assert qs["twenty-three wounded"].low == 23
+    assert qs["1.5 million people"].low == 1_500_000
+    assert qs["45 percent"].kind == "percent"
+    assert qs["a dozen drones"].low == 12
+
+
+def test_years_are_not_counts():
+    assert find_conflict("In 2024 the talks failed.", "In 2025 the talks failed.") is None
