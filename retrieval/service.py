@@ -118,9 +118,13 @@ class Analyst:
             on_token: Callable[[str], None] | None = None) -> Answer:
         from retrieval.answer import answer_question
 
-        hits = self.search(question, speakers=sources)
+        parties = [self.registry.resolve(s) for s in sources]
+        hits = self.searcher.search(question, parties=parties, k=self.settings.top_k)
         llm, note = self._llm_or_reason()
-        return answer_question(question, hits, llm, history=history, on_token=on_token, note=note)
+        return answer_question(question, hits, llm, names=self.registry.display,
+                               known_terms=self.searcher.known_terms(), idf=self.searcher.idf,
+                               history=history,
+                               on_token=on_token, note=note)
 
     def _llm_or_reason(self):
         try:

@@ -1,0 +1,133 @@
+"""Cited answers: numbered passages in, an answer whose [n] keys map back to retrieved passages out.
+
+Citation keys the model invents are stripped (PaperQA-style); the remaining ones are renumbered in order
+of first use, and every citation's quote is the passage text, verbatim at its offsets. With no LLM, or
+when it fails, the answer is extractive: the most relevant sentences, quoted and cited."""
+from __future__ import annotations
+
+import logging
+import re
+from typing import Callable, Sequence
+
+from retrieval.attribution import split_sentences
+from retrieval.errors import BusyError, LLMUnavailableError
+from retrieval.models import Answer, Citation, Hit
+from retrieval.prompts import load_prompt
+from retrieval.search import STOPWORDS, stem, tokenize
+
+log = logging.getLogger(__name__)
+NOT_FOUND = "NOT_FOUND"
+NO_SUPPORT = "The indexed documents don't answer that."
+_CITE = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]{2,})\b")
+
+
+def _fence(text: str) -> str:
+    """Passage text as data: neutralise anything that could close our delimiters."""
+    return text.replace("<", "‹").replace(">", "›")
+
+
+def format_passages(hits: Sequence[Hit], names: Callable[[str], str]) -> str:
+    blocks = []
+    for i, h in enumerate(hits, 1):
+        p = h.passage
+        meta = f'speaker="{names(p.speaker)}" document="{_fence(p.title)}"' + (f' date="{p.date}"' if p.date else "")
+        blocks.append(f"<passage n=\"{i}\" {meta}>\n{_fence(p.text)}\n</passage>")
+    return "\n".join(blocks)
+
+
+def format_history(history: Sequence[tuple[str, str]]) -> str:
+    if not history:
+        return ""
+    turns = "\n".join(f"Earlier question: {q}\nEarlier answer: {_CITE.sub('', a).strip()}" for q, a in history[-3:])
+    return f"\nConversation so far (for context only; cite only the passages above):\n{turns}\n"
+
+
+def missing_entities(question: str, known_terms: set[str]) -> list[str]:
+    """Capitalised names in the question that no indexed passage mentions at all."""
+    words = [m.group(1) for m in _PROPER.finditer(question.strip())]
+    return [w for w in words if w.lower() not in STOPWORDS and stem(w.lower()) not in known_terms]
+
+
+def resolve_citations(text: str, hits: Sequence[Hit]) -> tuple[str, list[Citation]]:
+    """Map [n] keys to passages, drop invented ones, renumber by first use."""
+    order: dict[int, int] = {}
+
+    def repl(m: re.Match) -> str:
+        keep = []
+        for raw in re.split(r"\s*[,;]\s*", m.group(1)):
+            n = int(raw)
+            if 1 <= n <= len(hits):
+                order.setdefault(n, len(order) + 1)
+                keep.append(order[n])
+            else:
+                log.info("dropped invented citation [%d]", n)
+        return "".join(f"[{k}]" for k in dict.fromkeys(keep))
+
+    cleaned = _CITE.sub(repl, text)
+    cleaned = re.sub(r"[ \t]+([.,;:])", r"\1", re.sub(r"[ \t]{2,}", " ", cleaned)).strip()
+    citations = [Citation.from_passage(new, hits[old - 1].passage) for old, new in order.items()]
+    return cleaned, sorted(citations, key=lambda c: c.n)
+
+
+def llm_answer(question: str, hits: Sequence[Hit], llm, names, history, on_token) -> Answer:
+    prompt = load_prompt("answer", frozenset({"passages", "history", "question"}))
+    messages = prompt.render(passages=format_passages(hits, names), history=format_history(history),
+                             question=question.strip())
+    text = llm.chat(messages, on_token=on_token)
+    if NOT_FOUND in text.upper().replace(" ", "_") or not text.strip():
+        return Answer(answer=NO_SUPPORT, grounded=False, mode="llm")
+    cleaned, citations = resolve_citations(text, hits)
+    if not citations:
+        log.info("answer without a valid citation treated as unsupported: %r", text[:200])
+        return Answer(answer=NO_SUPPORT, grounded=False, mode="llm")
+    return Answer(answer=cleaned, grounded=True, mode="llm", citations=citations)
+
+
+def extractive_answer(question: str, hits: Sequence[Hit], note: str | None,
+                      idf: Callable[[str], float] = lambda t: 1.0) -> Answer:
+    q = set(tokenize(question))
+    scored = []
+    for rank, h in enumerate(hits):
+        p = h.passage
+        for s in split_sentences(p.text, 0, len(p.text)):
+            overlap = sum(idf(t) for t in q & set(tokenize(s.text)))
+            if overlap:
+                scored.append((overlap + (h.dense or 0) - rank * 0.05, h, s))
+    scored.sort(key=lambda x: -x[0])
+    picked, used = [], set()
+    for _, h, s in scored:
+        if h.passage.id not in used and len(picked) < 3:
+            used.add(h.passage.id)
+            picked.append((h, s))
+    why = f": {note}" if note else ""
+    if not picked:
+        return Answer(answer=NO_SUPPORT, grounded=False, mode="extractive", note=note)
+    citations, lines = [], []
+    for n, (h, s) in enumerate(picked, 1):
+        p = h.passage
+        citations.append(Citation.from_passage(n, p, p.start + s.start, p.start + s.end))
+        lines.append(f"“{s.text}” [{n}]")
+    text = f"Most relevant passages (extractive answer{why}):\n" + "\n".join(lines)
+    return Answer(answer=text, grounded=True, mode="extractive", citations=citations, note=note)
+
+
+def answer_question(question: str, hits: Sequence[Hit], llm, *, names: Callable[[str], str] = str,
+                    known_terms: set[str] | None = None, idf: Callable[[str], float] = lambda t: 1.0,
+                    history: Sequence[tuple[str, str]] = (),
+                    on_token: Callable[[str], None] | None = None, note: str | None = None) -> Answer:
+    if not hits:
+        return Answer(answer=NO_SUPPORT, grounded=False, mode="llm" if llm else "extractive", note=note)
+    absent = missing_entities(question, known_terms or set()) if known_terms is not None else []
+    if absent:
+        msg = f"The indexed documents don't mention {', '.join(absent)}, so they can't answer that."
+        return Answer(answer=msg, grounded=False, mode="llm" if llm else "extractive", note=note)
+    if llm is not None:
+        try:
+            return llm_answer(question, hits, llm, names, history, on_token)
+        except (LLMUnavailableError, BusyError) as exc:
+            log.warning("LLM failed, answering extractively: %s", exc.user_message)
+            note = exc.user_message
+    elif note is None:
+        note = "no language model configured"
+    return extractive_answer(question, hits, note, idf)

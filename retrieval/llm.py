@@ -1,0 +1,325 @@
+"""All generation goes through `LLMClient`: the sync `openai` client against any OpenAI-compatible
+endpoint (OpenAI, vLLM, Ollama, the embedded llama.cpp server).
+
+Failure semantics: connection refused, timeouts, HTTP errors and malformed replies raise
+`LLMUnavailableError` (never with the API key in the message); more than `llm_max_concurrency`
+calls in flight against one endpoint wait up to `llm_queue_timeout_s` for a slot, then `BusyError`."""
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+from urllib.parse import urlsplit
+
+import openai
+
+from retrieval.errors import BusyError, LLMUnavailableError
+
+try:  # the transport the openai client uses (httpx2 in openai 3.x, httpx before)
+    from httpx2 import HTTPError as _TransportError
+except ImportError:  # pragma: no cover
+    from httpx import HTTPError as _TransportError
+
+log = logging.getLogger(__name__)
+
+REPEAT_PENALTY = 1.1  # greedy decoding of the small local model loops without it
+_LLAMA_CPP_OWNERS = {"me", "llamacpp", "llama.cpp"}  # `owned_by` in /v1/models of llama.cpp servers
+_GATES: dict[tuple[str, int], threading.BoundedSemaphore] = {}
+_GATES_LOCK = threading.Lock()
+
+
+def _gate(base_url: str, limit: int) -> threading.BoundedSemaphore:
+    """One semaphore per endpoint, shared by every client in the process."""
+    with _GATES_LOCK:
+        return _GATES.setdefault((base_url, limit), threading.BoundedSemaphore(max(1, limit)))
+
+
+def _safe_url(url: str) -> str:
+    """scheme://host:port/path without credentials or query."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    return f"{parts.scheme}://{host}{f':{parts.port}' if parts.port else ''}{parts.path}"
+
+
+class LLMClient:
+    def __init__(self, settings, base_url: str, model: str, api_key=None, server=None, *,
+                 llama_cpp: bool | None = None) -> None:
+        self.settings = settings
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        secret = api_key.get_secret_value() if hasattr(api_key, "get_secret_value") else api_key
+        self._secret = secret or None
+        self._server = server  # a handle with .release() / .running, owned by this client
+        # None = find out on first chat whether the endpoint is llama.cpp (accepts repeat_penalty)
+        self._llama_cpp = True if server is not None else llama_cpp
+        self._gate = _gate(self.base_url, settings.llm_max_concurrency)
+        self._client = openai.OpenAI(
+            base_url=self.base_url, api_key=self._secret or "no-key", max_retries=0,
+            timeout=openai.Timeout(settings.llm_timeout_s, connect=settings.llm_connect_timeout_s))
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"LLMClient({_safe_url(self.base_url)!r}, model={self.model!r})"
+
+    # ---- public API ------------------------------------------------------------------------
+    def chat(self, messages: Sequence[dict], *, max_tokens: int | None = None, temperature: float = 0.0,
+             stop: Sequence[str] | None = None, on_token: Callable[[str], None] | None = None,
+             timeout: float | None = None) -> str:
+        """The assistant's reply; tokens are passed to `on_token` as they arrive when it is given."""
+        params: dict = {"model": self.model, "messages": list(messages), "temperature": temperature,
+                        "max_tokens": max_tokens or self.settings.llm_max_tokens}
+        if stop:
+            params["stop"] = list(stop)
+        if self._is_llama_cpp():
+            params["extra_body"] = {"repeat_penalty": REPEAT_PENALTY}
+        with self._slot():
+            deadline = time.monotonic() + (timeout or self.settings.llm_timeout_s)
+            if on_token is None:
+                reply = self._request(deadline, params)
+                return self._content(reply)
+            return self._stream(deadline, params, on_token)
+
+    def label_probabilities(self, messages: Sequence[dict], labels: Sequence[str],
+                            timeout: float | None = None) -> dict[str, float]:
+        """P(label) for the model's one-token answer, from the top-10 token log-probabilities.
+
+        A token counts for a label when it is a prefix of it (case and leading space ignored: "
+        contr" → "contradiction"); a token matching several labels is split between them, so give
+        labels distinct first tokens. Without log-probabilities (some endpoints), the label found in
+        the generated text gets 1.0; if no label can be read at all, the result is uniform."""
+        params = {"model": self.model, "messages": list(messages), "temperature": 0.0,
+                  "max_tokens": 1, "logprobs": True, "top_logprobs": 10}
+        with self._slot():
+            deadline = time.monotonic() + (timeout or self.settings.llm_timeout_s)
+            reply = self._request(deadline, params)
+            probs = _probs_from_logprobs(reply, labels)
+            if probs is None:
+                text = self._content(reply)
+                if _match_label(text, labels) is None:  # one token was not enough to tell
+                    text = self._content(self._request(deadline, {**params, "max_tokens": 8,
+                                                                   "logprobs": None, "top_logprobs": None}))
+                probs = _probs_from_text(text, labels)
+        return probs
+
+    def health(self) -> bool:
+        """True when the endpoint lists its models within the connect timeout."""
+        if self._server is not None and not self._server.running:
+            return False
+        quick = self.settings.llm_connect_timeout_s
+        try:
+            self._client.models.list(timeout=openai.Timeout(quick, connect=quick))
+            return True
+        except (openai.OpenAIError, _TransportError, OSError):
+            return False
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._client.close()
+        if self._server is not None:
+            self._server.release()
+
+    def __enter__(self) -> "LLMClient":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ---- internals ---------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _slot(self) -> Iterator[None]:
+        wait = self.settings.llm_queue_timeout_s
+        if not self._gate.acquire(timeout=wait):
+            log.warning("LLM queue full: no slot on %s within %.1f s", _safe_url(self.base_url), wait)
+            raise BusyError()
+        try:
+            yield
+        finally:
+            self._gate.release()
+
+    def _timeouts(self, deadline: float) -> openai.Timeout:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise self._error("The language model timed out.")
+        return openai.Timeout(remaining, connect=min(self.settings.llm_connect_timeout_s, remaining))
+
+    def _request(self, deadline: float, params: dict):
+        """One chat completion call; a refused connection or 429/502/503 is retried once."""
+        for attempt in (1, 2):
+            try:
+                return self._client.chat.completions.create(**params, timeout=self._timeouts(deadline))
+            except openai.APITimeoutError as exc:
+                raise self._error("The language model timed out.", exc) from None
+            except openai.APIConnectionError as exc:
+                if attempt == 2 or deadline - time.monotonic() < 1.0:
+                    raise self._error("The language model endpoint is unreachable.", exc) from None
+            except openai.APIStatusError as exc:
+                if attempt == 2 or exc.status_code not in (429, 502, 503):
+                    raise self._error(f"The language model endpoint answered HTTP {exc.status_code}.",
+                                      exc) from None
+            except (openai.OpenAIError, _TransportError, OSError, ValueError) as exc:
+                raise self._error("The language model endpoint gave a malformed reply.", exc) from None
+            time.sleep(0.5)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _stream(self, deadline: float, params: dict, on_token: Callable[[str], None]) -> str:
+        stream = self._request(deadline, {**params, "stream": True})
+        parts: list[str] = []
+        try:
+            with stream:
+                for chunk in stream:
+                    if time.monotonic() > deadline:
+                        raise self._error("The language model timed out.")
+                    delta = chunk.choices[0].delta.content if chunk.choices else None
+                    if delta:
+                        parts.append(delta)
+                        on_token(delta)
+        except (openai.OpenAIError, _TransportError, OSError, AttributeError, ValueError) as exc:
+            raise self._error("The language model stream broke off.", exc) from None
+        return "".join(parts)
+
+    def _content(self, reply) -> str:
+        try:
+            content = reply.choices[0].message.content
+        except (AttributeError, IndexError, TypeError):
+            raise self._error("The language model endpoint gave a malformed reply.") from None
+        if not isinstance(content, str):
+            raise self._error("The language model endpoint gave a malformed reply.")
+        return content
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self._secret, "***") if self._secret else text
+
+    def _error(self, message: str, exc: BaseException | None = None) -> LLMUnavailableError:
+        detail = f": {type(exc).__name__}: {self._redact(str(exc))[:300]}" if exc else ""
+        log.warning("LLM call to %s failed: %s%s", _safe_url(self.base_url), message, detail)
+        return LLMUnavailableError(message)
+
+    def _is_llama_cpp(self) -> bool:
+        if self._llama_cpp is None:
+            quick = self.settings.llm_connect_timeout_s
+            try:
+                models = self._client.models.list(timeout=openai.Timeout(quick, connect=quick))
+                self._llama_cpp = any(getattr(m, "owned_by", None) in _LLAMA_CPP_OWNERS
+                                      for m in models.data)
+            except (openai.APIConnectionError, _TransportError, OSError) as exc:
+                raise self._error("The language model endpoint is unreachable.", exc) from None
+            except (openai.OpenAIError, ValueError):
+                self._llama_cpp = False  # no model list: not llama.cpp, send only standard params
+        return self._llama_cpp
+
+
+# ---- label probabilities ---------------------------------------------------------------------
+def _norm(token: str) -> str:
+    return re.sub(r"^[\W_]+|[\W_]+$", "", token.strip().lower())
+
+
+def _labels_for(token: str, labels: Sequence[str]) -> list[str]:
+    tok = _norm(token)
+    if not tok:
+        return []
+    return [lab for lab in labels if lab.lower().startswith(tok) or tok.startswith(lab.lower())]
+
+
+def _probs_from_logprobs(reply, labels: Sequence[str]) -> dict[str, float] | None:
+    try:
+        top = reply.choices[0].logprobs.content[0].top_logprobs
+    except (AttributeError, IndexError, TypeError):
+        return None
+    if not top:
+        return None
+    mass = dict.fromkeys(labels, 0.0)
+    for entry in top:
+        matches = _labels_for(entry.token, labels)
+        for lab in matches:
+            mass[lab] += math.exp(entry.logprob) / len(matches)
+    total = sum(mass.values())
+    if total <= 0:
+        return None
+    return {lab: p / total for lab, p in mass.items()}
+
+
+def _match_label(text: str, labels: Sequence[str]) -> str | None:
+    words = re.findall(r"[\w-]+", text.lower())
+    if not words:
+        return None
+    matches = _labels_for(words[0], labels)
+    if len(matches) == 1:
+        return matches[0]
+    found = [lab for lab in labels if re.search(rf"\b{re.escape(lab.lower())}\b", text.lower())]
+    return found[0] if len(found) == 1 else None
+
+
+def _probs_from_text(text: str, labels: Sequence[str]) -> dict[str, float]:
+    label = _match_label(text, labels)
+    if label is None:
+        log.warning("No label among %s in the model's answer %r; returning a uniform distribution",
+                    list(labels), text[:80])
+        return {lab: 1.0 / len(labels) for lab in labels}
+    return {lab: float(lab == label) for lab in labels}
+
+
+# ---- factory and the process-wide registry of local servers ------------------------------------
+class _ServerHandle:
+    """One client's reference to a shared LocalLLMServer; the last release stops the server."""
+
+    def __init__(self, key: tuple, server) -> None:
+        self.key, self.server = key, server
+
+    @property
+    def running(self) -> bool:
+        return self.server.running
+
+    def release(self) -> None:
+        with _SERVERS_LOCK:
+            entry = _SERVERS.get(self.key)
+            if entry is None or entry[0] is not self.server:
+                return
+            entry[1] -= 1
+            if entry[1] > 0:
+                return
+            del _SERVERS[self.key]
+        self.server.stop()
+
+
+_SERVERS: dict[tuple, list] = {}  # key -> [LocalLLMServer, number of clients]
+_SERVERS_LOCK = threading.Lock()
+
+
+def _acquire_local(settings) -> _ServerHandle:
+    from retrieval.local_llm import LocalLLMServer
+
+    key = (str(Path(settings.data_dir).resolve()), settings.llm_model, settings.llm_ctx,
+           settings.llm_threads, settings.llm_port)
+    with _SERVERS_LOCK:
+        entry = _SERVERS.get(key)
+        if entry is None or not entry[0].running:
+            if entry is not None:
+                entry[0].stop()
+            entry = _SERVERS[key] = [LocalLLMServer(settings).start(), 0]
+        entry[1] += 1
+        return _ServerHandle(key, entry[0])
+
+
+def make_llm(settings) -> LLMClient:
+    """The client for `settings.llm_mode`: `remote` (ANALYST_LLM_BASE_URL) or `local` (the embedded
+    llama.cpp server, started once per process and shared by every client made for it)."""
+    mode = settings.llm_mode
+    if mode == "remote":
+        if not settings.llm_base_url:
+            raise LLMUnavailableError("ANALYST_LLM=remote needs ANALYST_LLM_BASE_URL.")
+        return LLMClient(settings, settings.llm_base_url, settings.llm_model, settings.llm_api_key)
+    if mode == "local":
+        handle = _acquire_local(settings)
+        try:
+            return LLMClient(settings, handle.server.base_url, settings.llm_model, server=handle)
+        except BaseException:
+            handle.release()
+            raise
+    raise LLMUnavailableError("No language model is configured (ANALYST_LLM=none).", hint="")

@@ -1,0 +1,139 @@
+"""Loading documents: .md, .txt and .html files with optional YAML front matter
+(`source`, `title`, `date`, `url`), decoded carefully, with a clear reason for every file refused."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+import yaml
+
+from retrieval.errors import DocumentError
+from retrieval.models import Document
+from retrieval.sources import SourceRegistry
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = {".md", ".markdown", ".txt", ".html", ".htm"}
+_FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+
+
+def discover(root: Path) -> list[Path]:
+    """Document files under root (sorted), hidden files and folders excluded."""
+    if root.is_file():
+        return [root]
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            p = Path(dirpath) / name
+            if not name.startswith(".") and p.suffix.lower() in EXTENSIONS:
+                found.append(p)
+    return found
+
+
+def decode(raw: bytes, path: str) -> str:
+    if not raw.strip():
+        raise DocumentError(f"{path}: empty file")
+    if b"\x00" in raw[:8192]:
+        raise DocumentError(f"{path}: binary content (NUL bytes), not a text document")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw).best()
+    if best is None or best.chaos > 0.25:
+        raise DocumentError(f"{path}: not valid UTF-8 ({utf8_error.reason} at byte {utf8_error.start}) "
+                            "and no other encoding fits; re-save it as UTF-8")
+    log.warning("%s: not UTF-8, decoded as %s", path, best.encoding)
+    return str(best)
+
+
+def split_front_matter(text: str, path: str) -> tuple[dict, str]:
+    m = _FRONT.match(text)
+    if not m:
+        return {}, text
+    try:
+        meta = yaml.safe_load(m.group(1)) or {}
+    except yaml.YAMLError as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        where = f" (line {line + 2})" if line is not None else ""
+        raise DocumentError(f"{path}: broken YAML front matter{where}; fix it or remove it") from None
+    if not isinstance(meta, dict):
+        raise DocumentError(f"{path}: front matter must be a YAML mapping of keys to values")
+    return meta, text[m.end():]
+
+
+def html_to_text(html: str) -> tuple[str, str | None]:
+    """Visible text of an HTML page (scripts, styles and the like removed) and its <title>."""
+    from selectolax.parser import HTMLParser
+
+    tree = HTMLParser(html)
+    title_node = tree.css_first("title")
+    title = title_node.text(strip=True) if title_node else None
+    for tag in ("script", "style", "noscript", "template", "svg", "iframe", "head", "nav", "footer"):
+        for node in tree.css(tag):
+            node.decompose()
+    body = tree.body or tree.root
+    text = body.text(separator="\n", strip=True) if body else ""
+    lines = [re.sub(r"[ \t\u00a0]+", " ", ln).strip() for ln in text.splitlines()]
+    return "\n".join(ln for ln in lines if ln), title
+
+
+def _source_for(meta: dict, rel: Path, registry: SourceRegistry, default: str, path: str) -> str:
+    if meta.get("source"):
+        sid = registry.lookup(str(meta["source"]))
+        if sid is None:
+            raise DocumentError(f"{path}: unknown source {meta['source']!r} in front matter; "
+                                "add it to corpus/sources.yaml")
+        return sid
+    if len(rel.parts) > 1:
+        sid = registry.lookup(rel.parts[0])
+        if sid is None:
+            raise DocumentError(f"{path}: folder {rel.parts[0]!r} is not a known source; "
+                                "add it to corpus/sources.yaml or set `source:` in front matter")
+        return sid
+    return default
+
+
+def _date(value: object) -> str | None:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value) if value else None
+
+
+def load_document(path: Path, root: Path, registry: SourceRegistry, *, max_bytes: int,
+                  default_source: str = "news") -> Document:
+    rel = path.relative_to(root) if path != root else Path(path.name)
+    shown = rel.as_posix()
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.is_relative_to(root.resolve()):
+            raise DocumentError(f"{shown}: symlink pointing outside the corpus ({target}); not followed")
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise DocumentError(f"{shown}: too large ({size / 1e6:.1f} MB > limit {max_bytes / 1e6:.1f} MB, "
+                                "ANALYST_MAX_FILE_BYTES)")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(f"{shown}: cannot be read ({exc.strerror or exc})") from None
+    text = decode(raw, shown)
+    meta, body = split_front_matter(text, shown)
+    title = meta.get("title")
+    if path.suffix.lower() in (".html", ".htm"):
+        body, html_title = html_to_text(body)
+        title = title or html_title
+    if not body.strip():
+        raise DocumentError(f"{shown}: no text after front matter")
+    source = _source_for(meta, rel, registry, default_source, shown)
+    return Document(
+        doc=shown, path=str(path), source=source, title=str(title or path.stem.replace("-", " ")),
+        text=body, sha=hashlib.sha256(raw).hexdigest(), date=_date(meta.get("date")),
+        url=str(meta["url"]) if meta.get("url") else None,
+    )

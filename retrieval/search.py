@@ -1,0 +1,157 @@
+"""Hybrid retrieval: dense similarity (Chroma) + BM25 keyword scores, fused by reciprocal rank,
+filtered by source / speaker, with near-duplicate neighbours removed."""
+from __future__ import annotations
+
+import logging
+import re
+import math
+import threading
+from collections import Counter
+from typing import Any, Sequence
+
+import bm25s
+import numpy as np
+
+from retrieval.models import Hit, Passage
+
+log = logging.getLogger(__name__)
+RRF_K = 60
+STOPWORDS = frozenset("""a an and are as at be been but by did do does for from had has have he her his how i
+if in into is it its me my not of on or our she so than that the their them then there these they this
+to was we were what when where which who whom why will with would you your about after before said say
+says also can could should may might just""".split())
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def stem(word: str) -> str:
+    for suffix in ("ies", "es", "s", "ing", "ed"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    return word
+
+
+def tokenize(text: str) -> list[str]:
+    words = (w.lower().replace("’", "'") for w in _TOKEN.findall(text))
+    return [stem(w) for w in words if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+
+
+def where_clause(sources: Sequence[str] = (), speakers: Sequence[str] = (),
+                 parties: Sequence[str] = ()) -> dict | None:
+    parts: list[dict] = []
+    if sources:
+        parts.append({"source": {"$in": list(sources)}})
+    if speakers:
+        parts.append({"speaker": {"$in": list(speakers)}})
+    if parties:
+        parts.append({"$or": [{"source": {"$in": list(parties)}}, {"speaker": {"$in": list(parties)}}]})
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+class HybridSearcher:
+    def __init__(self, store: Any, embedder: Any, settings: Any) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._built = False
+
+    def _build(self) -> None:
+        with self._lock:
+            if self._built:
+                return
+            passages = self.store.all_passages()
+            self.passages = passages
+            self.by_id = {p.id: i for i, p in enumerate(passages)}
+            self.source_arr = np.array([p.source for p in passages], dtype=object)
+            self.speaker_arr = np.array([p.speaker for p in passages], dtype=object)
+            corpus = [tokenize(p.text) for p in passages]
+            self.df = Counter(t for toks in corpus for t in set(toks))
+            self.vocab = set(self.df)
+            self.bm25 = bm25s.BM25()
+            if passages:
+                self.bm25.index(corpus, show_progress=False)
+            self._built = True
+            log.debug("keyword index built over %d passages", len(passages))
+
+    def known_terms(self) -> set[str]:
+        self._build()
+        return self.vocab
+
+    def idf(self, term: str) -> float:
+        self._build()
+        n = len(self.passages) or 1
+        return math.log(1 + (n - self.df.get(term, 0) + 0.5) / (self.df.get(term, 0) + 0.5))
+
+    def _mask(self, sources, speakers, parties) -> np.ndarray:
+        mask = np.ones(len(self.passages), dtype=bool)
+        if sources:
+            mask &= np.isin(self.source_arr, list(sources))
+        if speakers:
+            mask &= np.isin(self.speaker_arr, list(speakers))
+        if parties:
+            mask &= np.isin(self.source_arr, list(parties)) | np.isin(self.speaker_arr, list(parties))
+        return mask
+
+    def keyword(self, query: str, n: int, sources=(), speakers=(), parties=()) -> list[tuple[int, float]]:
+        self._build()
+        tokens = [t for t in tokenize(query) if t in self.vocab]
+        if not tokens or not self.passages:
+            return []
+        scores = np.asarray(self.bm25.get_scores(tokens), dtype=np.float32)
+        scores = np.where(self._mask(sources, speakers, parties), scores, 0.0)
+        top = np.argpartition(-scores, min(n, len(scores) - 1))[:n]
+        return sorted(((int(i), float(scores[i])) for i in top if scores[i] > 0), key=lambda x: -x[1])
+
+    def search(self, query: str, sources: Sequence[str] = (), speakers: Sequence[str] = (),
+               parties: Sequence[str] = (), k: int = 5) -> list[Hit]:
+        self._build()
+        n = max(self.settings.candidate_k, k * 4)
+        qvec = self.embedder.embed([query])[0]
+        dense = self.store.query(qvec, n, where_clause(sources, speakers, parties))
+        kw = self.keyword(query, n, sources, speakers, parties)
+        fused: dict[str, Hit] = {}
+        for rank, (p, sim) in enumerate(dense):
+            fused[p.id] = Hit(passage=p, score=1.0 / (RRF_K + rank + 1), dense=sim)
+        for rank, (i, score) in enumerate(kw):
+            p = self.passages[i]
+            hit = fused.setdefault(p.id, Hit(passage=p, score=0.0))
+            hit.score += 1.0 / (RRF_K + rank + 1)
+            hit.keyword = score
+        self._fill_dense(fused.values(), qvec)
+        ranked = sorted(fused.values(), key=lambda h: -h.score)
+        return dedupe(ranked)[:k]
+
+    def _fill_dense(self, hits, qvec: np.ndarray) -> None:
+        missing = [h for h in hits if h.dense is None]
+        if missing:
+            vecs = self.embedder.embed([h.passage.text for h in missing])
+            for h, v in zip(missing, vecs):
+                h.dense = float(v @ qvec)
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def dedupe(hits: list[Hit]) -> list[Hit]:
+    """Drop hits whose text repeats a better hit, or whose span overlaps a better hit in the same doc."""
+    kept: list[Hit] = []
+    seen_text: set[str] = set()
+    for h in hits:
+        p = h.passage
+        key = _norm(p.text)
+        if key in seen_text:
+            continue
+        if any(k.passage.doc == p.doc and k.passage.start < p.end and p.start < k.passage.end for k in kept):
+            continue
+        seen_text.add(key)
+        kept.append(h)
+    return kept
+
+
+def passage_by_id(searcher: HybridSearcher, pid: str) -> Passage | None:
+    searcher._build()
+    i = searcher.by_id.get(pid)
+    return searcher.passages[i] if i is not None else None

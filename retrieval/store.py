@@ -1,0 +1,134 @@
+"""The passage store: Chroma, embedded (PersistentClient in the data directory) by default,
+or a Chroma server when ANALYST_CHROMA_URL is set. Embeddings are computed by Analyst and passed
+explicitly; the collection records Analyst's embedding function so it reopens in a new process."""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from typing import Any, Iterator
+from urllib.parse import urlparse
+
+import numpy as np
+
+from retrieval.errors import StoreUnavailableError
+from retrieval.models import Passage
+
+log = logging.getLogger(__name__)
+BATCH = 1000
+
+
+def safe_url(url: str) -> str:
+    """The URL without credentials, for messages and logs."""
+    u = urlparse(url)
+    host = u.hostname or ""
+    return f"{u.scheme}://{host}{':' + str(u.port) if u.port else ''}{u.path.rstrip('/')}"
+
+
+def make_client(settings: Any):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if not settings.chroma_url:
+        settings.chroma_path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+    u = urlparse(settings.chroma_url)
+    try:
+        client = chromadb.HttpClient(host=u.hostname or "localhost", port=u.port or 8000,
+                                     ssl=u.scheme == "https", settings=chroma_settings)
+        client.heartbeat()
+        return client
+    except Exception as exc:  # chromadb raises assorted httpx/ValueError types
+        log.debug("chroma connect failed: %r", exc)
+        raise StoreUnavailableError(f"Chroma server at {safe_url(settings.chroma_url)} is unreachable.") from None
+
+
+class PassageStore:
+    def __init__(self, settings: Any, embedder: Any) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.client = make_client(settings)
+        self.collection = self._guard(lambda: self.client.get_or_create_collection(
+            settings.collection, embedding_function=embedder, metadata={"hnsw:space": "cosine"}))
+
+    def _guard(self, fn):
+        try:
+            return fn()
+        except StoreUnavailableError:
+            raise
+        except Exception as exc:
+            if self.settings.chroma_url and _is_connection_error(exc):
+                raise StoreUnavailableError(
+                    f"Chroma server at {safe_url(self.settings.chroma_url)} is unreachable.") from None
+            raise
+
+    @staticmethod
+    def embed_text(p: Passage, speaker_name: str = "") -> str:
+        return f"{speaker_name}: {p.text}" if speaker_name else p.text
+
+    def upsert(self, passages: list[Passage], embeddings: np.ndarray) -> None:
+        for i in range(0, len(passages), BATCH):
+            part = passages[i : i + BATCH]
+            self._guard(lambda: self.collection.upsert(
+                ids=[p.id for p in part], documents=[p.text for p in part],
+                metadatas=[p.metadata() for p in part],
+                embeddings=[e.tolist() for e in embeddings[i : i + BATCH]]))
+
+    def ids_for_doc(self, doc: str) -> list[str]:
+        return self._guard(lambda: self.collection.get(where={"doc": doc}, include=[])["ids"])
+
+    def delete_ids(self, ids: list[str]) -> None:
+        for i in range(0, len(ids), BATCH):
+            self._guard(lambda: self.collection.delete(ids=ids[i : i + BATCH]))
+
+    def delete_doc(self, doc: str) -> int:
+        ids = self.ids_for_doc(doc)
+        self.delete_ids(ids)
+        return len(ids)
+
+    def count(self) -> int:
+        return self._guard(self.collection.count)
+
+    def iter_passages(self, where: dict | None = None) -> Iterator[Passage]:
+        offset = 0
+        while True:
+            got = self._guard(lambda: self.collection.get(
+                where=where, include=["documents", "metadatas"], limit=BATCH, offset=offset))
+            for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
+                yield Passage.from_record(pid, text, meta)
+            if len(got["ids"]) < BATCH:
+                return
+            offset += BATCH
+
+    def all_passages(self) -> list[Passage]:
+        return list(self.iter_passages())
+
+    def get(self, ids: list[str]) -> list[Passage]:
+        got = self._guard(lambda: self.collection.get(ids=ids, include=["documents", "metadatas"]))
+        by_id = {pid: Passage.from_record(pid, t, m)
+                 for pid, t, m in zip(got["ids"], got["documents"], got["metadatas"])}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def query(self, embedding: np.ndarray, n: int, where: dict | None = None) -> list[tuple[Passage, float]]:
+        """Nearest passages with cosine similarity (1 - distance)."""
+        total = self.count()
+        if total == 0:
+            return []
+        res = self._guard(lambda: self.collection.query(
+            query_embeddings=[embedding.tolist()], n_results=min(n, total), where=where,
+            include=["documents", "metadatas", "distances"]))
+        return [(Passage.from_record(pid, t, m), 1.0 - float(d)) for pid, t, m, d in
+                zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])]
+
+    def counts_by_speaker(self) -> Counter:
+        return Counter(p.speaker for p in self.iter_passages())
+
+    def documents_by_speaker(self) -> Counter:
+        return Counter(sp for sp, _ in {(p.speaker, p.doc) for p in self.iter_passages()})
+
+
+def _is_connection_error(exc: Exception) -> bool:
+    name = type(exc).__name__.lower()
+    text = str(exc).lower()
+    return any(k in name for k in ("connect", "timeout", "network")) or any(
+        k in text for k in ("connection", "connect", "timed out", "unreachable", "refused"))
