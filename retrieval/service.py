@@ -104,9 +104,12 @@ class Analyst:
 
         indexer = Indexer(self.settings, self.registry, self.store, self.embedder)
         report = indexer.run(paths, progress=progress,
-                             on_change=self.engine.update if detect else None)
+                             on_change=self._detect if detect else None)
         self._searcher = None  # keyword index is rebuilt on next search
         return report
+
+    def _detect(self, changed, removed) -> int:
+        return self.engine.update(changed, removed)
 
     def search(self, query: str, sources: Sequence[str] = (), speakers: Sequence[str] = (),
                k: int | None = None) -> list[Hit]:

@@ -1,0 +1,1 @@
+"""Analyst's fronts over the `retrieval.service.Analyst` service: CLI, console channel, Discord bot, digest."""

@@ -1,0 +1,60 @@
+"""Logging set-up: one format, secrets redacted from every record, a request id per question."""
+from __future__ import annotations
+
+import contextvars
+import logging
+import sys
+import uuid
+from typing import Iterable
+
+request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+
+
+def new_request_id() -> str:
+    rid = uuid.uuid4().hex[:8]
+    request_id.set(rid)
+    return rid
+
+
+class RedactSecrets(logging.Filter):
+    """Replaces any configured secret value with *** in the message and its arguments."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s and len(s) >= 6]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id.get()
+        if self.secrets:
+            msg = record.getMessage()
+            for s in self.secrets:
+                msg = msg.replace(s, "***")
+            record.msg, record.args = msg, None
+            if record.exc_text:
+                for s in self.secrets:
+                    record.exc_text = record.exc_text.replace(s, "***")
+        return True
+
+
+def secret_values(settings) -> list[str]:
+    out = []
+    for name in ("discord_token", "llm_api_key", "embeddings_api_key"):
+        v = getattr(settings, name, None)
+        if v is not None:
+            out.append(v.get_secret_value())
+    return out
+
+
+def setup_logging(settings, verbose: bool = False, stream=sys.stderr) -> None:
+    root = logging.getLogger()
+    for h in list(root.handlers):
+        if getattr(h, "_analyst", False):
+            root.removeHandler(h)
+    handler = logging.StreamHandler(stream)
+    handler._analyst = True  # type: ignore[attr-defined]
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
+    handler.addFilter(RedactSecrets(secret_values(settings)))
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else getattr(logging, settings.log_level.upper(), logging.INFO))
+    for noisy in ("httpx", "httpcore", "chromadb", "openai", "discord.gateway", "urllib3", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -1,0 +1,74 @@
+"""Plain-text rendering for the terminal (CLI and console channel)."""
+from __future__ import annotations
+
+import textwrap
+
+from retrieval.models import Answer, Citation, CompareResult, Contradiction, IndexReport, SourceInfo
+
+RELATION_TITLES = {
+    "agree": "Shared ground", "differ": "Differ", "contradict": "Contradict",
+    "only_a": "Only {a}", "only_b": "Only {b}",
+}
+
+
+def _quote(text: str, width: int = 96, indent: str = "     ") -> str:
+    return textwrap.fill(f"“{text}”", width=width, initial_indent=indent, subsequent_indent=indent)
+
+
+def citation_line(c: Citation, label: str | None = None) -> str:
+    when = f", {c.date}" if c.date else ""
+    head = f"  [{c.n}] " if label is None else f"  {label} "
+    return f"{head}{c.speaker} — {c.title}{when} ({c.doc}:{c.start}-{c.end})\n{_quote(c.quote)}"
+
+
+def render_answer(a: Answer) -> str:
+    lines = [a.answer]
+    if not a.grounded:
+        lines.append("(no supporting passage in the corpus)")
+    if a.citations:
+        lines.append("")
+        lines.extend(citation_line(c) for c in a.citations)
+    return "\n".join(lines)
+
+
+def render_sources(items: list[SourceInfo]) -> str:
+    rows = [f"{'id':<14} {'docs':>4} {'passages':>8}  name (aliases)"]
+    for s in items:
+        aliases = ", ".join(s.aliases[:5])
+        rows.append(f"{s.id:<14} {s.documents:>4} {s.passages:>8}  {s.name} ({aliases})")
+    return "\n".join(rows)
+
+
+def render_index(r: IndexReport) -> str:
+    line = (f"Indexed {r.documents} documents, {r.passages} passages: {r.added} added, {r.updated} updated, "
+            f"{r.removed} removed, {r.unchanged} unchanged; {r.contradictions_new} new contradictions.")
+    if r.skipped:
+        line += f"\nSkipped {len(r.skipped)} file(s):\n" + "\n".join(f"  {s.path}: {s.reason}" for s in r.skipped)
+    return line
+
+
+def render_compare(res: CompareResult) -> str:
+    out = [f"Comparing {res.a} and {res.b}" + (f" on {res.topic!r}" if res.topic else "")]
+    for rel in ("agree", "differ", "contradict", "only_a", "only_b"):
+        rows = [r for r in res.rows if r.relation == rel]
+        if not rows:
+            continue
+        out.append(f"\n== {RELATION_TITLES[rel].format(a=res.a, b=res.b)} ==")
+        for r in rows:
+            out.append(f"- {r.summary}")
+            out.extend(citation_line(c, f"{res.a}:") for c in r.a)
+            out.extend(citation_line(c, f"{res.b}:") for c in r.b)
+    if len(out) == 1:
+        out.append("Nothing to compare: neither source has indexed passages on this.")
+    return "\n".join(out)
+
+
+def render_contradictions(items: list[Contradiction]) -> str:
+    if not items:
+        return "No contradictions."
+    out = []
+    for c in items:
+        out.append(f"#{c.id} [{c.status}] score {c.score:.2f}, first seen {c.first_seen}\n  {c.explanation}")
+        out.append(citation_line(c.a, "A:"))
+        out.append(citation_line(c.b, "B:"))
+    return "\n".join(out)
