@@ -1,0 +1,126 @@
+"""The Discord client: slash-command tree, mention threads, digest scheduler.
+
+Command sync policy: at start, commands are synced to ANALYST_DEV_GUILD_ID when it is set (instant,
+for development); global registration happens only through the owner's `/sync global` or
+`analyst sync-commands`; nothing is synced in `on_ready` (which runs again on every reconnect)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot import scheduler as jobs
+from bot import threads
+from bot.access import Cooldowns, channel_allowed
+from bot.commands import build_commands, report_error
+from bot.digest import DismissButton
+from retrieval.errors import AnalystError
+
+log = logging.getLogger(__name__)
+
+
+def intents() -> discord.Intents:
+    """Only what is used: guilds (channels, threads, roles) and guild messages (mentions)."""
+    it = discord.Intents.none()
+    it.guilds = True
+    it.guild_messages = True
+    return it
+
+
+class AnalystTree(app_commands.CommandTree):
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if channel_allowed(interaction.channel, interaction.client.settings):
+            return True
+        if interaction.type is discord.InteractionType.autocomplete:
+            return False
+        await interaction.response.send_message(
+            "Analyst isn't enabled in this channel.", ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none())
+        return False
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        await report_error(interaction, error)
+
+
+class AnalystBot(discord.Client):
+    def __init__(self, service, settings, *, scheduler: bool = True, sync_dev_guild: bool = True) -> None:
+        super().__init__(intents=intents(), allowed_mentions=discord.AllowedMentions.none())
+        self.service, self.settings = service, settings
+        self.tree = AnalystTree(self)
+        for cmd in build_commands(settings):
+            self.tree.add_command(cmd)
+        self.cooldowns = Cooldowns(settings.cooldown_s)
+        self.memory = threads.ThreadMemory()
+        self.digest_lock = asyncio.Lock()
+        self.scheduler = None
+        self._want_scheduler, self._sync_dev_guild = scheduler, sync_dev_guild
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(DismissButton)
+        await asyncio.to_thread(lambda: self.service.registry)  # load sources.yaml off the loop
+        if self.settings.dev_guild_id and self._sync_dev_guild:
+            guild = discord.Object(id=self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d command(s) to dev guild %s", len(synced), self.settings.dev_guild_id)
+        if self._want_scheduler:
+            self.scheduler = jobs.start(self, self.settings)
+
+    async def on_ready(self) -> None:
+        log.info("logged in as %s (%s)", self.user, getattr(self.user, "id", "?"))
+
+    async def on_message(self, message: discord.Message) -> None:
+        await threads.on_message(self, message)
+
+    async def is_owner(self, user: discord.abc.User) -> bool:
+        app = self.application or await self.application_info()
+        if app.team:
+            return any(m.id == user.id for m in app.team.members)
+        return app.owner is not None and app.owner.id == user.id
+
+    async def close(self) -> None:
+        jobs.stop(self.scheduler, self)
+        self.scheduler = None
+        await super().close()
+
+
+# ---- entry points for the CLI ----------------------------------------------------------------
+def command_schema(service) -> list[dict[str, Any]]:
+    """The application commands exactly as they are registered with Discord (no connection)."""
+    bot = AnalystBot(service, service.settings, scheduler=False, sync_dev_guild=False)
+    return [cmd.to_dict(bot.tree) for cmd in bot.tree.get_commands()]
+
+
+def _token(settings) -> str:
+    token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
+    if not token:
+        raise AnalystError("DISCORD_TOKEN is not set.", hint="Put the bot token in DISCORD_TOKEN (or .env).")
+    return token
+
+
+def run_bot(service, settings) -> None:
+    """`analyst bot`: run until interrupted. Logging is configured by the caller."""
+    bot = AnalystBot(service, settings)
+    bot.run(_token(settings), log_handler=None)
+
+
+def sync_commands(service, settings, *, guild_id: int | None = None) -> list[str]:
+    """`analyst sync-commands`: register the commands globally (or to `guild_id`) and return their
+    names. Logs in over REST only; no gateway connection, no scheduler."""
+    token = _token(settings)
+
+    async def main() -> list[str]:
+        bot = AnalystBot(service, settings, scheduler=False, sync_dev_guild=False)
+        async with bot:
+            await bot.login(token)
+            guild = discord.Object(id=guild_id) if guild_id else None
+            if guild is not None:
+                bot.tree.copy_global_to(guild=guild)
+            synced = await bot.tree.sync(guild=guild)
+        log.info("synced %d command(s) %s", len(synced), f"to guild {guild_id}" if guild_id else "globally")
+        return [c.name for c in synced]
+
+    return asyncio.run(main())

@@ -1,0 +1,224 @@
+"""Embeds for Discord: answers with numbered citations, comparisons, contradictions, sources.
+
+Everything here is pure (models in, `Outgoing` messages out) and stays under Discord's limits:
+2000 characters of content, 256 a title, 4096 a description, 256 a field name, 1024 a field value,
+25 fields, 6000 characters across all embeds of one message, 10 embeds a message. Text that comes
+from documents (or from a model that read them) goes through `safe()` so it cannot ping anyone,
+form masked links, or render as mentions/commands/markdown."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+import discord
+
+from bot.split import split_text
+from retrieval.models import Answer, Citation, CompareResult, Contradiction, IndexReport, SourceInfo
+
+MESSAGE = 2000
+TITLE = 256
+DESCRIPTION = 4096
+FIELD_NAME = 256
+FIELD_VALUE = 1024
+FIELDS = 25
+EMBED_TOTAL = 6000
+EMBEDS = 10
+FOOTER = 2048
+
+BLUE, PURPLE, RED, GREY = 0x3B82F6, 0x8B5CF6, 0xEF4444, 0x6B7280
+RELATIONS = [("contradict", "Contradict"), ("differ", "Differ"), ("agree", "Agree"),
+             ("only_a", "Only in A"), ("only_b", "Only in B")]
+
+_ZWSP = "\u200b"
+_MARKDOWN = re.compile(r"([\\*_~|`])")
+_LINE_START = re.compile(r"^(\s*)(#{1,3}\s|-#\s|>|[-+]\s)", re.MULTILINE)
+
+
+@dataclass
+class Outgoing:
+    """One message to send: content and/or embeds (and, for the digest, the contradiction ids)."""
+
+    content: str = ""
+    embeds: list[discord.Embed] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+
+
+# ---- text safety -----------------------------------------------------------------------------
+def safe(text: str | None) -> str:
+    """Document text made inert: no mentions, no @everyone/@here, no <...> syntax (mentions,
+    channels, slash-command links, timestamps), no masked links, no markdown formatting."""
+    if not text:
+        return ""
+    out = _MARKDOWN.sub(r"\\\1", text)
+    out = _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), out)
+    out = out.replace("@", "@" + _ZWSP).replace("<", "<" + _ZWSP)
+    out = out.replace("](", "]" + _ZWSP + "(")
+    return out
+
+
+def fit(text: str | None, limit: int) -> str:
+    """`safe(text)` shortened (with an ellipsis) to at most `limit` characters."""
+    raw = (text or "").strip()
+    out = safe(raw)
+    while len(out) > limit:
+        raw = raw[: max(0, len(raw) - (len(out) - limit) - 1)].rstrip()
+        out = safe(raw) + "…"
+    return out
+
+
+def quote_block(text: str, limit: int) -> str:
+    """A Discord block quote of `text` (made safe), at most `limit` characters."""
+    raw = " ".join((text or "").split())
+    body = fit(raw, limit - 2)
+    return "> " + body if body else "> (empty)"
+
+
+# ---- packing ---------------------------------------------------------------------------------
+def pack(title: str, description: str, fields: Sequence[tuple[str, str]], *, color: int = BLUE,
+         footer: str | None = None) -> list[discord.Embed]:
+    """Embeds carrying the (already safe) description and fields, each embed within the limits.
+    A long description continues over several embeds; fields fill embeds up to 25 and 6000."""
+    title = title[:TITLE]
+    footer = footer[:FOOTER] if footer else None
+    reserve = len(title) + (len(footer) if footer else 0)
+    chunks = [c.strip() for c in split_text(description.strip(), DESCRIPTION)] if description.strip() else []
+    embeds: list[discord.Embed] = []
+    for i, chunk in enumerate(chunks or [""]):
+        e = discord.Embed(title=title if i == 0 else None, description=chunk or None, color=color)
+        embeds.append(e)
+    for name, value in fields:
+        name, value = name[:FIELD_NAME] or "\u200b", value[:FIELD_VALUE] or "\u200b"
+        cur = embeds[-1]
+        if len(cur.fields) >= FIELDS or len(cur) + len(name) + len(value) + reserve > EMBED_TOTAL:
+            cur = discord.Embed(color=color)
+            embeds.append(cur)
+        cur.add_field(name=name, value=value, inline=False)
+    if footer:
+        embeds[-1].set_footer(text=footer)
+    return embeds
+
+
+def group(embeds: Iterable[discord.Embed], content: str = "") -> list[Outgoing]:
+    """Messages of at most 10 embeds and 6000 embed characters each (content only on the first)."""
+    out: list[Outgoing] = []
+    cur: list[discord.Embed] = []
+    total = 0
+    for e in embeds:
+        if cur and (len(cur) >= EMBEDS or total + len(e) > EMBED_TOTAL):
+            out.append(Outgoing(embeds=cur))
+            cur, total = [], 0
+        cur.append(e)
+        total += len(e)
+    if cur or not out:
+        out.append(Outgoing(embeds=cur))
+    if content:
+        out[0].content = content[:MESSAGE]
+    return out
+
+
+def text_messages(text: str) -> list[Outgoing]:
+    """Plain (already safe) text split into messages of at most 2000 characters."""
+    return [Outgoing(content=p.strip()) for p in split_text(text, MESSAGE) if p.strip()]
+
+
+# ---- citations -------------------------------------------------------------------------------
+def _who(sid: str, names: dict[str, str]) -> str:
+    return names.get(sid, sid)
+
+
+def citation_field(c: Citation, names: dict[str, str], label: str | None = None) -> tuple[str, str]:
+    """(name, value) of a field: `[n] Speaker — Title`, then the quote, then date and document."""
+    label = label or f"[{c.n}]"
+    name = fit(f"{label} {_who(c.speaker, names)} — {c.title or c.doc}", FIELD_NAME)
+    meta = f"{fit(c.date or 'undated', 40)} · {fit(c.doc, 300)}"
+    if c.source != c.speaker:
+        meta += f" · via {fit(_who(c.source, names), 100)}"
+    return name, quote_block(c.quote, FIELD_VALUE - len(meta) - 1) + "\n" + meta
+
+
+# ---- answers ---------------------------------------------------------------------------------
+def render_answer(question: str, answer: Answer, names: dict[str, str]) -> list[Outgoing]:
+    body = safe(answer.answer.strip()) or "_No answer._"
+    notes = []
+    if answer.mode == "extractive":
+        notes.append("Extractive answer: quoted passages, no model.")
+    if answer.note:
+        notes.append(fit(answer.note, 500))
+    if not answer.grounded:
+        notes.append("Not supported by the indexed documents.")
+    description = body + ("\n\n" + "\n".join(f"*{n}*" for n in notes) if notes else "")
+    fields = [citation_field(c, names) for c in answer.citations]
+    footer = f"{answer.mode} · {len(answer.citations)} source(s)"
+    return group(pack(fit("Q: " + question, TITLE), description, fields, color=BLUE, footer=footer))
+
+
+def render_compare(result: CompareResult, names: dict[str, str]) -> list[Outgoing]:
+    a, b = _who(result.a, names), _who(result.b, names)
+    head = f"{a} vs {b}" + (f" on {result.topic}" if result.topic else "")
+    if not result.rows:
+        return [Outgoing(content=fit(f"No comparable statements found for {head}.", MESSAGE))]
+    embeds: list[discord.Embed] = []
+    for rel, label in RELATIONS:
+        rows = [r for r in result.rows if r.relation == rel]
+        if not rows:
+            continue
+        fields = [_row_field(r, a, b) for r in rows]
+        title = fit(f"{label} ({len(rows)}) · {head}", TITLE)
+        embeds += pack(title, "", fields, color=RED if rel == "contradict" else PURPLE)
+    return group(embeds)
+
+
+def _row_field(row, a: str, b: str) -> tuple[str, str]:
+    parts = [(a, c) for c in row.a] + [(b, c) for c in row.b]
+    budget = max(60, (FIELD_VALUE - 10) // max(1, len(parts)) - 60)
+    lines = []
+    for who, c in parts:
+        lines.append(f"**{fit(who, 40)}** ({fit(c.date or 'undated', 20)}): " + quote_block(c.quote, budget)[2:])
+    value = "\n".join(lines) or "\u200b"
+    return fit(row.summary or row.relation, FIELD_NAME), value[:FIELD_VALUE]
+
+
+# ---- contradictions --------------------------------------------------------------------------
+def contradiction_embed(k: int, c: Contradiction, names: dict[str, str]) -> discord.Embed:
+    title = fit(f"#{k} {_who(c.a.speaker, names)} vs {_who(c.b.speaker, names)}", TITLE)
+    desc = fit(c.explanation or "Conflicting statements.", 1500)
+    desc += f"\n`{c.id}` · score {c.score:.2f} · {c.status} · first seen {fit(c.first_seen, 40)}"
+    [e] = pack(title, desc, [citation_field(c.a, names, "A"), citation_field(c.b, names, "B")],
+               color=RED)
+    return e
+
+
+def render_contradictions(items: Sequence[Contradiction], names: dict[str, str],
+                          heading: str) -> list[Outgoing]:
+    """One embed per contradiction; each message records the ids it carries."""
+    if not items:
+        return [Outgoing(content=fit(heading, MESSAGE))]
+    out: list[Outgoing] = []
+    for k, c in enumerate(items, 1):
+        e = contradiction_embed(k, c, names)
+        cur = out[-1] if out else None
+        if cur is None or len(cur.embeds) >= EMBEDS or sum(map(len, cur.embeds)) + len(e) > EMBED_TOTAL:
+            cur = Outgoing()
+            out.append(cur)
+        cur.embeds.append(e)
+        cur.ids.append(c.id)
+    out[0].content = fit(heading, MESSAGE)
+    return out
+
+
+# ---- sources and reports ---------------------------------------------------------------------
+def render_sources(infos: Sequence[SourceInfo]) -> list[Outgoing]:
+    fields = [(fit(f"{s.name} ({s.id})", FIELD_NAME),
+               fit(f"{s.documents} document(s), {s.passages} passage(s)\naliases: "
+                   + ", ".join(s.aliases), FIELD_VALUE)) for s in infos]
+    return group(pack("Sources", "" if infos else "No sources configured.", fields, color=GREY))
+
+
+def render_report(report: IndexReport, filename: str) -> str:
+    lines = [f"Indexed `{fit(filename, 200)}`: {report.added} added, {report.updated} updated, "
+             f"{report.unchanged} unchanged, {report.passages} passage(s); "
+             f"{report.contradictions_new} new contradiction(s)."]
+    for s in report.skipped[:5]:
+        lines.append(f"Skipped {fit(s.path, 200)}: {fit(s.reason, 300)}")
+    return "\n".join(lines)[:MESSAGE]
