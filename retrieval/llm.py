@@ -197,7 +197,7 @@ class LLMClient:
         return text.replace(self._secret, "***") if self._secret else text
 
     def _error(self, message: str, exc: BaseException | None = None) -> LLMUnavailableError:
-        detail = f": {type(exc).__name__}: {self._redact(str(exc))[:300]}" if exc else ""
+        detail = f" ({type(exc).__name__}: {self._redact(str(exc))[:300]})" if exc else ""
         log.warning("LLM call to %s failed: %s%s", _safe_url(self.base_url), message, detail)
         return LLMUnavailableError(message)
 

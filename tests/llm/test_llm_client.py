@@ -1,0 +1,175 @@
+"""LLMClient failure semantics and label mapping, against scripted local HTTP endpoints (see
+conftest: a real model cannot be made slow, broken or malformed on demand) and a dead port."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import pytest
+
+from retrieval.errors import BusyError, LLMUnavailableError
+from retrieval.llm import LLMClient, make_llm
+from retrieval.local_llm import free_port
+
+MESSAGES = [{"role": "user", "content": "Say ok."}]
+SECRET = "sk-test-SECRET-4242-do-not-leak"
+
+
+def client(settings, url, **kw) -> LLMClient:
+    return LLMClient(settings, url, "m", **kw)
+
+
+def test_down_endpoint_fails_fast(llm_settings):
+    settings = llm_settings(llm_connect_timeout_s=2.0, llm_timeout_s=30.0)
+    llm = client(settings, f"http://127.0.0.1:{free_port()}/v1")
+    start = time.monotonic()
+    with pytest.raises(LLMUnavailableError, match="unreachable"):
+        llm.chat(MESSAGES)
+    with pytest.raises(LLMUnavailableError):
+        llm.label_probabilities(MESSAGES, ["yes", "no"])
+    assert time.monotonic() - start < settings.llm_connect_timeout_s * 2
+    assert llm.health() is False
+
+
+def test_unroutable_endpoint_bounded_by_connect_timeout(llm_settings):
+    settings = llm_settings(llm_connect_timeout_s=1.0, llm_timeout_s=30.0)
+    llm = client(settings, "http://10.255.255.1:9/v1", llama_cpp=False)
+    start = time.monotonic()
+    with pytest.raises(LLMUnavailableError):
+        llm.chat(MESSAGES)
+    assert time.monotonic() - start < 3 * settings.llm_connect_timeout_s + 1.0
+
+
+def _slow(delay: float, body: dict):
+    def respond(path, payload, headers):
+        if path.endswith("/models"):
+            return 200, {"object": "list", "data": [{"id": "m", "object": "model", "owned_by": "me"}]}
+        time.sleep(delay)
+        return 200, body
+    return respond
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_slow_endpoint_times_out(llm_settings, fake_endpoint, completion_body, stream):
+    settings = llm_settings(llm_timeout_s=1.0)
+    endpoint = fake_endpoint(_slow(4.0, completion_body("late")))
+    llm = client(settings, endpoint.url)
+    start = time.monotonic()
+    with pytest.raises(LLMUnavailableError, match="timed out"):
+        llm.chat(MESSAGES, on_token=(lambda t: None) if stream else None)
+    assert time.monotonic() - start < settings.llm_timeout_s + 1.0
+
+
+def test_per_call_timeout_overrides_setting(llm_settings, fake_endpoint, completion_body):
+    settings = llm_settings(llm_timeout_s=30.0)
+    endpoint = fake_endpoint(_slow(3.0, completion_body("late")))
+    start = time.monotonic()
+    with pytest.raises(LLMUnavailableError):
+        client(settings, endpoint.url).label_probabilities(MESSAGES, ["yes", "no"], timeout=0.5)
+    assert time.monotonic() - start < 2.0
+
+
+def test_busy_when_queue_wait_exceeded(llm_settings, fake_endpoint, completion_body):
+    settings = llm_settings(llm_timeout_s=10.0, llm_max_concurrency=1, llm_queue_timeout_s=0.3)
+    endpoint = fake_endpoint(_slow(1.5, completion_body("first")))
+    first, second = client(settings, endpoint.url), client(settings, endpoint.url)
+    results: list[str] = []
+    worker = threading.Thread(target=lambda: results.append(first.chat(MESSAGES)))
+    worker.start()
+    time.sleep(0.3)  # the worker holds the only slot (shared by every client of the endpoint)
+    start = time.monotonic()
+    with pytest.raises(BusyError):
+        second.chat(MESSAGES)
+    assert 0.25 < time.monotonic() - start < 1.0
+    worker.join()
+    assert results == ["first"]
+    assert second.chat(MESSAGES) == "first"  # the slot is free again
+
+
+def test_queued_call_waits_for_a_slot(llm_settings, fake_endpoint, completion_body):
+    settings = llm_settings(llm_max_concurrency=1, llm_queue_timeout_s=5.0, llm_timeout_s=5.0)
+    endpoint = fake_endpoint(_slow(0.5, completion_body("done")))
+    llm = client(settings, endpoint.url)
+    out: list[str] = []
+    threads = [threading.Thread(target=lambda: out.append(llm.chat(MESSAGES))) for _ in range(3)]
+    start = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert out == ["done"] * 3
+    assert time.monotonic() - start >= 1.4  # one at a time
+
+
+def test_http_error_never_leaks_the_key(llm_settings, fake_endpoint, caplog):
+    def echo_auth(path, body, headers):
+        return 500, {"error": {"message": f"boom, you sent {headers.get('authorization')}"}}
+
+    endpoint = fake_endpoint(echo_auth)
+    settings = llm_settings(llm_api_key=SECRET)
+    llm = make_llm(settings.model_copy(update={"llm_base_url": endpoint.url}))
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(LLMUnavailableError) as info:
+        llm.chat(MESSAGES)
+    assert "HTTP 500" in str(info.value)
+    assert endpoint.requests[-1]["headers"]["authorization"] == f"Bearer {SECRET}"  # it was sent
+    assert SECRET not in str(info.value) and SECRET not in repr(info.value)
+    assert "boom" in caplog.text  # the server's message was logged ...
+    assert SECRET not in caplog.text  # ... with the key redacted
+    assert SECRET not in repr(llm)
+
+
+@pytest.mark.parametrize("payload", ["<html>not json</html>", {"choices": []}, {"unexpected": 1}])
+def test_malformed_reply(llm_settings, fake_endpoint, payload):
+    endpoint = fake_endpoint(lambda path, body, headers: (200, payload))
+    with pytest.raises(LLMUnavailableError):
+        client(llm_settings(), endpoint.url, llama_cpp=False).chat(MESSAGES)
+
+
+def test_repeat_penalty_only_for_llama_cpp(llm_settings, fake_endpoint, completion_body):
+    def owned_by(owner):
+        def respond(path, body, headers):
+            if path.endswith("/models"):
+                return 200, {"object": "list", "data": [{"id": "m", "object": "model", "owned_by": owner}]}
+            return 200, completion_body("hi")
+        return respond
+
+    llama, remote = fake_endpoint(owned_by("me")), fake_endpoint(owned_by("openai"))
+    for endpoint in (llama, remote):
+        assert client(llm_settings(), endpoint.url).chat(MESSAGES) == "hi"
+    sent = lambda ep: [r["body"] for r in ep.requests if r["path"].endswith("/completions")][0]
+    assert sent(llama)["repeat_penalty"] == pytest.approx(1.1)
+    assert "repeat_penalty" not in sent(remote)
+    assert sent(remote)["temperature"] == 0.0
+
+
+def test_label_probabilities_from_logprobs(llm_settings, fake_endpoint, completion_body):
+    top = [(" Contr", -0.1), ("contr", -2.5), (" unrelated", -2.0), ("Agree", -3.0), ("Hello", -1.0)]
+    endpoint = fake_endpoint(lambda p, b, h: (200, completion_body(" Contr", logprobs=top)))
+    probs = client(llm_settings(), endpoint.url, llama_cpp=False).label_probabilities(
+        MESSAGES, ["contradiction", "agreement", "unrelated"])
+    assert set(probs) == {"contradiction", "agreement", "unrelated"}
+    assert sum(probs.values()) == pytest.approx(1.0)
+    assert probs["contradiction"] > 0.7 > probs["unrelated"] > probs["agreement"] > 0
+    request = endpoint.requests[-1]["body"]
+    assert request["logprobs"] is True and request["top_logprobs"] == 10 and request["max_tokens"] == 1
+
+
+def test_label_probabilities_without_logprobs(llm_settings, fake_endpoint, completion_body):
+    replies = iter([completion_body("The"), completion_body("The answer is: agreement.")])
+    endpoint = fake_endpoint(lambda p, b, h: (200, next(replies)))
+    probs = client(llm_settings(), endpoint.url, llama_cpp=False).label_probabilities(
+        MESSAGES, ["contradiction", "agreement"])
+    assert probs == {"contradiction": 0.0, "agreement": 1.0}
+    assert len(endpoint.requests) == 2  # one token was not enough, asked again for a few
+
+
+def test_make_llm_modes(llm_settings):
+    with pytest.raises(LLMUnavailableError, match="BASE_URL"):
+        make_llm(llm_settings(llm="remote", llm_base_url=None))
+    with pytest.raises(LLMUnavailableError):
+        make_llm(llm_settings(llm="none"))
+    llm = make_llm(llm_settings(llm="auto", llm_base_url="http://127.0.0.1:9/v1"))
+    assert llm.base_url == "http://127.0.0.1:9/v1" and llm._server is None
+    llm.close()
