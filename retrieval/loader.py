@@ -71,7 +71,7 @@ def split_front_matter(text: str, path: str) -> tuple[dict, str]:
 
 def html_to_text(html: str) -> tuple[str, str | None]:
     """Visible text of an HTML page (scripts, styles and the like removed) and its <title>."""
-    from selectolax.parser import HTMLParser
+    from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
     tree = HTMLParser(html)
     title_node = tree.css_first("title")

