@@ -1,0 +1,57 @@
+"""Cited answers without a model: citation mapping, refusals and the extractive fallback.
+(The answers of the real local model are in tests/e2e.)"""
+from retrieval.answer import missing_entities, resolve_citations
+from retrieval.models import Hit
+from tests.conftest import SEED_DOC, free_port
+
+
+def seed_text(corpus_dir):
+    return (corpus_dir / SEED_DOC).read_text(encoding="utf-8").split("---\n", 2)[2]
+
+
+def test_invented_citations_are_stripped_and_renumbered(indexed):
+    hits = indexed.search("prisoner exchange", k=3)
+    text = "Russia will swap prisoners [3]. It will also hand over soldiers [7][3, 9]. Nothing else [12]."
+    cleaned, cites = resolve_citations(text, hits)
+    assert cleaned == "Russia will swap prisoners [1]. It will also hand over soldiers [1]. Nothing else."
+    assert [c.n for c in cites] == [1]
+    assert cites[0].quote == hits[2].passage.text
+
+
+def test_extractive_answer_quotes_verbatim(make_settings, corpus_dir):
+    from retrieval.service import Analyst
+
+    svc = Analyst(make_settings(llm="none"))
+    svc.index()
+    a = svc.ask("How long was Steve Witkoff reportedly made to wait in Moscow?")
+    assert a.mode == "extractive" and a.grounded and a.note
+    text = seed_text(corpus_dir)
+    assert any("eight hours" in c.quote for c in a.citations)
+    for c in a.citations:
+        assert text[c.start:c.end] == c.quote and c.doc == SEED_DOC
+        assert f"[{c.n}]" in a.answer
+
+
+def test_extractive_fallback_when_llm_endpoint_is_down(make_settings, corpus_dir):
+    from retrieval.service import Analyst
+
+    url = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
+    svc = Analyst(make_settings(llm="remote", llm_base_url=url, llm_connect_timeout_s=1, llm_timeout_s=3))
+    svc.index()
+    a = svc.ask("How many injured Ukrainian servicemen will be handed over?")
+    assert a.mode == "extractive" and a.grounded
+    assert "unreachable" in (a.note or "").lower()
+    assert any("23 injured" in c.quote for c in a.citations)
+
+
+def test_question_about_absent_entity_is_not_answered(indexed):
+    a = indexed.ask("What did the German chancellor say about the phone call?")
+    assert a.grounded is False and a.citations == []
+    assert "German" in a.answer
+
+
+def test_missing_entities():
+    known = {"kremlin", "trump", "white", "house"}
+    assert missing_entities("What did the White House and Macron say?", known) == ["Macron"]
+    assert missing_entities("What did Trump say?", known) == []
+    assert missing_entities("Which city was hit?", known) == []
