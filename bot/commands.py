@@ -73,7 +73,7 @@ def error_text(error: BaseException) -> tuple[str, bool]:
         return f"Invalid value {str(error.value)[:50]!r}.", True
     if isinstance(error, app_commands.CheckFailure):
         return "You can't use this command here.", True
-    return f"Something went wrong (error id `{uuid.uuid4().hex[:8]}`); the details are in the bot's log.", False
+    return f"Something went wrong (error id {uuid.uuid4().hex[:8]}); the details are in the bot's log.", False
 
 
 async def report_error(interaction: discord.Interaction, error: BaseException) -> None:

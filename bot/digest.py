@@ -46,14 +46,14 @@ class DismissButton(discord.ui.DynamicItem[discord.ui.Button],
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             await asyncio.to_thread(client.service.dismiss, self.cid)
-            text = f"Dismissed `{self.cid}`."
+            text = f"Dismissed `{fit(self.cid, 80)}`."
             log.info("contradiction %s dismissed by %s", self.cid, interaction.user.id)
         except AnalystError as exc:
-            text = f"{exc.user_message} {exc.hint}".strip()
+            text = fit(f"{exc.user_message} {exc.hint}".strip(), 1900)
         except Exception:
             log.exception("dismiss %s failed", self.cid)
             text = "Something went wrong; the details are in the bot's log."
-        await interaction.edit_original_response(content=fit(text, 1900), allowed_mentions=NONE)
+        await interaction.edit_original_response(content=text, allowed_mentions=NONE)
 
 
 def dismiss_view(ids: list[str], first: int = 1) -> discord.ui.View:

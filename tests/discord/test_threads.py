@@ -1,0 +1,50 @@
+"""Mentioning the bot opens a thread with the answer; a follow-up in that thread carries the
+earlier turn to the service as history."""
+from __future__ import annotations
+
+
+async def test_mention_answers_in_a_thread_and_follow_up_carries_history(world, monkeypatch):
+    service = world.bot.service
+    calls = []
+    real_ask = service.ask
+
+    def recording_ask(question, sources=(), history=()):  # a spy: records, then calls the real one
+        calls.append((question, list(history)))
+        return real_ask(question, sources, history)
+
+    monkeypatch.setattr(service, "ask", recording_ask)
+    me = world.bot.user.mention
+
+    await world.alice.send(world.channel, f"{me} What did Putin agree to about energy infrastructure?")
+
+    [thread] = world.channel.threads
+    assert thread.name.startswith("What did Putin agree to")
+    first = thread.history()
+    assert first and first[-1].author.id == world.bot.user.id
+    assert first[-1].embeds[0].fields and first[-1].embeds[0].fields[0].name.startswith("[1] ")
+    assert calls == [("What did Putin agree to about energy infrastructure?", [])]
+    first_answer = first[-1].embeds[0].description
+
+    await world.alice.send(thread, f"{me} And what did Zelenskyy say about concessions?")
+
+    assert len(calls) == 2
+    question, history = calls[1]
+    assert question == "And what did Zelenskyy say about concessions?"
+    assert len(history) == 1 and history[0][0] == calls[0][0]
+    assert history[0][1].split("\n")[0][:40].replace("*", "") in first_answer.replace("\\", "")
+    later = thread.history()
+    assert len(later) > len(first) and later[-1].embeds[0].title.startswith("Q: And what did Zelenskyy")
+    assert len(world.channel.threads) == 1  # the follow-up stayed in the thread
+
+
+async def test_plain_messages_and_everyone_pings_are_ignored(world):
+    await world.alice.send(world.channel, "just chatting, no question for the bot")
+    await world.alice.send(world.channel, "@everyone hello")
+    assert not world.channel.threads
+    assert all(m.author.id != world.bot.user.id for m in world.channel.history())
+
+
+async def test_mention_in_a_channel_outside_the_allow_list_is_ignored(world):
+    world.bot.settings.allowed_channels = [world.digest.id]
+    await world.alice.send(world.channel, f"{world.bot.user.mention} What did Putin say?")
+    assert not world.channel.threads
