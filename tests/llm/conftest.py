@@ -1,7 +1,9 @@
 """Fixtures for the LLM layer.
 
-`local_llm_server` / `local_llm_url`: ONE real llama.cpp server per test session (the recipe the root
-conftest hoists; delete these two from here once it does, or tests/llm would start a second server).
+`local_llm_server` / `local_llm_url`: ONE real llama.cpp server per test session. This is the recipe
+for the root conftest; once the root defines both, delete them here (while both exist, a full run
+starts one server for tests/llm and one for the rest). NB: the root conftest pops ANALYST_* from the
+environment at import, so ANALYST_TEST_MODEL_DIR must be read there before the pop.
 `fake_endpoint`: a tiny OpenAI-shaped HTTP server on 127.0.0.1 whose behaviour each test scripts.
 It is a fake on purpose: a real model cannot be made slow, broken or malformed on demand."""
 from __future__ import annotations
@@ -115,7 +117,7 @@ def completion_body():
 
 
 @pytest.fixture
-def llm_settings(tmp_path):
+def fail_settings(tmp_path):
     """Settings with short timeouts for failure tests (no .env, temp data dir)."""
     from retrieval.settings import Settings
 

@@ -20,8 +20,8 @@ def client(settings, url, **kw) -> LLMClient:
     return LLMClient(settings, url, "m", **kw)
 
 
-def test_down_endpoint_fails_fast(llm_settings):
-    settings = llm_settings(llm_connect_timeout_s=2.0, llm_timeout_s=30.0)
+def test_down_endpoint_fails_fast(fail_settings):
+    settings = fail_settings(llm_connect_timeout_s=2.0, llm_timeout_s=30.0)
     llm = client(settings, f"http://127.0.0.1:{free_port()}/v1")
     start = time.monotonic()
     with pytest.raises(LLMUnavailableError, match="unreachable"):
@@ -32,8 +32,8 @@ def test_down_endpoint_fails_fast(llm_settings):
     assert llm.health() is False
 
 
-def test_unroutable_endpoint_bounded_by_connect_timeout(llm_settings):
-    settings = llm_settings(llm_connect_timeout_s=1.0, llm_timeout_s=30.0)
+def test_unroutable_endpoint_bounded_by_connect_timeout(fail_settings):
+    settings = fail_settings(llm_connect_timeout_s=1.0, llm_timeout_s=30.0)
     llm = client(settings, "http://10.255.255.1:9/v1", llama_cpp=False)
     start = time.monotonic()
     with pytest.raises(LLMUnavailableError):
@@ -51,8 +51,8 @@ def _slow(delay: float, body: dict):
 
 
 @pytest.mark.parametrize("stream", [False, True])
-def test_slow_endpoint_times_out(llm_settings, fake_endpoint, completion_body, stream):
-    settings = llm_settings(llm_timeout_s=1.0)
+def test_slow_endpoint_times_out(fail_settings, fake_endpoint, completion_body, stream):
+    settings = fail_settings(llm_timeout_s=1.0)
     endpoint = fake_endpoint(_slow(4.0, completion_body("late")))
     llm = client(settings, endpoint.url)
     start = time.monotonic()
@@ -61,8 +61,8 @@ def test_slow_endpoint_times_out(llm_settings, fake_endpoint, completion_body, s
     assert time.monotonic() - start < settings.llm_timeout_s + 1.0
 
 
-def test_per_call_timeout_overrides_setting(llm_settings, fake_endpoint, completion_body):
-    settings = llm_settings(llm_timeout_s=30.0)
+def test_per_call_timeout_overrides_setting(fail_settings, fake_endpoint, completion_body):
+    settings = fail_settings(llm_timeout_s=30.0)
     endpoint = fake_endpoint(_slow(3.0, completion_body("late")))
     start = time.monotonic()
     with pytest.raises(LLMUnavailableError):
@@ -70,8 +70,8 @@ def test_per_call_timeout_overrides_setting(llm_settings, fake_endpoint, complet
     assert time.monotonic() - start < 2.0
 
 
-def test_busy_when_queue_wait_exceeded(llm_settings, fake_endpoint, completion_body):
-    settings = llm_settings(llm_timeout_s=10.0, llm_max_concurrency=1, llm_queue_timeout_s=0.3)
+def test_busy_when_queue_wait_exceeded(fail_settings, fake_endpoint, completion_body):
+    settings = fail_settings(llm_timeout_s=10.0, llm_max_concurrency=1, llm_queue_timeout_s=0.3)
     endpoint = fake_endpoint(_slow(1.5, completion_body("first")))
     first, second = client(settings, endpoint.url), client(settings, endpoint.url)
     results: list[str] = []
@@ -87,8 +87,8 @@ def test_busy_when_queue_wait_exceeded(llm_settings, fake_endpoint, completion_b
     assert second.chat(MESSAGES) == "first"  # the slot is free again
 
 
-def test_queued_call_waits_for_a_slot(llm_settings, fake_endpoint, completion_body):
-    settings = llm_settings(llm_max_concurrency=1, llm_queue_timeout_s=5.0, llm_timeout_s=5.0)
+def test_queued_call_waits_for_a_slot(fail_settings, fake_endpoint, completion_body):
+    settings = fail_settings(llm_max_concurrency=1, llm_queue_timeout_s=5.0, llm_timeout_s=5.0)
     endpoint = fake_endpoint(_slow(0.5, completion_body("done")))
     llm = client(settings, endpoint.url)
     out: list[str] = []
@@ -102,12 +102,12 @@ def test_queued_call_waits_for_a_slot(llm_settings, fake_endpoint, completion_bo
     assert time.monotonic() - start >= 1.4  # one at a time
 
 
-def test_http_error_never_leaks_the_key(llm_settings, fake_endpoint, caplog):
+def test_http_error_never_leaks_the_key(fail_settings, fake_endpoint, caplog):
     def echo_auth(path, body, headers):
         return 500, {"error": {"message": f"boom, you sent {headers.get('authorization')}"}}
 
     endpoint = fake_endpoint(echo_auth)
-    settings = llm_settings(llm_api_key=SECRET)
+    settings = fail_settings(llm_api_key=SECRET)
     llm = make_llm(settings.model_copy(update={"llm_base_url": endpoint.url}))
     caplog.set_level(logging.DEBUG)
     with pytest.raises(LLMUnavailableError) as info:
@@ -121,13 +121,13 @@ def test_http_error_never_leaks_the_key(llm_settings, fake_endpoint, caplog):
 
 
 @pytest.mark.parametrize("payload", ["<html>not json</html>", {"choices": []}, {"unexpected": 1}])
-def test_malformed_reply(llm_settings, fake_endpoint, payload):
+def test_malformed_reply(fail_settings, fake_endpoint, payload):
     endpoint = fake_endpoint(lambda path, body, headers: (200, payload))
     with pytest.raises(LLMUnavailableError):
-        client(llm_settings(), endpoint.url, llama_cpp=False).chat(MESSAGES)
+        client(fail_settings(), endpoint.url, llama_cpp=False).chat(MESSAGES)
 
 
-def test_repeat_penalty_only_for_llama_cpp(llm_settings, fake_endpoint, completion_body):
+def test_repeat_penalty_only_for_llama_cpp(fail_settings, fake_endpoint, completion_body):
     def owned_by(owner):
         def respond(path, body, headers):
             if path.endswith("/models"):
@@ -137,17 +137,17 @@ def test_repeat_penalty_only_for_llama_cpp(llm_settings, fake_endpoint, completi
 
     llama, remote = fake_endpoint(owned_by("me")), fake_endpoint(owned_by("openai"))
     for endpoint in (llama, remote):
-        assert client(llm_settings(), endpoint.url).chat(MESSAGES) == "hi"
+        assert client(fail_settings(), endpoint.url).chat(MESSAGES) == "hi"
     sent = lambda ep: [r["body"] for r in ep.requests if r["path"].endswith("/completions")][0]
     assert sent(llama)["repeat_penalty"] == pytest.approx(1.1)
     assert "repeat_penalty" not in sent(remote)
     assert sent(remote)["temperature"] == 0.0
 
 
-def test_label_probabilities_from_logprobs(llm_settings, fake_endpoint, completion_body):
+def test_label_probabilities_from_logprobs(fail_settings, fake_endpoint, completion_body):
     top = [(" Contr", -0.1), ("contr", -2.5), (" unrelated", -2.0), ("Agree", -3.0), ("Hello", -1.0)]
     endpoint = fake_endpoint(lambda p, b, h: (200, completion_body(" Contr", logprobs=top)))
-    probs = client(llm_settings(), endpoint.url, llama_cpp=False).label_probabilities(
+    probs = client(fail_settings(), endpoint.url, llama_cpp=False).label_probabilities(
         MESSAGES, ["contradiction", "agreement", "unrelated"])
     assert set(probs) == {"contradiction", "agreement", "unrelated"}
     assert sum(probs.values()) == pytest.approx(1.0)
@@ -156,20 +156,20 @@ def test_label_probabilities_from_logprobs(llm_settings, fake_endpoint, completi
     assert request["logprobs"] is True and request["top_logprobs"] == 10 and request["max_tokens"] == 1
 
 
-def test_label_probabilities_without_logprobs(llm_settings, fake_endpoint, completion_body):
+def test_label_probabilities_without_logprobs(fail_settings, fake_endpoint, completion_body):
     replies = iter([completion_body("The"), completion_body("The answer is: agreement.")])
     endpoint = fake_endpoint(lambda p, b, h: (200, next(replies)))
-    probs = client(llm_settings(), endpoint.url, llama_cpp=False).label_probabilities(
+    probs = client(fail_settings(), endpoint.url, llama_cpp=False).label_probabilities(
         MESSAGES, ["contradiction", "agreement"])
     assert probs == {"contradiction": 0.0, "agreement": 1.0}
     assert len(endpoint.requests) == 2  # one token was not enough, asked again for a few
 
 
-def test_make_llm_modes(llm_settings):
+def test_make_llm_modes(fail_settings):
     with pytest.raises(LLMUnavailableError, match="BASE_URL"):
-        make_llm(llm_settings(llm="remote", llm_base_url=None))
+        make_llm(fail_settings(llm="remote", llm_base_url=None))
     with pytest.raises(LLMUnavailableError):
-        make_llm(llm_settings(llm="none"))
-    llm = make_llm(llm_settings(llm="auto", llm_base_url="http://127.0.0.1:9/v1"))
+        make_llm(fail_settings(llm="none"))
+    llm = make_llm(fail_settings(llm="auto", llm_base_url="http://127.0.0.1:9/v1"))
     assert llm.base_url == "http://127.0.0.1:9/v1" and llm._server is None
     llm.close()
