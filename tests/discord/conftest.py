@@ -23,7 +23,7 @@ DEV_GUILD_ID = 1_111_111_111_111_111_111
 ADMIN_ROLE = "Analyst Admin"
 
 
-def make_settings(base: Path, **overrides) -> Settings:
+def bot_settings_for(base: Path, **overrides) -> Settings:
     values = dict(data_dir=base / "data", corpus_dir=base / "corpus", llm="none", cooldown_s=0,
                   dev_guild_id=DEV_GUILD_ID, admin_role=ADMIN_ROLE, timezone="UTC")
     values.update(overrides)
@@ -35,7 +35,7 @@ def seed_template(tmp_path_factory) -> Path:
     """A data dir with the seed corpus indexed (real Chroma, real MiniLM), built once."""
     base = tmp_path_factory.mktemp("seed")
     shutil.copytree(ROOT / "corpus", base / "corpus")
-    service = Analyst(make_settings(base))
+    service = Analyst(bot_settings_for(base))
     service.index()
     service.close()
     return base
@@ -50,7 +50,13 @@ def workdir(seed_template, tmp_path) -> Path:
 
 @pytest.fixture
 def discord_settings(workdir) -> Settings:
-    return make_settings(workdir)
+    return bot_settings_for(workdir)
+
+
+@pytest.fixture
+def settle_timeout() -> float:
+    """How long simcord waits for the bot to finish reacting (model calls need more)."""
+    return 60.0
 
 
 @pytest.fixture
@@ -72,9 +78,9 @@ class World:
 
 
 @pytest_asyncio.fixture
-async def env(discord_service, discord_settings):
+async def env(discord_service, discord_settings, settle_timeout):
     bot = AnalystBot(discord_service, discord_settings)
-    env = simcord.Env(bot, settle_timeout=60)
+    env = simcord.Env(bot, settle_timeout=settle_timeout)
     # The guild exists before the bot starts, so the dev-guild sync in setup_hook reaches it and
     # strict_sync (invoking an unsynced command fails the test) can stay on.
     guild = env.create_guild("Analysts", id=DEV_GUILD_ID)

@@ -115,3 +115,16 @@ async def test_document_dropped_into_corpus_leads_to_a_digest(world):
     await world.env.settle()
     text = " ".join(f.value for m in world.digest.history() for e in m.embeds for f in e.fields)
     assert "200 Russians" in text and "175 Russians" in text
+
+
+async def test_contradictions_command_lists_by_status(world):
+    ids = record_contradictions(world.bot.service, 2)
+    world.bot.service.dismiss(ids[1])
+    new = await world.alice.slash(world.channel, "contradictions")
+    [msg] = new.followups
+    assert not msg.ephemeral and msg.content == "1 new contradiction(s)."
+    assert ids[0] in msg.embeds[0].description and ids[1] not in msg.embeds[0].description
+    dismissed = await world.alice.slash(world.channel, "contradictions", status="dismissed")
+    assert ids[1] in dismissed.followups[0].embeds[0].description
+    none = await world.alice.slash(world.channel, "contradictions", status="retired")
+    assert none.followups[0].content == "No retired contradictions."

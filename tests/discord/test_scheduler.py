@@ -11,11 +11,11 @@ from datetime import datetime, timedelta, timezone
 from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
 
 from bot import scheduler as jobs
-from tests.discord.conftest import make_settings
+from tests.discord.conftest import bot_settings_for
 
 
 def _settings(tmp_path, **kw):
-    return make_settings(tmp_path, timezone="Europe/Kyiv", digest_cron="0 8 * * *", reindex_minutes=60, **kw)
+    return bot_settings_for(tmp_path, timezone="Europe/Kyiv", digest_cron="0 8 * * *", reindex_minutes=60, **kw)
 
 
 async def _stop(s):

@@ -1,0 +1,94 @@
+"""Pure parts: the splitter, text safety, embed packing under Discord's limits, the command schema."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from bot.discord_app import command_schema
+from bot.discord_render import fit, group, pack, render_answer, render_contradictions, safe
+from bot.split import split_text
+from retrieval.models import Answer, Citation, Contradiction
+from tests.discord.conftest import embed_limits_ok
+
+
+def test_split_prefers_paragraphs_then_lines_then_sentences_then_hard_cut():
+    para = "A" * 50 + "\n\n" + "B" * 50
+    assert split_text(para, 60) == ["A" * 50 + "\n\n", "B" * 50]
+    lines = "A" * 50 + "\n" + "B" * 50
+    assert split_text(lines, 60) == ["A" * 50 + "\n", "B" * 50]
+    sentences = "First sentence is here. Second one follows it. Third."
+    assert split_text(sentences, 30) == ["First sentence is here. ", "Second one follows it. Third."]
+    assert split_text("x" * 25, 10) == ["x" * 10, "x" * 10, "x" * 5]
+    assert split_text("", 10) == [""]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_split_never_loses_text_and_respects_the_limit(seed):
+    rnd = random.Random(seed)
+    alphabet = ["word ", "Sentence. ", "\n", "\n\n", "x" * 30, "ü", "? "]
+    text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 600)))
+    limit = rnd.randint(1, 120)
+    pieces = split_text(text, limit)
+    assert "".join(pieces) == text
+    assert all(len(p) <= limit for p in pieces)
+
+
+def test_safe_text_cannot_ping_link_or_format():
+    evil = "@everyone @here <@123> <@&456> <#789> </ingest:1> [click](https://evil) **b** `c` # h\n> q"
+    out = safe(evil)
+    for bad in ("@everyone", "@here", "<@", "<#", "</", "](", "**", "\n>"):
+        assert bad not in out, bad
+    assert out.replace("\u200b", "").replace("\\", "") == evil
+    assert len(fit("a" * 5000, 100)) <= 100 and fit("a" * 5000, 100).endswith("…")
+
+
+def _cite(n, quote="q" * 900):
+    return Citation(n=n, source="news", speaker="kremlin", doc="d.md", title="T" * 300, quote=quote,
+                    start=0, end=len(quote), date="2025-03-19")
+
+
+def test_huge_answer_is_packed_under_every_limit_without_losing_text():
+    text = "\n\n".join(f"Paragraph {i}. " + "word " * 300 for i in range(12))
+    msgs = render_answer("Q" * 400, Answer(text, True, "llm", [_cite(i) for i in range(1, 41)]), {})
+    embeds = [e for m in msgs for e in m.embeds]
+    for m in msgs:
+        assert len(m.embeds) <= 10 and sum(len(e) for e in m.embeds) <= 6000
+        for e in m.embeds:
+            assert len(e.title or "") <= 256 and len(e.description or "") <= 4096 and len(e.fields) <= 25
+            assert all(len(f.name) <= 256 and len(f.value) <= 1024 for f in e.fields)
+    desc = "".join(e.description or "" for e in embeds)
+    assert all(f"Paragraph {i}." in desc for i in range(12))
+    assert sum(len(e.fields) for e in embeds) == 40
+
+
+def test_contradictions_are_grouped_by_message_with_their_ids():
+    items = [Contradiction(f"id{i}", 0.9, "E" * 3000, "new", "2025-03-20", _cite(1), _cite(2)) for i in range(7)]
+    msgs = render_contradictions(items, {}, "Digest")
+    assert [i for m in msgs for i in m.ids] == [f"id{i}" for i in range(7)]
+    assert all(sum(len(e) for e in m.embeds) <= 6000 and len(m.embeds) <= 10 for m in msgs)
+    assert msgs[0].content == "Digest"
+
+
+def test_group_respects_ten_embeds_per_message():
+    embeds = pack("t", "", [("n", "v")] * 300)
+    msgs = group(embeds)
+    assert sum(len(m.embeds) for m in msgs) == len(embeds) and all(len(m.embeds) <= 10 for m in msgs)
+
+
+def test_command_schema_matches_what_the_bot_registers(world):
+    """`analyst commands --json` prints exactly the payload synced to Discord."""
+    schema = command_schema(world.bot.service)
+    [put] = [r for r in world.env.http_requests if r.method == "PUT" and r.path.endswith("/commands")]
+    assert put.json == schema
+    by_name = {c["name"]: c for c in schema}
+    assert set(by_name) == {"ask", "compare", "contradictions", "sources", "digest", "ingest", "dismiss", "sync"}
+    assert all(c["description"] for c in schema)
+    assert all(o["description"] for c in schema for o in c.get("options", []))
+    ask = {o["name"]: o for o in by_name["ask"]["options"]}
+    assert ask["question"]["required"] and ask["question"]["type"] == 3
+    assert ask["source"]["autocomplete"] and not ask["source"]["required"]
+    assert {o["name"]: o["type"] for o in by_name["ingest"]["options"]}["file"] == 11
+    assert [c["value"] for c in by_name["contradictions"]["options"][0]["choices"]] == \
+        ["new", "posted", "dismissed", "retired"]
+    assert all(c["dm_permission"] is False for c in schema)
