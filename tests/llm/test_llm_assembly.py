@@ -94,3 +94,14 @@ def test_truncated_file_is_reassembled(assembled, caplog):
     assemble_model(data_dir)
     assert "Assembling the local model" in caplog.text
     assert path.stat().st_size == MODEL_SIZE and is_verified(data_dir)
+
+
+def test_server_env_drops_llama_server_settings(monkeypatch):
+    """llama_cpp.server reads unprefixed settings from the environment: ours must not leak in."""
+    monkeypatch.setenv("API_KEY", "sk-should-not-reach-the-server")
+    monkeypatch.setenv("CONFIG_FILE", "/tmp/evil.yaml")
+    monkeypatch.setenv("N_GPU_LAYERS", "99")
+    monkeypatch.setenv("ANALYST_KEEP_ME", "1")
+    env = local_llm._child_env()
+    assert not {"API_KEY", "CONFIG_FILE", "N_GPU_LAYERS"} & set(env)
+    assert env["ANALYST_KEEP_ME"] == "1" and "PATH" in env
