@@ -3,6 +3,7 @@ admins (a configured role, Manage Server, or the guild owner), per-user cooldown
 optional channel allow-list."""
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -74,7 +75,7 @@ class Cooldowns:
         """Raise AccessDenied while the user is cooling down."""
         left = self.retry_after(bucket, user_id)
         if left > 0:
-            raise AccessDenied(f"Slow down: try again in {left:.0f} s.")
+            raise AccessDenied(f"Slow down: try again in {math.ceil(left)} s.")
 
     def _prune(self, now: float) -> None:
         self._last = {k: t for k, t in self._last.items() if now - t < self.seconds}

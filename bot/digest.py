@@ -93,7 +93,12 @@ async def post_digest(client) -> int:
         if not items:
             log.info("digest: nothing new, nothing posted")
             return 0
-        channel = await digest_channel(client)
+        try:
+            channel = await digest_channel(client)
+        except discord.HTTPException as exc:
+            log.warning("digest: channel %s unavailable (%s); %d item(s) stay new",
+                        client.settings.digest_channel_id, exc.status, len(items))
+            return 0
         if channel is None:
             log.warning("digest: %d new contradiction(s) but ANALYST_DIGEST_CHANNEL_ID is not set", len(items))
             return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import re
 from collections import OrderedDict, deque
 
@@ -70,7 +71,7 @@ async def on_message(bot, message: discord.Message) -> None:
         return
     left = bot.cooldowns.retry_after("ask", message.author.id)
     if left > 0:
-        await message.reply(f"Slow down: try again in {left:.0f} s.", allowed_mentions=NONE)
+        await message.reply(f"Slow down: try again in {math.ceil(left)} s.", allowed_mentions=NONE)
         return
     if own_thread:
         thread = channel
