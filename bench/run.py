@@ -1,0 +1,157 @@
+"""`make bench`: measures indexing, retrieval, the local LLM, answer quality and contradiction detection.
+Prints one JSON object and writes it to bench/results.json. Every number is measured in this run."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+EVAL = REPO / "bench" / "seed-eval.json"
+log = logging.getLogger("bench")
+
+
+def settings_for(tmp: Path, **kw):
+    from retrieval.settings import Settings
+
+    values = dict(data_dir=tmp / "data", corpus_dir=tmp / "corpus", llm="none", _env_file=None)
+    values.update(kw)
+    return Settings(**values)
+
+
+def make_corpus(dest: Path, copies: int) -> None:
+    dest.mkdir(parents=True)
+    shutil.copy(REPO / "corpus" / "sources.yaml", dest)
+    seed = (REPO / "corpus" / "trump-putin-call-2025-03-18.md").read_text(encoding="utf-8")
+    for i in range(copies):
+        (dest / f"seed-{i:03d}.md").write_text(seed.replace("Slovyansk", f"Slovyansk-{i}"), encoding="utf-8")
+
+
+def bench_index(tmp: Path, copies: int = 6) -> dict:
+    from retrieval.service import Analyst
+
+    make_corpus(tmp / "corpus", copies)
+    svc = Analyst(settings_for(tmp))
+    t = time.perf_counter()
+    report = svc.index()
+    pipeline_s = time.perf_counter() - t
+    passages = svc.store.all_passages()
+    texts = [svc.store.embed_text(p, svc.registry.display(p.speaker)) for p in passages]
+    t = time.perf_counter()
+    svc.embedder.embed(texts)
+    raw_s = time.perf_counter() - t
+    t = time.perf_counter()
+    again = svc.index()
+    reindex_s = time.perf_counter() - t
+    assert again.unchanged == copies
+    raw, pipe = len(texts) / raw_s, report.passages / pipeline_s
+    return {"passages": report.passages, "documents": report.documents,
+            "raw_embed_passages_per_s": round(raw, 1), "pipeline_passages_per_s": round(pipe, 1),
+            "ratio": round(pipe / raw, 3), "reindex_unchanged_s": round(reindex_s, 3),
+            "note": "pipeline = load+attribute+split+embed+upsert+claims/deterministic contradiction checks (ANALYST_LLM=none)"}
+
+
+def synthetic_store(tmp: Path, n: int):
+    """n passages with random unit vectors and texts drawn from the seed's vocabulary, 4 speakers."""
+    from retrieval.models import Passage
+    from retrieval.service import Analyst
+
+    svc = Analyst(settings_for(tmp / f"q{n}", collection=f"bench{n}"))
+    words = (REPO / "corpus" / "trump-putin-call-2025-03-18.md").read_text(encoding="utf-8").split()
+    rng = np.random.default_rng(n)
+    speakers = ["kremlin", "whitehouse", "zelenskyy", "news"]
+    batch = 5000
+    for b in range(0, n, batch):
+        ps = []
+        for i in range(b, min(n, b + batch)):
+            text = " ".join(rng.choice(words, 25))
+            ps.append(Passage(id=f"s{i}", doc=f"synthetic/{i // 50}.md", source="news",
+                              speaker=speakers[i % 4], title="synthetic", start=0, end=len(text), text=text))
+        vecs = rng.standard_normal((len(ps), 384)).astype(np.float32)
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+        svc.store.upsert(ps, vecs)
+    return svc
+
+
+def bench_query(tmp: Path) -> dict:
+    out = {}
+    questions = [q["q"] for q in json.loads(EVAL.read_text())["questions"]]
+    for n, label in ((10_000, "10k"), (100_000, "100k")):
+        svc = synthetic_store(tmp, n)
+        svc.search("warm up", speakers=["kremlin"])  # builds the keyword index once
+        times = []
+        for i in range(60):
+            t = time.perf_counter()
+            svc.search(questions[i % len(questions)], speakers=["kremlin"], k=5)
+            times.append((time.perf_counter() - t) * 1000)
+        out[f"p50_ms_{label}"] = round(statistics.median(times), 2)
+        out[f"p95_ms_{label}"] = round(float(np.percentile(times, 95)), 2)
+    out["note"] = "hybrid (query embedding + Chroma dense + BM25 + RRF) filtered to 1 of 4 speakers; synthetic vectors"
+    return out
+
+
+def bench_llm_and_quality(tmp: Path, base_url: str) -> tuple[dict, dict]:
+    from retrieval.service import Analyst
+
+    svc = Analyst(settings_for(tmp / "llm", corpus_dir=REPO / "corpus", llm="remote", llm_base_url=base_url))
+    svc.index(detect=False)
+    spec = json.loads(EVAL.read_text())
+    first, rates, totals = [], [], []
+    answered = cited = 0
+    for item in spec["questions"]:
+        stamps: list[float] = []
+        t = time.perf_counter()
+        ans = svc.ask(item["q"], on_token=lambda tok: stamps.append(time.perf_counter()))
+        totals.append(time.perf_counter() - t)
+        if len(stamps) > 1:
+            first.append(stamps[0] - t)
+            rates.append((len(stamps) - 1) / (stamps[-1] - stamps[0]))
+        words = [w.lower() for w in item["any"]]
+        ok = ans.grounded and any(w in ans.answer.lower() for w in words)
+        answered += ok
+        cited += ok and any(w in c.quote.lower() for c in ans.citations for w in words)
+    refused = sum(not svc.ask(q).grounded for q in spec["unanswerable"])
+    llm = {"first_token_s": round(statistics.median(first), 2) if first else None,
+           "tokens_per_s": round(statistics.median(rates), 1) if rates else None,
+           "answer_s_p50": round(statistics.median(totals), 2)}
+    quality = {"questions": len(spec["questions"]), "answered": answered, "cited": cited,
+               "unanswerable": len(spec["unanswerable"]), "unanswerable_refused": refused}
+    return llm, quality
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    from retrieval.local_llm import LocalLLMServer
+
+    results: dict = {}
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        results["index"] = bench_index(tmp / "index")
+        print("index done", file=sys.stderr)
+        results["query"] = bench_query(tmp / "query")
+        print("query done", file=sys.stderr)
+        server = LocalLLMServer(settings_for(REPO, data_dir=REPO / ".analyst")).start()
+        try:
+            results["llm"], results["quality"] = bench_llm_and_quality(tmp / "llm", server.base_url)
+            print("llm done", file=sys.stderr)
+            from bench.contradictions import bench_contradictions
+
+            results["contradictions"] = bench_contradictions(server.base_url)
+        finally:
+            server.stop()
+    text = json.dumps(results, indent=2)
+    (REPO / "bench" / "results.json").write_text(text + "\n")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
