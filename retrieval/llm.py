@@ -21,9 +21,9 @@ import openai
 from retrieval.errors import BusyError, LLMUnavailableError
 
 try:  # the transport the openai client uses (httpx2 in openai 3.x, httpx before)
-    from httpx2 import HTTPError as _TransportError
+    from httpx2 import HTTPError as _TransportError, TimeoutException as _TransportTimeout
 except ImportError:  # pragma: no cover
-    from httpx import HTTPError as _TransportError
+    from httpx import HTTPError as _TransportError, TimeoutException as _TransportTimeout
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +77,9 @@ class LLMClient:
             params["stop"] = list(stop)
         if self._is_llama_cpp():
             params["extra_body"] = {"repeat_penalty": REPEAT_PENALTY}
-        with self._slot():
+        with self._slot():  # always streamed: the deadline holds between tokens, and a call given
+            # up on closes the connection, which makes llama.cpp stop generating for it
             deadline = time.monotonic() + (timeout or self.settings.llm_timeout_s)
-            if on_token is None:
-                reply = self._request(deadline, params)
-                return self._content(reply)
             return self._stream(deadline, params, on_token)
 
     def label_probabilities(self, messages: Sequence[dict], labels: Sequence[str],
@@ -168,20 +166,27 @@ class LLMClient:
             time.sleep(0.5)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _stream(self, deadline: float, params: dict, on_token: Callable[[str], None]) -> str:
+    def _stream(self, deadline: float, params: dict, on_token: Callable[[str], None] | None) -> str:
         stream = self._request(deadline, {**params, "stream": True})
         parts: list[str] = []
+        chunks = 0
         try:
             with stream:
                 for chunk in stream:
+                    chunks += 1
                     if time.monotonic() > deadline:
                         raise self._error("The language model timed out.")
                     delta = chunk.choices[0].delta.content if chunk.choices else None
                     if delta:
                         parts.append(delta)
-                        on_token(delta)
+                        if on_token is not None:
+                            on_token(delta)
+        except (openai.APITimeoutError, _TransportTimeout) as exc:
+            raise self._error("The language model timed out.", exc) from None
         except (openai.OpenAIError, _TransportError, OSError, AttributeError, ValueError) as exc:
             raise self._error("The language model stream broke off.", exc) from None
+        if not chunks:
+            raise self._error("The language model endpoint gave a malformed reply (no stream events).")
         return "".join(parts)
 
     def _content(self, reply) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
@@ -57,6 +58,22 @@ def completion(content: str = "ok", logprobs: list | None = None) -> dict:
     return {"id": "x", "object": "chat.completion", "created": 0, "model": "m", "choices": [choice]}
 
 
+def sse_chunk(text: str) -> str:
+    event = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "m",
+             "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}]}
+    return f"data: {json.dumps(event)}\n\n"
+
+
+def as_sse(body: dict) -> str:
+    """A chat.completion body as the server-sent events of a streamed reply, one chunk per word."""
+    content = body["choices"][0]["message"]["content"]
+    words = [w for w in content.split(" ")]
+    deltas = [w if i == 0 else " " + w for i, w in enumerate(words)]
+    events = [{"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "m",
+               "choices": [{"index": 0, "delta": {"content": d}, "finish_reason": None}]} for d in deltas]
+    return "".join(f"data: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n"
+
+
 class FakeEndpoint:
     """`respond(path, body, headers) -> (status, payload)` (header names lower-cased); payload is a dict (JSON), bytes or str."""
 
@@ -72,14 +89,31 @@ class FakeEndpoint:
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 endpoint.requests.append({"path": self.path, "body": body, "headers": headers})
                 status, payload = respond(self.path, body, headers)
+                ctype = "application/json"
+                if body.get("stream") and isinstance(payload, dict) and payload.get("choices"):
+                    payload, ctype = as_sse(payload), "text/event-stream"
+                if isinstance(payload, list):  # [(delay_s, text), ...]: trickle a streamed reply
+                    return self._trickle(status, payload)
                 data = json.dumps(payload).encode() if isinstance(payload, dict) else (
                     payload.encode() if isinstance(payload, str) else payload)
                 try:
                     self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Type", ctype)
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
                     self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def _trickle(self, status: int, pieces: list) -> None:
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "text/event-stream")
+                    self.end_headers()
+                    for delay, text in pieces:
+                        time.sleep(delay)
+                        self.wfile.write(text.encode())
+                        self.wfile.flush()
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
@@ -114,6 +148,11 @@ def fake_endpoint():
 @pytest.fixture
 def completion_body():
     return completion
+
+
+@pytest.fixture
+def sse_event():
+    return sse_chunk
 
 
 @pytest.fixture

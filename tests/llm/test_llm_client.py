@@ -61,6 +61,19 @@ def test_slow_endpoint_times_out(fail_settings, fake_endpoint, completion_body, 
     assert time.monotonic() - start < settings.llm_timeout_s + 1.0
 
 
+def test_trickling_stream_is_cut_at_the_deadline(fail_settings, fake_endpoint, sse_event):
+    """Tokens arriving every 0.2 s never trip the read timeout; the overall deadline still holds."""
+    pieces = [(0.2, sse_event(f"w{i} ")) for i in range(50)]
+    endpoint = fake_endpoint(lambda path, body, headers: (200, pieces))
+    tokens: list[str] = []
+    start = time.monotonic()
+    with pytest.raises(LLMUnavailableError, match="timed out"):
+        client(fail_settings(llm_timeout_s=1.5), endpoint.url, llama_cpp=False).chat(
+            MESSAGES, on_token=tokens.append)
+    assert time.monotonic() - start < 2.5
+    assert 3 <= len(tokens) < 10
+
+
 def test_per_call_timeout_overrides_setting(fail_settings, fake_endpoint, completion_body):
     settings = fail_settings(llm_timeout_s=30.0)
     endpoint = fake_endpoint(_slow(3.0, completion_body("late")))

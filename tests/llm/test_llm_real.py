@@ -69,6 +69,21 @@ def test_label_probabilities_favour_the_right_label(llm, local_llm_server):
     assert reused > 100 and remaining < 40
 
 
+def test_timed_out_answer_stops_the_server_generating(llm, local_llm_server):
+    before = local_llm_server.log_tail(100_000).count("Disconnected from client")
+    with pytest.raises(LLMUnavailableError, match="timed out"):
+        llm.chat([{"role": "user", "content": "Write a long story about a lighthouse keeper."}],
+                 max_tokens=400, timeout=4)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if local_llm_server.log_tail(100_000).count("Disconnected from client") > before:
+            break
+        time.sleep(0.5)
+    else:
+        pytest.fail("the server kept generating for an abandoned request")
+    assert "lighthouse" not in llm.chat([{"role": "user", "content": "Say hi."}], max_tokens=5).lower()
+
+
 def test_yes_no(llm):
     probs = llm.label_probabilities([{"role": "user", "content": "Is water wet? Answer yes or no."}],
                                     ["yes", "no"])
