@@ -86,8 +86,8 @@ class LLMClient:
                             timeout: float | None = None) -> dict[str, float]:
         """P(label) for the model's one-token answer, from the top-10 token log-probabilities.
 
-        A token counts for a label when it is a prefix of it (case and leading space ignored: "
-        contr" → "contradiction"); a token matching several labels is split between them, so give
+        A token counts for a label when it is a prefix of it, case and leading space ignored
+        (" Contr" counts for "contradiction"); a token matching several labels is split between them, so give
         labels distinct first tokens. Without log-probabilities (some endpoints), the label found in
         the generated text gets 1.0; if no label can be read at all, the result is uniform."""
         params = {"model": self.model, "messages": list(messages), "temperature": 0.0,
@@ -99,8 +99,8 @@ class LLMClient:
             if probs is None:
                 text = self._content(reply)
                 if _match_label(text, labels) is None:  # one token was not enough to tell
-                    text = self._content(self._request(deadline, {**params, "max_tokens": 8,
-                                                                   "logprobs": None, "top_logprobs": None}))
+                    retry = {k: v for k, v in params.items() if "logprobs" not in k}
+                    text = self._content(self._request(deadline, {**retry, "max_tokens": 8}))
                 probs = _probs_from_text(text, labels)
         return probs
 

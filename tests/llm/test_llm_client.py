@@ -176,6 +176,7 @@ def test_label_probabilities_without_logprobs(fail_settings, fake_endpoint, comp
         MESSAGES, ["contradiction", "agreement"])
     assert probs == {"contradiction": 0.0, "agreement": 1.0}
     assert len(endpoint.requests) == 2  # one token was not enough, asked again for a few
+    assert "logprobs" not in endpoint.requests[1]["body"] and endpoint.requests[1]["body"]["max_tokens"] == 8
 
 
 def test_make_llm_modes(fail_settings):
