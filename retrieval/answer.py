@@ -10,6 +10,7 @@ import re
 from typing import Callable, Sequence
 
 from retrieval.attribution import split_sentences
+from retrieval.citations import CITE, resolve_citations, verify_citations
 from retrieval.errors import BusyError, LLMUnavailableError
 from retrieval.models import Answer, Citation, Hit
 from retrieval.prompts import load_prompt
@@ -18,7 +19,6 @@ from retrieval.search import STOPWORDS, stem, tokenize
 log = logging.getLogger(__name__)
 NOT_FOUND = "NOT_FOUND"
 NO_SUPPORT = "The indexed documents don't answer that."
-_CITE = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]{2,})\b")
 
 
@@ -39,7 +39,7 @@ def format_passages(hits: Sequence[Hit], names: Callable[[str], str]) -> str:
 def format_history(history: Sequence[tuple[str, str]]) -> str:
     if not history:
         return ""
-    turns = "\n".join(f"Earlier question: {q}\nEarlier answer: {_CITE.sub('', a).strip()}" for q, a in history[-3:])
+    turns = "\n".join(f"Earlier question: {q}\nEarlier answer: {CITE.sub('', a).strip()}" for q, a in history[-3:])
     return f"\nConversation so far (for context only; cite only the passages above):\n{turns}\n"
 
 
@@ -49,35 +49,14 @@ def missing_entities(question: str, known_terms: set[str]) -> list[str]:
     return [w for w in words if w.lower() not in STOPWORDS and stem(w.lower()) not in known_terms]
 
 
-def resolve_citations(text: str, hits: Sequence[Hit]) -> tuple[str, list[Citation]]:
-    """Map [n] keys to passages, drop invented ones, renumber by first use."""
-    order: dict[int, int] = {}
-
-    def repl(m: re.Match) -> str:
-        keep = []
-        for raw in re.split(r"\s*[,;]\s*", m.group(1)):
-            n = int(raw)
-            if 1 <= n <= len(hits):
-                order.setdefault(n, len(order) + 1)
-                keep.append(order[n])
-            else:
-                log.info("dropped invented citation [%d]", n)
-        return "".join(f"[{k}]" for k in dict.fromkeys(keep))
-
-    cleaned = _CITE.sub(repl, text)
-    cleaned = re.sub(r"[ \t]+([.,;:])", r"\1", re.sub(r"[ \t]{2,}", " ", cleaned)).strip()
-    citations = [Citation.from_passage(new, hits[old - 1].passage) for old, new in order.items()]
-    return cleaned, sorted(citations, key=lambda c: c.n)
-
-
-def llm_answer(question: str, hits: Sequence[Hit], llm, names, history, on_token) -> Answer:
+def llm_answer(question: str, hits: Sequence[Hit], llm, names, history, on_token, idf) -> Answer:
     prompt = load_prompt("answer", frozenset({"passages", "history", "question"}))
     messages = prompt.render(passages=format_passages(hits, names), history=format_history(history),
                              question=question.strip())
     text = llm.chat(messages, on_token=on_token)
     if NOT_FOUND in text.upper().replace(" ", "_") or not text.strip():
         return Answer(answer=NO_SUPPORT, grounded=False, mode="llm")
-    cleaned, citations = resolve_citations(text, hits)
+    cleaned, citations = resolve_citations(verify_citations(text, hits, idf), hits)
     if not citations:
         log.info("answer without a valid citation treated as unsupported: %r", text[:200])
         return Answer(answer=NO_SUPPORT, grounded=False, mode="llm")
@@ -124,7 +103,7 @@ def answer_question(question: str, hits: Sequence[Hit], llm, *, names: Callable[
         return Answer(answer=msg, grounded=False, mode="llm" if llm else "extractive", note=note)
     if llm is not None:
         try:
-            return llm_answer(question, hits, llm, names, history, on_token)
+            return llm_answer(question, hits, llm, names, history, on_token, idf)
         except (LLMUnavailableError, BusyError) as exc:
             log.warning("LLM failed, answering extractively: %s", exc.user_message)
             note = exc.user_message

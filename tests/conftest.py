@@ -17,6 +17,7 @@ CORPUS = REPO / "corpus"
 SEED_DOC = "trump-putin-call-2025-03-18.md"
 EVAL_FILE = REPO / "bench" / "seed-eval.json"
 
+_TEST_MODEL_DIR = os.environ.get("ANALYST_TEST_MODEL_DIR")  # read before the ANALYST_* variables go
 # Tests never read a developer's .env or environment overrides.
 for _key in [k for k in os.environ if k.startswith("ANALYST_") or k == "DISCORD_TOKEN"]:
     os.environ.pop(_key)
@@ -69,16 +70,26 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def local_llm_url():
+def local_llm_server():
     """One real llama.cpp server with the packaged Qwen2.5-Coder-1.5B for the whole session.
     The model is assembled once into <repo>/.analyst (or ANALYST_TEST_MODEL_DIR) and reused."""
+    from retrieval.errors import LLMUnavailableError
     from retrieval.local_llm import LocalLLMServer
     from retrieval.settings import Settings
 
-    data_dir = Path(os.environ.get("ANALYST_TEST_MODEL_DIR", REPO / ".analyst"))
-    server = LocalLLMServer(Settings(data_dir=data_dir, _env_file=None)).start()
-    yield server.base_url
+    data_dir = Path(_TEST_MODEL_DIR or REPO / ".analyst")
+    server = LocalLLMServer(Settings(_env_file=None, data_dir=data_dir, llm="local", llm_port=0))
+    try:
+        server.start()
+    except LLMUnavailableError as exc:
+        pytest.fail(f"local LLM server did not start: {exc}")
+    yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def local_llm_url(local_llm_server) -> str:
+    return local_llm_server.base_url
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Cited answers without a model: citation mapping, refusals and the extractive fallback.
 (The answers of the real local model are in tests/e2e.)"""
-from retrieval.answer import missing_entities, resolve_citations
+from retrieval.answer import missing_entities
+from retrieval.citations import resolve_citations, verify_citations
 from retrieval.models import Hit
 from tests.conftest import SEED_DOC, free_port
 
@@ -55,3 +56,24 @@ def test_missing_entities():
     assert missing_entities("What did the White House and Macron say?", known) == ["Macron"]
     assert missing_entities("What did Trump say?", known) == []
     assert missing_entities("Which city was hit?", known) == []
+
+
+def test_wrong_citation_number_is_moved_to_the_supporting_passage(indexed):
+    q = "How many injured Ukrainian servicemen will Russia hand over?"
+    hits = indexed.searcher.search(q, k=5)
+    right = next(i for i, h in enumerate(hits, 1) if "23 injured" in h.passage.text)
+    wrong = next(i for i in range(1, 6) if i != right)
+    text = (f"According to the Kremlin, 23 injured Ukrainian servicemen receiving treatment in Russian "
+            f"medical facilities will be handed over [{wrong}]. The weather was pleasant [{right}].")
+    fixed = verify_citations(text, hits, indexed.searcher.idf)
+    cleaned, cites = resolve_citations(fixed, hits)
+    assert cleaned.startswith("According to the Kremlin, 23 injured") and cleaned.count("[1]") == 1
+    assert cleaned.endswith("The weather was pleasant.")  # unsupported sentence loses its key
+    assert len(cites) == 1 and "23 injured" in cites[0].quote
+
+
+def test_uncited_but_clearly_supported_sentence_gets_its_key(indexed):
+    hits = indexed.searcher.search("Witkoff wait Moscow", k=5)
+    text = "Steve Witkoff was reportedly made to wait eight hours by Putin in Moscow."
+    cleaned, cites = resolve_citations(verify_citations(text, hits, indexed.searcher.idf), hits)
+    assert cleaned.endswith("in Moscow [1].") and "eight hours" in cites[0].quote

@@ -1,9 +1,6 @@
 """Fixtures for the LLM layer.
 
-`local_llm_server` / `local_llm_url`: ONE real llama.cpp server per test session. This is the recipe
-for the root conftest; once the root defines both, delete them here (while both exist, a full run
-starts one server for tests/llm and one for the rest). NB: the root conftest pops ANALYST_* from the
-environment at import, so ANALYST_TEST_MODEL_DIR must be read there before the pop.
+`local_llm_server` / `local_llm_url` come from the root conftest (one real server per session).
 `fake_endpoint`: a tiny OpenAI-shaped HTTP server on 127.0.0.1 whose behaviour each test scripts.
 It is a fake on purpose: a real model cannot be made slow, broken or malformed on demand."""
 from __future__ import annotations
@@ -20,30 +17,6 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
-
-# ---- the real local model (recipe for the root conftest) ---------------------------------------
-@pytest.fixture(scope="session")
-def local_llm_server():
-    """One LocalLLMServer per session; the model is assembled once into ANALYST_TEST_MODEL_DIR
-    (default <repo>/.analyst) and reused by later runs."""
-    from retrieval.errors import LLMUnavailableError
-    from retrieval.local_llm import LocalLLMServer
-    from retrieval.settings import Settings
-
-    data_dir = Path(os.environ.get("ANALYST_TEST_MODEL_DIR") or REPO / ".analyst")
-    settings = Settings(_env_file=None, data_dir=data_dir, llm="local", llm_port=0)
-    server = LocalLLMServer(settings)
-    try:
-        server.start()
-    except LLMUnavailableError as exc:
-        pytest.fail(f"local LLM server did not start: {exc}")
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def local_llm_url(local_llm_server) -> str:
-    return local_llm_server.base_url
 
 
 # ---- a scriptable fake endpoint ------------------------------------------------------------------
