@@ -35,23 +35,65 @@ def discover(root: Path) -> list[Path]:
     return found
 
 
+# Legacy encodings tried when a file is not UTF-8, in order of preference on a tie.
+LEGACY_ENCODINGS = ("cp1252", "cp1251", "koi8_r", "cp1250", "iso8859_15", "latin_1")
+_UTF8_SEQ = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+                       rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}"
+                       rb"|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def _mostly_utf8(raw: bytes) -> bool:
+    """True when most non-ASCII bytes form valid UTF-8 sequences: a UTF-8 file with a few broken bytes,
+    which a legacy decoding would silently turn into mojibake. Legacy text almost never forms them."""
+    non_ascii = len(raw.translate(None, bytes(range(0x80))))
+    in_sequences = sum(len(m) for m in _UTF8_SEQ.findall(raw))
+    return non_ascii > 0 and in_sequences >= non_ascii / 2
+
+
+def _legacy(raw: bytes) -> tuple[str, str] | None:
+    from charset_normalizer import from_bytes
+
+    matches = [m for m in from_bytes(raw, cp_isolation=list(LEGACY_ENCODINGS)) if m.chaos <= 0.2]
+    if not matches:
+        return None
+    rank = {e: i for i, e in enumerate(LEGACY_ENCODINGS)}
+    best = min(matches, key=lambda m: (round(m.chaos, 2), -round(m.coherence, 2),
+                                       rank.get(m.encoding, len(rank))))
+    return str(best), best.encoding
+
+
 def decode(raw: bytes, path: str) -> str:
     if not raw.strip():
         raise DocumentError(f"{path}: empty file")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a byte-order mark
+        try:
+            return _text_or_binary(raw.decode("utf-16"), path)
+        except UnicodeDecodeError as exc:
+            raise DocumentError(f"{path}: invalid UTF-16 ({exc.reason} at byte {exc.start})") from None
     if b"\x00" in raw[:8192]:
         raise DocumentError(f"{path}: binary content (NUL bytes), not a text document")
+    bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
     try:
-        return raw.decode("utf-8-sig")
+        return _text_or_binary(raw[bom:].decode("utf-8"), path)
     except UnicodeDecodeError as exc:
-        utf8_error = exc
-    from charset_normalizer import from_bytes
+        where = f"{exc.reason} at byte {exc.start + bom}"
+    if bom or _mostly_utf8(raw):
+        raise DocumentError(f"{path}: invalid UTF-8 ({where}); the file is damaged or mixes encodings, "
+                            "re-save it as UTF-8")
+    found = _legacy(raw)
+    if found is None:
+        raise DocumentError(f"{path}: not valid UTF-8 ({where}) and no legacy encoding fits: "
+                            "binary or unknown encoding; re-save it as UTF-8")
+    log.warning("%s: not UTF-8, decoded as %s", path, found[1])
+    return _text_or_binary(found[0], path)
 
-    best = from_bytes(raw).best()
-    if best is None or best.chaos > 0.25:
-        raise DocumentError(f"{path}: not valid UTF-8 ({utf8_error.reason} at byte {utf8_error.start}) "
-                            "and no other encoding fits; re-save it as UTF-8")
-    log.warning("%s: not UTF-8, decoded as %s", path, best.encoding)
-    return str(best)
+
+def _text_or_binary(text: str, path: str) -> str:
+    controls = len(_CONTROL.findall(text))
+    if controls > max(2, len(text) // 100):
+        raise DocumentError(f"{path}: binary content ({controls} control characters), not a text document")
+    return text
 
 
 def split_front_matter(text: str, path: str) -> tuple[dict, str]:
