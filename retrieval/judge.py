@@ -1,0 +1,172 @@
+"""The contradiction judge: is claim B in conflict with claim A?
+
+Signals, cheapest first:
+1. a deterministic check (`retrieval.numeric`): the same quantity or date stated differently;
+2. rules: claims of one speaker never contradict each other here; a claim that only reports what
+   someone else said is not its speaker's own assertion;
+3. the LLM, few-shot (`prompts/judge.md`), answering one token whose label probabilities are read from
+   log-probabilities. The raw P(contradiction) of the small local model sits around 0.55 even for close
+   paraphrases, so it is rescaled between a paraphrase floor and a confident ceiling, and damped for
+   near-duplicate pairs, which restate rather than contradict.
+Precision over recall: an unclear case is `unrelated`."""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from retrieval.claims import reported_party
+from retrieval.models import Claim
+from retrieval.numeric import find_conflict
+from retrieval.prompts import load_prompt
+
+log = logging.getLogger(__name__)
+
+LABELS = ("contradiction", "agreement", "unrelated")
+P_FLOOR = 0.60  # raw P(contradiction) at or below which a pair is not a contradiction (paraphrases: ~0.55-0.7)
+P_CEIL = 0.85  # raw P(contradiction), taken as the lower of both orders, of clear-cut contradictions
+TOPIC_MIN = 2.5  # IDF mass of the content words two claims share: below it they are about different things
+NEAR_DUPLICATE = 0.90  # cosine similarity above which two claims restate each other
+NUMERIC_SCORE = 0.9
+ADJACENT_BONUS = 0.1
+_STOP = set("the a an and or of in on at to for with from by that this these those is are was were be been will "
+            "would has have had its it their his her they he she we not no as but into after before about than "
+            "said says also there which who what when while any all such".split())
+
+
+@dataclass(frozen=True)
+class Verdict:
+    label: str  # contradiction | agreement | unrelated
+    score: float
+    explanation: str
+    method: str = "rules"  # numeric | llm | rules
+
+
+class Judge:
+    def __init__(self, llm=None, names: Callable[[str], str] | None = None,
+                 aliases: list[tuple[str, str]] | None = None, p_floor: float = P_FLOOR,
+                 p_ceil: float = P_CEIL, idf: Callable[[str], float] | None = None) -> None:
+        self.llm = llm
+        self.idf = idf or (lambda stem: 3.0)
+        # names of the parties themselves say nothing about what a claim is about
+        self.names_stems = {stem(w) for a, _ in (aliases or []) for w in content_words(a)}
+        self.names = names or (lambda sid: sid)
+        self.aliases = aliases or []
+        self.p_floor, self.p_ceil = p_floor, p_ceil
+        self.prompt = load_prompt("judge", frozenset({"speaker_a", "claim_a", "speaker_b", "claim_b"}))
+
+    def judge(self, a: Claim, b: Claim, similarity: float | None = None, use_llm: bool = True,
+              adjacent: bool = False) -> Verdict:
+        """`adjacent`: the claims sit in one paragraph (an aside about what precedes it), which stands in
+        for topical overlap. May raise LLMUnavailableError / BusyError from the model call."""
+        if a.speaker == b.speaker:
+            return Verdict("unrelated", 0.0, "same speaker")
+        conflict = find_conflict(a.text, b.text)
+        if conflict is not None:
+            return Verdict("contradiction", NUMERIC_SCORE, self._numeric_explanation(a, b, conflict), "numeric")
+        for c in (a, b):
+            other = reported_party(c.text, self.aliases)
+            if other is not None and other != c.speaker:
+                return Verdict("unrelated", 0.0, f"{self.names(c.speaker)} only reports {self.names(other)}")
+        gate = self.gate(a, b, adjacent)
+        if gate:
+            return Verdict("unrelated", 0.0, gate)
+        if self.llm is None or not use_llm:
+            return Verdict("unrelated", 0.0, "no deterministic conflict; not checked by a model")
+        forward = self.llm.label_probabilities(self.messages(a, b), list(LABELS))
+        if forward.get("contradiction", 0.0) <= self.p_floor:
+            return self._from_probs(a, b, forward, similarity, adjacent)
+        backward = self.llm.label_probabilities(self.messages(b, a), list(LABELS))
+        worse = min((forward, backward), key=lambda p: p.get("contradiction", 0.0))
+        return self._from_probs(a, b, worse, similarity, adjacent)
+
+    def gate(self, a: Claim, b: Claim, adjacent: bool = False) -> str | None:
+        """Why an LLM contradiction is impossible here, or None. Two claims can only contradict when they
+        are about the same thing (shared rare content words, or adjacency) and differ in polarity or
+        stance (one denies, halts or opposes what the other asserts, does or wants)."""
+        if not adjacent and topic_overlap(a.text, b.text, self.idf, self.names_stems) < TOPIC_MIN:
+            return "about different things"
+        if not opposed(a.text, b.text):
+            return "same polarity: a restatement or a difference of detail"
+        return None
+
+    def messages(self, a: Claim, b: Claim) -> list[dict[str, str]]:
+        return self.prompt.render(speaker_a=self.names(a.speaker), claim_a=_clip(a.text),
+                                  speaker_b=self.names(b.speaker), claim_b=_clip(b.text))
+
+    def calibrate(self, p_contradiction: float, similarity: float | None) -> float:
+        score = (p_contradiction - self.p_floor) / (self.p_ceil - self.p_floor)
+        if similarity is not None and similarity >= NEAR_DUPLICATE:
+            score *= 0.5
+        return round(min(1.0, max(0.0, score)), 4)
+
+    def _from_probs(self, a: Claim, b: Claim, probs: dict[str, float], similarity: float | None,
+                    adjacent: bool = False) -> Verdict:
+        score = self.calibrate(probs.get("contradiction", 0.0), similarity)
+        if adjacent and score > 0:  # an aside right after the claim, of opposite polarity: a second signal
+            score = min(1.0, score + ADJACENT_BONUS)
+        log.debug("judge p=%s cal=%.2f sim=%s | %s | %s", probs, score, similarity, a.text[:60], b.text[:60])
+        if score >= 0.5:
+            return Verdict("contradiction", score, self._llm_explanation(a, b), "llm")
+        label = "agreement" if probs.get("agreement", 0) > probs.get("unrelated", 0) else "unrelated"
+        return Verdict(label, round(probs.get(label, 0.0), 4), f"model: {label}", "llm")
+
+    def _numeric_explanation(self, a: Claim, b: Claim, conflict) -> str:
+        return f"{self.names(a.speaker)} and {self.names(b.speaker)} give {conflict.describe()}."
+
+    def _llm_explanation(self, a: Claim, b: Claim) -> str:
+        topic = shared_terms(a.text, b.text, self.idf, self.names_stems)
+        about = f" about {', '.join(topic)}" if topic else ""
+        return (f"{self.names(b.speaker)}'s account conflicts with {self.names(a.speaker)}'s{about} "
+                f"(model judgement).")
+
+
+_NEG = re.compile(r"\b(?:no|not|never|none|nothing|rejected?|rejects|denied|deny|denies|refused?|"
+                  r"failed|fails)\b|n[’']t\b", re.I)
+_STOPPING = re.compile(r"\b(?:halt\w*|paus\w*|stop\w*|cessation|ceas(?:e|ed|es|ing)|suspend\w*|freez\w*|"
+                       r"end(?:ed|ing)?)\b", re.I)
+_DOING = re.compile(r"\b(?:increas\w*|expand\w*|boost\w*|escalat\w*|bomb\w*|airstrikes?|strik(?:e|es|ing)|struck|"
+                    r"shell\w*|launch\w*|continu\w*|resum\w*|more)\b", re.I)
+
+
+def polarity(text: str) -> tuple[bool, str | None]:
+    """(negated, stance): stance is 'stop' (halts, pauses, ends), 'do' (increases, strikes) or None."""
+    stops, does = bool(_STOPPING.search(text)), bool(_DOING.search(text))
+    stance = None if stops == does else ("stop" if stops else "do")  # both: a mixed account
+    return bool(_NEG.search(text)), stance
+
+
+def opposed(a: str, b: str) -> bool:
+    """One is negated and the other not, or one halts what the other does."""
+    (na, sa), (nb, sb) = polarity(a), polarity(b)
+    return na != nb or (sa is not None and sb is not None and sa != sb)
+
+
+def stem(word: str) -> str:
+    return word.lower().replace("’", "'")[:5]
+
+
+def topic_overlap(a: str, b: str, idf: Callable[[str], float], ignore: set[str] = frozenset()) -> float:
+    """IDF mass of the content-word stems both texts use (minus `ignore`: the parties' names)."""
+    shared = {stem(w) for w in content_words(a)} & {stem(w) for w in content_words(b)}
+    return sum(idf(s) for s in shared - ignore)
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[A-Za-z][A-Za-z’'-]+", text.lower()) if w not in _STOP and len(w) > 3]
+
+
+def shared_terms(a: str, b: str, idf: Callable[[str], float], ignore: set[str] = frozenset(),
+                 limit: int = 3) -> list[str]:
+    """Content words both texts use (by crude stem), rarest first: a truthful topic hint."""
+    stems_b = {stem(w) for w in content_words(b)} - set(ignore)
+    words: dict[str, str] = {}
+    for w in content_words(a):
+        if stem(w) in stems_b:
+            words.setdefault(stem(w), w.replace("’", "'"))
+    return [words[s] for s in sorted(words, key=lambda s: -idf(s))][:limit]
+
+
+def _clip(text: str, limit: int = 400) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,204 @@
+"""The contradiction ledger, and the claim table and verdict cache behind it, in SQLite.
+
+Lives in the same database file as the index manifest (`settings.db_path`), in tables prefixed
+`ledger_` and `claims_`. A contradiction's id is a stable hash of its two claims' (document, normalised
+text) keys, order-independent, so re-indexing never records a pair twice; dismissal therefore sticks.
+When a claim disappears (its document changed or was removed) its contradictions are `retired`:
+kept, hidden, and restored to their previous status if the same claims come back."""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from retrieval.claims import claim_key
+from retrieval.errors import NotFoundError
+from retrieval.models import Citation, Claim, Contradiction
+
+STATUSES = ("new", "posted", "dismissed", "retired")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS ledger_contradictions (
+    id TEXT PRIMARY KEY, score REAL NOT NULL, explanation TEXT NOT NULL,
+    status TEXT NOT NULL, prev_status TEXT, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
+    a_key TEXT NOT NULL, b_key TEXT NOT NULL, a_doc TEXT NOT NULL, b_doc TEXT NOT NULL,
+    a_json TEXT NOT NULL, b_json TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS ledger_contradictions_status ON ledger_contradictions(status);
+CREATE TABLE IF NOT EXISTS claims_items (
+    id TEXT PRIMARY KEY, key TEXT NOT NULL, doc TEXT NOT NULL, passage_id TEXT NOT NULL,
+    source TEXT NOT NULL, speaker TEXT NOT NULL, title TEXT NOT NULL, date TEXT,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS claims_items_doc ON claims_items(doc);
+CREATE INDEX IF NOT EXISTS claims_items_speaker ON claims_items(speaker);
+CREATE TABLE IF NOT EXISTS claims_verdicts (
+    pair TEXT PRIMARY KEY, label TEXT NOT NULL, score REAL NOT NULL, explanation TEXT NOT NULL);
+"""
+
+
+def pair_id(a: Claim, b: Claim) -> str:
+    keys = sorted((claim_key(a), claim_key(b)))
+    return hashlib.sha1("\x1e".join(keys).encode()).hexdigest()[:12]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+class Ledger:
+    def __init__(self, db_path: Path) -> None:
+        Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(str(db_path), check_same_thread=False, timeout=30)
+        self._db.row_factory = sqlite3.Row
+        with self._lock, self._db:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA busy_timeout=30000")
+            self._db.executescript(_SCHEMA)
+
+    # ---- contradictions --------------------------------------------------------------------
+    def record(self, a: Claim, b: Claim, score: float, explanation: str) -> bool:
+        """Record a contradiction between two claims; True when it is new (or revived as new)."""
+        cid, now = pair_id(a, b), _now()
+        a_json, b_json = (json.dumps(c.citation().to_dict()) for c in (a, b))
+        with self._lock, self._db:
+            row = self._db.execute("SELECT status, prev_status FROM ledger_contradictions WHERE id=?",
+                                   (cid,)).fetchone()
+            if row is None:
+                self._db.execute(
+                    "INSERT INTO ledger_contradictions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (cid, round(score, 4), explanation, "new", None, now, now, claim_key(a), claim_key(b),
+                     a.doc, b.doc, a_json, b_json))
+                return True
+            status = row["status"]
+            if status == "retired":
+                status = row["prev_status"] or "new"
+            same_order = self._db.execute("SELECT a_key FROM ledger_contradictions WHERE id=?",
+                                          (cid,)).fetchone()["a_key"] == claim_key(a)
+            if not same_order:
+                a_json, b_json = b_json, a_json
+            self._db.execute("UPDATE ledger_contradictions SET status=?, prev_status=NULL, last_seen=?, "
+                             "a_json=?, b_json=? WHERE id=?", (status, now, a_json, b_json, cid))
+            return row["status"] == "retired" and status == "new"
+
+    def retire_stale(self, docs: Iterable[str], live_keys: set[str]) -> int:
+        """Retire contradictions touching `docs` whose claims are no longer among `live_keys`."""
+        docs = list(set(docs))
+        if not docs:
+            return 0
+        marks = ",".join("?" * len(docs))
+        with self._lock, self._db:
+            rows = self._db.execute(
+                f"SELECT id, status, a_key, b_key FROM ledger_contradictions WHERE status != 'retired' "
+                f"AND (a_doc IN ({marks}) OR b_doc IN ({marks}))", docs + docs).fetchall()
+            stale = [r for r in rows if r["a_key"] not in live_keys or r["b_key"] not in live_keys]
+            for r in stale:
+                self._db.execute("UPDATE ledger_contradictions SET status='retired', prev_status=? WHERE id=?",
+                                 (r["status"], r["id"]))
+        return len(stale)
+
+    def list(self, status: str = "new", include_retired: bool = False) -> list[Contradiction]:
+        if status not in (*STATUSES, "all"):
+            raise ValueError(f"unknown status {status!r}")
+        sql, args = "SELECT * FROM ledger_contradictions", ()
+        if status != "all":
+            sql, args = sql + " WHERE status=?", (status,)
+        elif not include_retired:
+            sql += " WHERE status != 'retired'"
+        with self._lock:
+            rows = self._db.execute(sql + " ORDER BY first_seen DESC, score DESC, id", args).fetchall()
+        return [_to_contradiction(r) for r in rows]
+
+    def get(self, cid: str) -> Contradiction:
+        with self._lock:
+            return _to_contradiction(self._find(cid))
+
+    def _find(self, cid: str) -> sqlite3.Row:
+        cid = (cid or "").strip().lower()
+        if not cid or any(ch not in "0123456789abcdef" for ch in cid):
+            raise NotFoundError(f"No contradiction with id {cid!r}.")
+        rows = self._db.execute("SELECT * FROM ledger_contradictions WHERE id LIKE ?",
+                                (cid + "%",)).fetchall()
+        if not rows:
+            raise NotFoundError(f"No contradiction with id {cid!r}.",
+                                hint="Run `analyst contradictions --status all` to list them.")
+        if len(rows) > 1:
+            raise NotFoundError(f"The id prefix {cid!r} matches {len(rows)} contradictions.",
+                                hint="Give more characters of the id.")
+        return rows[0]
+
+    def set_status(self, cid: str, status: str) -> Contradiction:
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}")
+        with self._lock, self._db:
+            row = self._find(cid)
+            self._db.execute("UPDATE ledger_contradictions SET status=? WHERE id=?", (status, row["id"]))
+            return _to_contradiction(self._find(row["id"]))
+
+    def mark_posted(self, ids: Sequence[str]) -> None:
+        with self._lock, self._db:
+            for cid in ids:
+                self._db.execute("UPDATE ledger_contradictions SET status='posted' WHERE id=? AND status='new'",
+                                 (cid,))
+
+    # ---- claims ---------------------------------------------------------------------------
+    def replace_claims(self, docs: Iterable[str], claims: Sequence[Claim]) -> None:
+        """Delete every claim of `docs`, then store `claims`."""
+        docs = list(set(docs))
+        with self._lock, self._db:
+            self._db.executemany("DELETE FROM claims_items WHERE doc=?", [(d,) for d in docs])
+            self._db.executemany(
+                "INSERT OR REPLACE INTO claims_items VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [(c.id, claim_key(c), c.doc, c.passage_id, c.source, c.speaker, c.title, c.date,
+                  c.start, c.end, c.text) for c in claims])
+
+    def claims(self, ids: Sequence[str] | None = None, speaker: str | None = None) -> list[Claim]:
+        sql, args = "SELECT * FROM claims_items", []
+        if ids is not None:
+            if not ids:
+                return []
+            sql += f" WHERE id IN ({','.join('?' * len(ids))})"
+            args = list(ids)
+        elif speaker is not None:
+            sql, args = sql + " WHERE speaker=?", [speaker]
+        with self._lock:
+            rows = self._db.execute(sql + " ORDER BY doc, start", args).fetchall()
+        return [Claim(id=r["id"], passage_id=r["passage_id"], doc=r["doc"], source=r["source"],
+                      speaker=r["speaker"], title=r["title"], start=r["start"], end=r["end"],
+                      text=r["text"], date=r["date"]) for r in rows]
+
+    def claim_keys(self, docs: Iterable[str]) -> set[str]:
+        docs = list(set(docs))
+        with self._lock:
+            rows = self._db.execute(f"SELECT key FROM claims_items WHERE doc IN ({','.join('?' * len(docs))})",
+                                    docs).fetchall() if docs else []
+        return {r["key"] for r in rows}
+
+    def claim_count(self) -> int:
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM claims_items").fetchone()[0]
+
+    # ---- verdict cache (a pair already judged is not sent to the model again) ---------------
+    def cached_verdict(self, pair: str) -> tuple[str, float, str] | None:
+        with self._lock:
+            r = self._db.execute("SELECT label, score, explanation FROM claims_verdicts WHERE pair=?",
+                                 (pair,)).fetchone()
+        return (r["label"], r["score"], r["explanation"]) if r else None
+
+    def cache_verdict(self, pair: str, label: str, score: float, explanation: str) -> None:
+        with self._lock, self._db:
+            self._db.execute("INSERT OR REPLACE INTO claims_verdicts VALUES (?,?,?,?)",
+                             (pair, label, score, explanation))
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def _to_contradiction(r: sqlite3.Row) -> Contradiction:
+    return Contradiction(id=r["id"], score=r["score"], explanation=r["explanation"], status=r["status"],
+                         first_seen=r["first_seen"], a=Citation(**json.loads(r["a_json"])),
+                         b=Citation(**json.loads(r["b_json"])))
