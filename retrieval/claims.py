@@ -174,3 +174,32 @@ def reported_party(text: str, aliases: list[tuple[str, str]]) -> str | None:
         if any(re.search(pt, low) for pt in pats):
             return sid
     return None
+
+
+_CLAUSE_CUTS = (
+    re.compile(r"^(?:While|Although|Though|Whereas|After|Before|Since|When|If|Despite)\b[^,]{15,}?(,\s+)"),
+    re.compile(r"(\s(?:and|but)\s+)(?=(?:also\s+)?(?:agreed|said|added|expressed|called|urged|warned|insisted)\b)"),
+    re.compile(r"(;\s+|,\s+but\s+|,\s+while\s+)"),
+)
+
+
+def clauses(c: Claim, min_words: int = 5) -> list[Claim]:
+    """A claim cut at clause boundaries (a leading "While ..." clause, "... and agreed that ...",
+    "; ", ", but "), each part still verbatim at its offsets; parts shorter than `min_words` stay joined."""
+    for pattern in _CLAUSE_CUTS:
+        m = pattern.search(c.text)
+        if not m:
+            continue
+        left = (0, m.start(1))
+        right = (m.end(1), len(c.text))
+        if min(len(c.text[s:e].split()) for s, e in (left, right)) < min_words:
+            continue
+        parts = []
+        for s, e in (left, right):
+            s, e = _trim(c.text, s, e)
+            text = c.text[s:e]
+            cid = hashlib.sha1(f"{c.id}\x1f{s}\x1f{e}".encode()).hexdigest()[:16]
+            parts.append(Claim(id=cid, passage_id=c.passage_id, doc=c.doc, source=c.source, speaker=c.speaker,
+                               title=c.title, start=c.start + s, end=c.start + e, text=text, date=c.date))
+        return [p for part in parts for p in clauses(part, min_words)]
+    return [c]
