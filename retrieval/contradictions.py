@@ -77,7 +77,7 @@ class ContradictionEngine:
             docs = sorted({d.doc for d, _ in changed} | set(removed_docs))
             claims = extract_claims(p for _, passages in changed for p in passages)
             embeddings = self.store_claims(docs, claims)
-            retired = self.ledger.retire_stale(docs, self.ledger.claim_keys(docs))
+            retired = self.ledger.retire_stale(docs)
             candidates = self.candidates(claims, embeddings)
             candidates = merge(candidates, self.context_candidates([d for d, _ in changed], claims, embeddings))
             new = self.judge_candidates(candidates, budget=self.llm_budget(len(claims)))

@@ -84,8 +84,8 @@ class Ledger:
                              "a_json=?, b_json=? WHERE id=?", (status, now, a_json, b_json, cid))
             return row["status"] == "retired" and status == "new"
 
-    def retire_stale(self, docs: Iterable[str], live_keys: set[str]) -> int:
-        """Retire contradictions touching `docs` whose claims are no longer among `live_keys`."""
+    def retire_stale(self, docs: Iterable[str]) -> int:
+        """Retire contradictions touching `docs` one of whose claims is no longer stored."""
         docs = list(set(docs))
         if not docs:
             return 0
@@ -94,7 +94,10 @@ class Ledger:
             rows = self._db.execute(
                 f"SELECT id, status, a_key, b_key FROM ledger_contradictions WHERE status != 'retired' "
                 f"AND (a_doc IN ({marks}) OR b_doc IN ({marks}))", docs + docs).fetchall()
-            stale = [r for r in rows if r["a_key"] not in live_keys or r["b_key"] not in live_keys]
+            keys = {r["a_key"] for r in rows} | {r["b_key"] for r in rows}
+            live = {r["key"] for r in self._db.execute(
+                f"SELECT key FROM claims_items WHERE key IN ({','.join('?' * len(keys))})", list(keys))} if keys else set()
+            stale = [r for r in rows if r["a_key"] not in live or r["b_key"] not in live]
             for r in stale:
                 self._db.execute("UPDATE ledger_contradictions SET status='retired', prev_status=? WHERE id=?",
                                  (r["status"], r["id"]))
@@ -169,13 +172,6 @@ class Ledger:
         return [Claim(id=r["id"], passage_id=r["passage_id"], doc=r["doc"], source=r["source"],
                       speaker=r["speaker"], title=r["title"], start=r["start"], end=r["end"],
                       text=r["text"], date=r["date"]) for r in rows]
-
-    def claim_keys(self, docs: Iterable[str]) -> set[str]:
-        docs = list(set(docs))
-        with self._lock:
-            rows = self._db.execute(f"SELECT key FROM claims_items WHERE doc IN ({','.join('?' * len(docs))})",
-                                    docs).fetchall() if docs else []
-        return {r["key"] for r in rows}
 
     def claim_count(self) -> int:
         with self._lock:

@@ -51,3 +51,8 @@ def test_number_words_and_units():
 
 def test_years_are_not_counts():
     assert find_conflict("In 2024 the talks failed.", "In 2025 the talks failed.") is None
+
+
+def test_date_followed_by_comma():
+    assert find_conflict("They spoke by telephone on March 18.",
+                         "They spoke by telephone on March 25, according to the agency.") is not None
