@@ -56,7 +56,7 @@ def llm_answer(question: str, hits: Sequence[Hit], llm, names, history, on_token
     text = llm.chat(messages, on_token=on_token)
     if NOT_FOUND in text.upper().replace(" ", "_") or not text.strip():
         return Answer(answer=NO_SUPPORT, grounded=False, mode="llm")
-    cleaned, citations = resolve_citations(verify_citations(text, hits, idf), hits)
+    cleaned, citations = resolve_citations(verify_citations(text, hits, idf), hits, idf)
     if not citations:
         log.info("answer without a valid citation treated as unsupported: %r", text[:200])
         return Answer(answer=NO_SUPPORT, grounded=False, mode="llm")

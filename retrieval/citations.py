@@ -54,18 +54,47 @@ def _fix_sentence(sentence: str, hits: Sequence[Hit], idf) -> str:
 
 
 def verify_citations(text: str, hits: Sequence[Hit], idf: Callable[[str], float]) -> str:
+    """Fix each sentence's keys; a sentence with content that no passage supports is removed."""
     out, pos = [], 0
     for s in split_sentences(text, 0, len(text)):
         out.append(text[pos:s.start])
-        out.append(_fix_sentence(s.text, hits, idf) if tokenize(CITE.sub("", s.text)) else s.text)
+        if not tokenize(CITE.sub("", s.text)):
+            out.append(s.text)
+        else:
+            fixed = _fix_sentence(s.text, hits, idf)
+            if CITE.search(fixed):
+                out.append(fixed)
+            else:
+                log.info("unsupported sentence removed: %r", s.text[:120])
         pos = s.end
     out.append(text[pos:])
-    return "".join(out)
+    return re.sub(r"\n{3,}", "\n\n", "".join(out)).strip()
 
 
-def resolve_citations(text: str, hits: Sequence[Hit]) -> tuple[str, list[Citation]]:
-    """Map [n] keys to passages, drop invented ones, renumber by first use."""
+def narrow_quote(p, claims: list[str], idf: Callable[[str], float]) -> tuple[int, int]:
+    """The span of the passage's sentences that best support the sentences citing it (contiguous)."""
+    sents = split_sentences(p.text, 0, len(p.text))
+    if len(sents) <= 1 or not claims:
+        return p.start, p.end
+    chosen = [max(sents, key=lambda s: support(c, s.text, idf)) for c in claims]
+    return p.start + min(s.start for s in chosen), p.start + max(s.end for s in chosen)
+
+
+def _citing_sentences(text: str) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for s in split_sentences(text, 0, len(text)):
+        for m in CITE.finditer(s.text):
+            for n in _numbers(m.group(1)):
+                out.setdefault(n, []).append(CITE.sub("", s.text))
+    return out
+
+
+def resolve_citations(text: str, hits: Sequence[Hit],
+                      idf: Callable[[str], float] | None = None) -> tuple[str, list[Citation]]:
+    """Map [n] keys to passages, drop invented ones, renumber by first use. With `idf`, each quote is
+    narrowed to the passage's sentences that support the answer sentences citing it."""
     order: dict[int, int] = {}
+    claims = _citing_sentences(text) if idf else {}
 
     def repl(m: re.Match) -> str:
         keep = []
@@ -79,5 +108,9 @@ def resolve_citations(text: str, hits: Sequence[Hit]) -> tuple[str, list[Citatio
 
     cleaned = CITE.sub(repl, text)
     cleaned = re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", cleaned)).strip()
-    citations = [Citation.from_passage(new, hits[old - 1].passage) for old, new in order.items()]
+    citations = []
+    for old, new in order.items():
+        p = hits[old - 1].passage
+        span = narrow_quote(p, claims.get(old, []), idf) if idf else (p.start, p.end)
+        citations.append(Citation.from_passage(new, p, *span))
     return cleaned, sorted(citations, key=lambda c: c.n)

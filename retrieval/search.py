@@ -64,6 +64,7 @@ class HybridSearcher:
             passages = self.store.all_passages()
             self.passages = passages
             self.by_id = {p.id: i for i, p in enumerate(passages)}
+            self.next_in_doc = _successors(passages)
             self.source_arr = np.array([p.source for p in passages], dtype=object)
             self.speaker_arr = np.array([p.speaker for p in passages], dtype=object)
             corpus = [tokenize(p.text) for p in passages]
@@ -121,7 +122,27 @@ class HybridSearcher:
             hit.keyword = score
         self._fill_dense(fused.values(), qvec)
         ranked = sorted(fused.values(), key=lambda h: -h.score)
-        return dedupe(ranked)[:k]
+        return self.expand_lists(dedupe(ranked)[:k])
+
+    def expand_lists(self, hits: list[Hit], budget: int = 4) -> list[Hit]:
+        """A passage that introduces a list ("These include:") brings the list items after it,
+        up to `budget` extra passages in all."""
+        out, seen, added = [], {h.passage.id for h in hits}, 0
+        for h in hits:
+            out.append(h)
+            p = h.passage
+            if not p.text.rstrip().endswith(":"):
+                continue
+            while added < budget:
+                i = self.next_in_doc.get(p.id)
+                # a list item follows its predecessor after a newline and a marker ("\n- ", "\n1. ")
+                if i is None or not 3 <= self.passages[i].start - p.end <= 6 or self.passages[i].id in seen:
+                    break
+                p = self.passages[i]
+                seen.add(p.id)
+                added += 1
+                out.append(Hit(passage=p, score=h.score, dense=h.dense))
+        return out
 
     def _fill_dense(self, hits, qvec: np.ndarray) -> None:
         missing = [h for h in hits if h.dense is None]
@@ -149,6 +170,12 @@ def dedupe(hits: list[Hit]) -> list[Hit]:
         seen_text.add(key)
         kept.append(h)
     return kept
+
+
+def _successors(passages: list[Passage]) -> dict[str, int]:
+    """passage id -> index of the next passage in the same document."""
+    order = sorted(range(len(passages)), key=lambda i: (passages[i].doc, passages[i].start))
+    return {passages[a].id: b for a, b in zip(order, order[1:]) if passages[a].doc == passages[b].doc}
 
 
 def passage_by_id(searcher: HybridSearcher, pid: str) -> Passage | None:

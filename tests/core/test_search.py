@@ -49,3 +49,12 @@ def test_dedupe_drops_overlapping_spans(indexed):
 
 def test_tokenize():
     assert tokenize("The statements about 23 prisoners, a war") == ["statement", "23", "prisoner", "war"]
+
+
+def test_list_lead_in_brings_its_items(indexed):
+    hits = indexed.search("What bargaining chips has Trump already given away?", k=3)
+    texts = [h.passage.text for h in hits]
+    lead = next(i for i, t in enumerate(texts) if t.endswith("These include:"))
+    assert texts[lead + 1] == "holding talks with Russia without Ukraine present"
+    assert texts[lead + 2].startswith("ruling out security guarantees")
+    assert len(hits) <= 3 + 4
