@@ -22,6 +22,7 @@ from retrieval.splitter import PassageSplitter
 
 log = logging.getLogger(__name__)
 PIPELINE_VERSION = "1"  # bump when attribution or splitting rules change: forces a re-index
+PENDING = ":pending"  # manifest fingerprint suffix: passages stored, contradiction detection not yet run
 
 OnChange = Callable[[list[tuple[Document, list[Passage]]], list[str]], int]
 
@@ -79,18 +80,29 @@ class Indexer:
         seen: set[str] = set()
         changed: list[tuple[Document, list[Passage]]] = []
         bar = _progress(len(targets), progress)
+        pending = PENDING if on_change is not None else ""
         for file, root, _ in targets:
-            self._index_file(file, root, known, seen, changed, report)
+            self._index_file(file, root, known, seen, changed, report, pending)
             bar.update(1)
         bar.close()
         removed = self._remove_missing(targets, paths, known, seen, report)
         if on_change is not None and (changed or removed):
             report.contradictions_new = on_change(changed, removed)
+        self._settle(changed, removed, known, pending)
         report.documents = len(seen)
         report.passages = self.store.count()
         return report
 
-    def _index_file(self, file, root, known, seen, changed, report) -> None:
+    def _settle(self, changed, removed, known, pending) -> None:
+        """After detection: mark changed documents done and forget removed ones. A run killed before
+        this point leaves them pending, so the next run redoes them, detection included."""
+        for doc, passages in changed if pending else ():
+            self.manifest.record(doc.doc, known[doc.doc][0], self.fingerprint(doc.sha), doc.source,
+                                 doc.title, doc.date, len(passages))
+        for doc in removed:
+            self.manifest.remove(doc)
+
+    def _index_file(self, file, root, known, seen, changed, report, pending="") -> None:
         try:
             doc = load_document(file, root, self.registry, max_bytes=self.settings.max_file_bytes)
         except DocumentError as exc:
@@ -109,7 +121,8 @@ class Indexer:
         old_ids = set(self.store.ids_for_doc(doc.doc))
         self.store.upsert(passages, embeddings)
         self.store.delete_ids(sorted(old_ids - {p.id for p in passages}))
-        self.manifest.record(doc.doc, str(root), fp, doc.source, doc.title, doc.date, len(passages))
+        self.manifest.record(doc.doc, str(root), fp + pending, doc.source, doc.title, doc.date, len(passages))
+        known[doc.doc] = (str(root), fp + pending)  # _settle records the final fingerprint
         changed.append((doc, passages))
         if previous:
             report.updated += 1
@@ -125,8 +138,7 @@ class Indexer:
         for doc, (root, _) in known.items():
             if doc in seen or root not in scanned_roots or (Path(root) / doc).exists():
                 continue
-            self.store.delete_doc(doc)
-            self.manifest.remove(doc)
+            self.store.delete_doc(doc)  # the manifest row goes in _settle, once detection has seen it
             removed.append(doc)
             log.info("removed %s from the index", doc)
         report.removed = len(removed)
