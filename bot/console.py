@@ -97,7 +97,7 @@ class Console:
         if answer.grounded:
             self.history = (self.history + [(question, answer.answer)])[-3:]
         if tty and streamed:
-            self.stdout.write("\n\n")
+            self.stdout.write("\n\n— checked answer (citations verified against the passages) —\n")
         return render.render_answer(answer)
 
     def compare(self, args: list[str]) -> str:
