@@ -85,11 +85,13 @@ class ContradictionEngine:
                      len(claims), len(docs), len(candidates), new, retired, time.monotonic() - t0)
             return new
 
-    def store_claims(self, docs: Sequence[str], claims: list[Claim]) -> np.ndarray:
+    def store_claims(self, docs: Sequence[str], claims: list[Claim],
+                     embeddings: np.ndarray | None = None) -> np.ndarray:
         if docs:
             self.collection.delete(where={"doc": {"$in": list(docs)}})
         self.ledger.replace_claims(docs, claims)
-        embeddings = self.embedder.embed([c.text for c in claims])
+        if embeddings is None:
+            embeddings = self.embedder.embed([c.text for c in claims])
         for i in range(0, len(claims), BATCH):
             part = claims[i : i + BATCH]
             self.collection.upsert(ids=[c.id for c in part], documents=[c.text for c in part],

@@ -32,7 +32,8 @@ NUMERIC_SCORE = 0.9
 ADJACENT_BONUS = 0.1
 _STOP = set("the a an and or of in on at to for with from by that this these those is are was were be been will "
             "would has have had its it their his her they he she we not no as but into after before about than "
-            "said says also there which who what when while any all such".split())
+            "said says also there which who what when while any all such without place take taking make made "
+            "would could should".split())
 
 
 @dataclass(frozen=True)
@@ -118,8 +119,8 @@ class Judge:
     def _llm_explanation(self, a: Claim, b: Claim) -> str:
         topic = shared_terms(a.text, b.text, self.idf, self.names_stems)
         about = f" about {', '.join(topic)}" if topic else ""
-        return (f"{self.names(b.speaker)}'s account conflicts with {self.names(a.speaker)}'s{about} "
-                f"(model judgement).")
+        return (f"{_possessive(self.names(b.speaker))} account conflicts with "
+                f"{_possessive(self.names(a.speaker))}{about} (model judgement).")
 
 
 _NEG = re.compile(r"\b(?:no|not|never|none|nothing|rejected?|rejects|denied|deny|denies|refused?|"
@@ -166,6 +167,10 @@ def shared_terms(a: str, b: str, idf: Callable[[str], float], ignore: set[str] =
         if stem(w) in stems_b:
             words.setdefault(stem(w), w.replace("’", "'"))
     return [words[s] for s in sorted(words, key=lambda s: -idf(s))][:limit]
+
+
+def _possessive(name: str) -> str:
+    return name + ("'" if name.endswith("s") else "'s")
 
 
 def _clip(text: str, limit: int = 400) -> str:
