@@ -1,12 +1,11 @@
 """Slash commands. Each is small: check cheap things (sources, access) before deferring, defer,
-run the service off the event loop (`asyncio.to_thread`), render, send.
+run the service off the event loop (`client.run_blocking`, the bot's own thread pool), render, send.
 
 Replies: the "thinking…" state is ephemeral, so any error after deferring can still reach the
 user privately (by editing that ephemeral original); results meant for the channel are then posted
 as public follow-ups and the ephemeral placeholder is deleted."""
 from __future__ import annotations
 
-import asyncio
 import copy
 import logging
 import uuid
@@ -109,7 +108,7 @@ async def ask(interaction: discord.Interaction, question: app_commands.Range[str
     service = interaction.client.service
     sources = [service.resolve_source(source)] if source else []
     await thinking(interaction)
-    answer = await asyncio.to_thread(service.ask, question, sources)
+    answer = await interaction.client.run_blocking(service.ask, question, sources)
     await deliver(interaction, render_answer(question, answer, names(service)), public=True)
 
 
@@ -123,7 +122,7 @@ async def compare(interaction: discord.Interaction, a: str, b: str,
     service = interaction.client.service
     service.resolve_source(a), service.resolve_source(b)  # fail fast, privately, on unknown names
     await thinking(interaction)
-    result = await asyncio.to_thread(service.compare, a, b, topic)
+    result = await interaction.client.run_blocking(service.compare, a, b, topic)
     await deliver(interaction, render_compare(result, names(service)), public=True)
 
 
@@ -133,7 +132,7 @@ async def contradictions(interaction: discord.Interaction, status: Status = "new
     """List contradictions found between sources."""
     service = interaction.client.service
     await thinking(interaction)
-    items = await asyncio.to_thread(service.contradictions, status)
+    items = await interaction.client.run_blocking(service.contradictions, status)
     more = f" (showing {MAX_LISTED})" if len(items) > MAX_LISTED else ""
     heading = f"{len(items)} {status} contradiction(s){more}." if items else f"No {status} contradictions."
     await deliver(interaction, render_contradictions(items[:MAX_LISTED], names(service), heading), public=True)
@@ -143,7 +142,7 @@ async def contradictions(interaction: discord.Interaction, status: Status = "new
 async def sources(interaction: discord.Interaction) -> None:
     """List the sources, their aliases and how much of each is indexed."""
     await thinking(interaction)
-    infos = await asyncio.to_thread(interaction.client.service.sources)
+    infos = await interaction.client.run_blocking(interaction.client.service.sources)
     await deliver(interaction, render_sources(infos), public=True)
 
 
@@ -174,7 +173,7 @@ async def ingest(interaction: discord.Interaction, file: Optional[discord.Attach
     data = await file.read() if file is not None else text.encode("utf-8")
     check_size(len(data), interaction.client.settings.max_upload_bytes)
     log.info("/ingest %s (%d bytes) by %s", filename, len(data), interaction.user.id)
-    report = await asyncio.to_thread(service.ingest, filename, data, source_id)
+    report = await interaction.client.run_blocking(service.ingest, filename, data, source_id)
     await deliver(interaction, [Outgoing(content=render_report(report, filename))], public=False)
 
 
@@ -207,7 +206,7 @@ def check_size(size: int, max_bytes: int) -> None:
 async def dismiss(interaction: discord.Interaction, id: app_commands.Range[str, 1, 80]) -> None:
     """Dismiss a contradiction so it is not reported again (admins only)."""
     await interaction.response.defer(ephemeral=True, thinking=True)
-    await asyncio.to_thread(interaction.client.service.dismiss, id.strip())
+    await interaction.client.run_blocking(interaction.client.service.dismiss, id.strip())
     await deliver(interaction, [Outgoing(content=f"Dismissed `{fit(id.strip(), 80)}`.")], public=False)
 
 

@@ -6,8 +6,12 @@ for development); global registration happens only through the owner's `/sync gl
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import logging
-from typing import Any
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, TypeVar
 
 import discord
 from discord import app_commands
@@ -17,9 +21,10 @@ from bot import threads
 from bot.access import Cooldowns, channel_allowed
 from bot.commands import build_commands, report_error
 from bot.digest import DismissButton
-from retrieval.errors import AnalystError
+from retrieval.errors import AnalystError, BusyError
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def intents() -> discord.Intents:
@@ -57,6 +62,30 @@ class AnalystBot(discord.Client):
         self.digest_lock = asyncio.Lock()
         self.scheduler = None
         self._want_scheduler, self._sync_dev_guild = scheduler, sync_dev_guild
+        # Service calls run in the bot's own pool, never the loop's default executor: that one is
+        # discord.py's too (host name lookups when it reconnects), and calls waiting for a model
+        # slot would fill it. At most `workers` run at once (more threads would fight the event
+        # loop for the GIL); the others wait here, on the loop, as long as a call may wait for the
+        # model, and are then told Analyst is busy: so every command ends within about two queue
+        # timeouts plus its own work, however many arrive together.
+        self.workers = settings.llm_max_concurrency + min(32, (os.cpu_count() or 1) + 4)
+        self._executor: ThreadPoolExecutor | None = None
+        self._slots = asyncio.Semaphore(self.workers)
+
+    async def run_blocking(self, fn: Callable[..., T], /, *args: Any) -> T:
+        """`fn(*args)` in the bot's thread pool (see __init__); BusyError if no thread frees up
+        within ANALYST_LLM_QUEUE_TIMEOUT_S."""
+        try:
+            await asyncio.wait_for(self._slots.acquire(), self.settings.llm_queue_timeout_s)
+        except TimeoutError:
+            raise BusyError() from None
+        try:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="analyst-service")
+            call = functools.partial(contextvars.copy_context().run, fn, *args)
+            return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+        finally:
+            self._slots.release()
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(DismissButton)
@@ -84,6 +113,9 @@ class AnalystBot(discord.Client):
     async def close(self) -> None:
         jobs.stop(self.scheduler, self)
         self.scheduler = None
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
         await super().close()
 
 

@@ -1,0 +1,410 @@
+"""Load: many `/ask` at once against the real bot, without blocking the event loop.
+
+What is real: the bot (`AnalystBot`, its command tree, cooldowns, `asyncio.to_thread` offloading,
+rendering), discord.py's interaction handling, the service (real Chroma, real MiniLM embedder,
+real BM25), and in the slow case the real local model behind the real `LLMClient` with its
+concurrency gate and queue. Discord is simcord's in-process fake of the REST API and gateway.
+
+How the burst is made: simcord's public verbs (`member.slash`) each emit INTERACTION_CREATE and
+then wait for the bot to settle, and refuse overlapping calls from different tasks. To have all
+interactions in flight at once, `burst()` calls the real `member.slash` for every question with
+simcord's internal settle step (`Env._settle_internal`) deferred, so each call builds and emits
+its INTERACTION_CREATE exactly as usual and returns at once; the public `env.settle()` then runs
+the bot until every interaction has finished. The bot sees N gateway events arrive back to back,
+before it has run any of them, which is a harder burst than users clicking at the same second.
+
+How the heartbeat is checked: discord.py's gateway heartbeat is sent from a keep-alive thread that
+schedules work onto the bot's event loop; when the loop is blocked, the heartbeat is late and
+Discord eventually drops the connection. `LoopProbe` does the same: a thread schedules a callback
+onto the bot's loop every 50 ms (`call_soon_threadsafe`) and records how late it ran. It uses
+the wall clock, so simcord's virtual time does not hide a blocked loop. Every interaction must
+also be acknowledged (deferred) within Discord's 3 s limit, measured on the wall clock.
+
+Found and fixed with these tests: service calls ran in the loop's default executor (cpu_count + 4
+threads, shared with discord.py's host name lookups), so calls waiting for the model's slot
+filled it: with 50 questions and a 2 s queue it stayed full for ~20 s (~10 min at the default
+60 s). The bot now has its own pool (`AnalystBot.run_blocking`).
+"""
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+
+import discord
+import pytest
+import pytest_asyncio
+import simcord
+
+from bot.discord_app import AnalystBot
+from retrieval.errors import BusyError
+from tests.discord.conftest import (  # noqa: F401  (fixtures)
+    DEV_GUILD_ID, bot_settings_for, embed_limits_ok, seed_template, workdir,
+)
+
+QUESTIONS = [  # answerable from the seed corpus (bench/seed-eval.json)
+    "What did Putin agree to about energy infrastructure?",
+    "What did the White House statement say about Iran?",
+    "How many injured Ukrainian servicemen will Russia hand over?",
+    "How long was Steve Witkoff reportedly made to wait in Moscow?",
+    "Which city was hit in the strike on energy infrastructure after the call?",
+]
+# Not asked anywhere else in the session, so the model's prompt cache does not shorten them.
+LLM_QUESTIONS = [
+    "According to the analysis, what has Trump already given away?",
+    "What did the Kremlin say it is ready to guarantee to Ukrainian troops in Kursk?",
+    "What did the White House statement say about Iran?",
+]
+ACK_LIMIT_S = 3.0  # Discord's deadline for the first response to an interaction
+MAX_LOOP_LAG_S = 1.0  # generous: a blocked loop shows up as seconds, a busy one as milliseconds
+
+
+# ---- instruments ---------------------------------------------------------------------------------
+class LoopProbe:
+    """A keep-alive thread in miniature: schedules a callback onto `loop` every `interval` s and
+    records how long each took to run (the loop's lag). Enter it from the loop's thread; when a
+    tick is late by more than `MAX_LOOP_LAG_S`, what the loop was doing is kept in `stalls`."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, interval: float = 0.05) -> None:
+        self.loop, self.interval = loop, interval
+        self.lags: list[float] = []
+        self.stalls: list[str] = []
+        self._loop_thread = threading.get_ident()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="loop-probe", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            ran = threading.Event()
+            sent = time.perf_counter()
+
+            def tick() -> None:
+                self.lags.append(time.perf_counter() - sent)
+                ran.set()
+
+            self.loop.call_soon_threadsafe(tick)
+            if not ran.wait(MAX_LOOP_LAG_S):
+                frame = sys._current_frames().get(self._loop_thread)
+                self.stalls.append("".join(traceback.format_stack(frame)[-12:]) if frame else "?")
+                if not ran.wait(60):
+                    self.lags.append(60.0)
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> "LoopProbe":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(65)
+
+    @property
+    def max_lag(self) -> float:
+        return max(self.lags, default=float("inf"))
+
+
+class ExecutorProbe(LoopProbe):
+    """Like LoopProbe, for the loop's default executor: every `interval` s, a no-op submitted with
+    `loop.run_in_executor(None, ...)` and how long it waited for a thread. discord.py's HTTP
+    client resolves host names there (reconnecting to the gateway needs it) and `asyncio.to_thread`
+    runs there, so a default executor filled with blocked calls stalls them all."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, interval: float = 0.2) -> None:
+        super().__init__(loop, interval)
+        self._thread.name = "executor-probe"
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            ran = threading.Event()
+            sent = time.perf_counter()
+            self.loop.call_soon_threadsafe(self.loop.run_in_executor, None, ran.set)
+            ran.wait(300)
+            self.lags.append(time.perf_counter() - sent)
+            self._stop.wait(self.interval)
+
+
+@dataclass
+class AckTimes:
+    """Wall-clock time from dispatch to the bot's first response, per interaction id."""
+
+    sent: dict[int, float] = field(default_factory=dict)
+    acked: dict[int, float] = field(default_factory=dict)
+
+    def install(self, monkeypatch) -> None:
+        # Observation only: the real methods run unchanged.
+        real_defer = discord.InteractionResponse.defer
+        real_send = discord.InteractionResponse.send_message
+
+        async def defer(response, *args, **kwargs):
+            self.acked.setdefault(response._parent.id, time.perf_counter())
+            return await real_defer(response, *args, **kwargs)
+
+        async def send_message(response, *args, **kwargs):
+            self.acked.setdefault(response._parent.id, time.perf_counter())
+            return await real_send(response, *args, **kwargs)
+
+        monkeypatch.setattr(discord.InteractionResponse, "defer", defer)
+        monkeypatch.setattr(discord.InteractionResponse, "send_message", send_message)
+
+    def latencies(self) -> list[float]:
+        return [self.acked[i] - t for i, t in self.sent.items() if i in self.acked]
+
+
+async def burst(env: simcord.Env, calls, acks: AckTimes, timeout: float) -> list[simcord.InteractionResult]:
+    """Emit every `/ask` before the bot runs any of them, then settle once (see module docstring)."""
+
+    async def settle_later(**_kwargs) -> None:
+        return None
+
+    env._settle_internal = settle_later  # instance attribute shadows the method
+    try:
+        results = []
+        for member, channel, question in calls:
+            results.append(await member.slash(channel, "ask", question=question))
+            acks.sent[results[-1]._interaction.id] = time.perf_counter()
+    finally:
+        del env._settle_internal
+    await env.settle(timeout=timeout)
+    return results
+
+
+# ---- fixtures ------------------------------------------------------------------------------------
+@dataclass
+class Crowd:
+    env: simcord.Env
+    bot: AnalystBot
+    channel: simcord.ChannelHandle
+    members: list
+
+
+async def _crowd(settings, n: int, settle_timeout: float):
+    from retrieval.service import Analyst
+
+    service = Analyst(settings)
+    bot = AnalystBot(service, settings, scheduler=False)
+    env = simcord.Env(bot, settle_timeout=settle_timeout)
+    guild = env.create_guild("Analysts", id=DEV_GUILD_ID)
+    channel = guild.create_text_channel("analysis")
+    await env.start()
+    members = [guild.add_member(env.create_user(f"analyst{i}")) for i in range(n)]
+    return Crowd(env, bot, channel, members), service
+
+
+async def _close(crowd: Crowd, service) -> None:
+    try:
+        await crowd.env.shutdown()
+        crowd.env._raise_errors_since(crowd.env._errors_acknowledged)  # unexpected bot errors fail
+    finally:
+        service.close()
+
+
+def outcome(result: simcord.InteractionResult) -> str:
+    """'answer', 'busy', or what went wrong instead, for one /ask."""
+    if not result.acknowledged:
+        return "never acknowledged"
+    if result.response is not None:  # a private reply: only "busy" is expected
+        text = result.response.content
+        return "busy" if result.ephemeral and text.startswith(BusyError.user_message) else f"private: {text[:200]!r}"
+    msgs = result.followups
+    if len(msgs) != 1 or len(msgs[0].embeds) != 1:
+        return f"{len(msgs)} follow-up(s)"
+    embed = msgs[0].embeds[0]
+    if not (embed.title or "").startswith("Q: "):
+        return f"unexpected embed {embed.title!r}"
+    if BusyError.user_message in embed.description:
+        return "busy" if embed.footer.text.startswith("extractive") and embed.fields else "busy, no quotes"
+    if embed.fields or "Not supported by the indexed documents" in embed.description:
+        return "answer"
+    return f"answer without citations: {embed.description[:200]!r}"
+
+
+def check_nothing_lost(crowd: Crowd, results) -> None:
+    """Every interaction has exactly one reply: a public answer in the channel (all of which
+    belong to one interaction each) or a private one; the bot raised nothing unexpected."""
+    public = [m for m in crowd.channel.history() if not m.flags.ephemeral]
+    answered = [r for r in results if r.response is None]
+    assert all(len(r.followups) == 1 for r in answered)
+    assert all(not r.followups for r in results if r.response is not None)
+    assert sorted(r.followups[0].id for r in answered) == sorted(m.id for m in public)
+    unexpected = [e for e in crowd.env.errors if not isinstance(getattr(e, "original", e), BusyError)]
+    assert not unexpected, unexpected
+
+
+@pytest_asyncio.fixture
+async def make_crowd():
+    made = []
+
+    async def make(settings, n: int, settle_timeout: float) -> Crowd:
+        crowd, service = await _crowd(settings, n, settle_timeout)
+        made.append((crowd, service))
+        return crowd
+
+    yield make
+    for crowd, service in made:
+        await _close(crowd, service)
+
+
+# ---- tests ---------------------------------------------------------------------------------------
+async def test_50_concurrent_asks_all_answered_without_blocking_the_loop(workdir, make_crowd, monkeypatch):
+    # ANALYST_LLM=none (extractive answers). The shipped default cooldown (10 s per user) stays on:
+    # 50 different users are not throttled by it.
+    crowd = await make_crowd(bot_settings_for(workdir, cooldown_s=10.0), 50, 300.0)
+    acks = AckTimes()
+    acks.install(monkeypatch)
+    calls = [(m, crowd.channel, QUESTIONS[i % len(QUESTIONS)]) for i, m in enumerate(crowd.members)]
+
+    started = time.perf_counter()
+    with LoopProbe(asyncio.get_running_loop()) as probe:
+        results = await burst(crowd.env, calls, acks, timeout=300.0)
+    elapsed = time.perf_counter() - started
+
+    outcomes = [outcome(r) for r in results]
+    assert outcomes == ["answer"] * 50, [o for o in outcomes if o != "answer"]
+    assert all(r.followups[0].embeds[0].fields for r in results)  # every answer quotes its sources
+    check_nothing_lost(crowd, results)
+    for r in results[:5]:
+        embed_limits_ok(r.followups[0].message)
+    latencies = acks.latencies()
+    print(f"\n50 asks (no LLM) in {elapsed:.1f} s; loop lag max {probe.max_lag * 1000:.0f} ms over "
+          f"{len(probe.lags)} probes; acknowledged within {max(latencies) * 1000:.0f} ms")
+    assert len(latencies) == 50
+    assert len(probe.lags) >= 5
+    assert probe.max_lag < MAX_LOOP_LAG_S, (sorted(probe.lags)[-5:], probe.stalls[:1])
+    assert max(latencies) < ACK_LIMIT_S, sorted(latencies)[-5:]
+
+
+async def test_the_probe_sees_a_blocked_loop(workdir, make_crowd, monkeypatch):
+    """Control for the test above: if /ask ran the service on the event loop (no thread), the
+    probe must report it. Only the offloading is changed; everything else is real."""
+    crowd = await make_crowd(bot_settings_for(workdir, cooldown_s=0), 20, 300.0)
+
+    async def inline(fn, *args):
+        return fn(*args)
+
+    monkeypatch.setattr(crowd.bot, "run_blocking", inline)
+    calls = [(m, crowd.channel, QUESTIONS[i % len(QUESTIONS)]) for i, m in enumerate(crowd.members)]
+    with LoopProbe(asyncio.get_running_loop()) as probe:
+        results = await burst(crowd.env, calls, AckTimes(), timeout=300.0)
+
+    assert [outcome(r) for r in results] == ["answer"] * 20  # still answered, but...
+    assert probe.max_lag > MAX_LOOP_LAG_S  # ...the loop (and with it the heartbeat) was blocked
+
+
+@pytest.mark.slow
+async def test_50_concurrent_asks_with_the_local_model_are_answered_or_told_busy(
+        workdir, make_crowd, monkeypatch, local_llm_url):
+    """The real local model behind one slot (`llm_max_concurrency=1`) and a short queue
+    (`llm_queue_timeout_s=2`): whoever gets the slot gets a model answer; whoever waits longer
+    gets the extractive answer with the busy note (or, when even a service thread took that long
+    to free up, the private busy message). Nobody gets nothing, and the model never sees more
+    than one call at a time."""
+    from retrieval import llm as llm_module
+
+    settings = bot_settings_for(workdir, llm="remote", llm_base_url=local_llm_url, cooldown_s=10.0,
+                                llm_max_concurrency=1, llm_queue_timeout_s=2.0, llm_max_tokens=64,
+                                llm_timeout_s=600.0)  # a loaded 2-core machine: slow, not down
+    in_flight, peak = [0], [0]
+    lock = threading.Lock()
+    real_stream = llm_module.LLMClient._stream
+
+    def counting_stream(self, *args, **kwargs):  # observation only: the real call runs
+        with lock:
+            in_flight[0] += 1
+            peak[0] = max(peak[0], in_flight[0])
+        try:
+            return real_stream(self, *args, **kwargs)
+        finally:
+            with lock:
+                in_flight[0] -= 1
+
+    monkeypatch.setattr(llm_module.LLMClient, "_stream", counting_stream)
+    crowd = await make_crowd(settings, 50, 900.0)
+    acks = AckTimes()
+    acks.install(monkeypatch)
+    calls = [(m, crowd.channel, LLM_QUESTIONS[i % len(LLM_QUESTIONS)]) for i, m in enumerate(crowd.members)]
+
+    started = time.perf_counter()
+    with LoopProbe(asyncio.get_running_loop()) as probe:
+        results = await burst(crowd.env, calls, acks, timeout=900.0)
+    elapsed = time.perf_counter() - started
+
+    outcomes = [outcome(r) for r in results]
+    assert set(outcomes) <= {"answer", "busy"}, [o for o in outcomes if o not in ("answer", "busy")]
+    footers = [r.followups[0].embeds[0].footer.text for r in results if r.followups]
+    answered_by_model = sum(f.startswith("llm") for f in footers)
+    print(f"\n50 asks (local model, 1 slot, 2 s queue) in {elapsed:.1f} s: {answered_by_model} by the "
+          f"model, {outcomes.count('busy')} busy; loop lag max {probe.max_lag * 1000:.0f} ms; "
+          f"acknowledged within {max(acks.latencies()) * 1000:.0f} ms; peak model calls {peak[0]}")
+    assert answered_by_model >= 1 and outcomes.count("busy") >= 1
+    assert answered_by_model + outcomes.count("busy") == 50
+    assert peak[0] == 1  # the concurrency limit held
+    check_nothing_lost(crowd, results)
+    assert probe.max_lag < MAX_LOOP_LAG_S, (sorted(probe.lags)[-5:], probe.stalls[:1])
+    assert max(acks.latencies()) < ACK_LIMIT_S
+
+
+async def test_a_full_model_queue_starves_nothing_else(workdir, make_crowd):
+    """50 /ask while the model's only slot is taken: each waits at most `llm_queue_timeout_s` for
+    it and answers extractively with the busy note, and the loop's default executor (discord.py's
+    too) stays free meanwhile. Before the bot had its own pool, the waiting calls filled it for
+    ~20 s. Fault injection: the slot is held by the test, standing for a long answer in flight
+    (it is the real gate `LLMClient` uses; the endpoint itself is never reached)."""
+    from retrieval import llm as llm_module
+
+    url, wait = "http://127.0.0.1:9/v1", 2.0
+    settings = bot_settings_for(workdir, llm="remote", llm_base_url=url, cooldown_s=10.0,
+                                llm_max_concurrency=1, llm_queue_timeout_s=wait)
+    crowd = await make_crowd(settings, 50, 300.0)
+    crowd.bot.service._llm = llm_module.LLMClient(settings, url, settings.llm_model, llama_cpp=True)
+    gate = llm_module._gate(url, 1)
+    calls = [(m, crowd.channel, QUESTIONS[i % len(QUESTIONS)]) for i, m in enumerate(crowd.members)]
+    loop = asyncio.get_running_loop()
+
+    assert gate.acquire(timeout=5)
+    started = time.perf_counter()
+    try:
+        with LoopProbe(loop) as probe, ExecutorProbe(loop) as executor:
+            results = await burst(crowd.env, calls, AckTimes(), timeout=300.0)
+    finally:
+        gate.release()
+    elapsed = time.perf_counter() - started
+
+    outcomes = [outcome(r) for r in results]
+    assert outcomes == ["busy"] * 50, [o for o in outcomes if o != "busy"]
+    check_nothing_lost(crowd, results)
+    print(f"\n50 asks with the model slot taken ({wait:.0f} s queue): all busy in {elapsed:.1f} s; "
+          f"loop lag max {probe.max_lag * 1000:.0f} ms; default executor wait max "
+          f"{executor.max_lag * 1000:.0f} ms")
+    assert probe.max_lag < MAX_LOOP_LAG_S, probe.stalls[:1]
+    assert executor.max_lag < MAX_LOOP_LAG_S, sorted(executor.lags)[-5:]
+
+
+async def test_service_calls_wait_for_a_thread_only_as_long_as_for_the_model(tmp_path):
+    """`AnalystBot.run_blocking` in real time (simcord freezes timers on waits it recognises, so
+    this part runs on a plain event loop): with every service thread taken, a further call waits
+    `llm_queue_timeout_s` and gets BusyError, the calls already running finish, and the loop's
+    default executor is never used."""
+    settings = bot_settings_for(tmp_path, llm_queue_timeout_s=0.5)
+    bot = AnalystBot(None, settings, scheduler=False)  # run_blocking needs no service
+    release = threading.Event()
+
+    def held(n: int) -> int:  # a service call waiting for the model's slot
+        release.wait(30)
+        return n
+
+    running = [asyncio.create_task(bot.run_blocking(held, n)) for n in range(bot.workers)]
+    await asyncio.sleep(0.1)
+    started = time.perf_counter()
+    with pytest.raises(BusyError):
+        await bot.run_blocking(held, -1)
+    waited = time.perf_counter() - started
+    free = await asyncio.wait_for(asyncio.get_running_loop().run_in_executor(None, lambda: "free"), 1.0)
+    release.set()
+    assert await asyncio.gather(*running) == list(range(bot.workers))
+    assert 0.45 <= waited < 1.5, waited
+    assert free == "free"
+    assert await bot.run_blocking(held, 7) == 7  # the pool serves again
+    await bot.close()
