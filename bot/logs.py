@@ -56,5 +56,5 @@ def setup_logging(settings, verbose: bool = False, stream=sys.stderr) -> None:
     handler.addFilter(RedactSecrets(secret_values(settings)))
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else getattr(logging, settings.log_level.upper(), logging.INFO))
-    for noisy in ("httpx", "httpcore", "chromadb", "openai", "discord.gateway", "urllib3", "apscheduler"):
+    for noisy in ("httpx", "httpx2", "httpcore", "httpcore2", "chromadb", "openai", "discord.gateway", "urllib3", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
