@@ -1,7 +1,7 @@
 """Load: many `/ask` at once against the real bot, without blocking the event loop.
 
-What is real: the bot (`AnalystBot`, its command tree, cooldowns, `asyncio.to_thread` offloading,
-rendering), discord.py's interaction handling, the service (real Chroma, real MiniLM embedder,
+What is real: the bot (`AnalystBot`, its command tree, cooldowns, its thread pool for service
+calls, rendering), discord.py's interaction handling, the service (real Chroma, real MiniLM embedder,
 real BM25), and in the slow case the real local model behind the real `LLMClient` with its
 concurrency gate and queue. Discord is simcord's in-process fake of the REST API and gateway.
 
@@ -28,21 +28,18 @@ filled it: with 50 questions and a 2 s queue it stayed full for ~20 s (~10 min a
 from __future__ import annotations
 
 import asyncio
-import sys
 import threading
 import time
-import traceback
-from dataclasses import dataclass, field
 
-import discord
 import pytest
 import pytest_asyncio
-import simcord
 
 from bot.discord_app import AnalystBot
 from retrieval.errors import BusyError
-from tests.discord.conftest import (  # noqa: F401  (fixtures)
-    DEV_GUILD_ID, bot_settings_for, embed_limits_ok, seed_template, workdir,
+from tests.discord.conftest import bot_settings_for, embed_limits_ok, seed_template, workdir  # noqa: F401
+from tests.faults.load_probes import (
+    MAX_LOOP_LAG_S, AckTimes, Crowd, ExecutorProbe, LoopProbe, burst, check_nothing_lost, close_crowd, outcome,
+    start_crowd,
 )
 
 QUESTIONS = [  # answerable from the seed corpus (bench/seed-eval.json)
@@ -52,185 +49,12 @@ QUESTIONS = [  # answerable from the seed corpus (bench/seed-eval.json)
     "How long was Steve Witkoff reportedly made to wait in Moscow?",
     "Which city was hit in the strike on energy infrastructure after the call?",
 ]
-# Not asked anywhere else in the session, so the model's prompt cache does not shorten them.
-LLM_QUESTIONS = [
+LLM_QUESTIONS = [  # not the /ask of tests/discord, whose prompt the model server may have cached
     "According to the analysis, what has Trump already given away?",
     "What did the Kremlin say it is ready to guarantee to Ukrainian troops in Kursk?",
     "What did the White House statement say about Iran?",
 ]
 ACK_LIMIT_S = 3.0  # Discord's deadline for the first response to an interaction
-MAX_LOOP_LAG_S = 1.0  # generous: a blocked loop shows up as seconds, a busy one as milliseconds
-
-
-# ---- instruments ---------------------------------------------------------------------------------
-class LoopProbe:
-    """A keep-alive thread in miniature: schedules a callback onto `loop` every `interval` s and
-    records how long each took to run (the loop's lag). Enter it from the loop's thread; when a
-    tick is late by more than `MAX_LOOP_LAG_S`, what the loop was doing is kept in `stalls`."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, interval: float = 0.05) -> None:
-        self.loop, self.interval = loop, interval
-        self.lags: list[float] = []
-        self.stalls: list[str] = []
-        self._loop_thread = threading.get_ident()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="loop-probe", daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            ran = threading.Event()
-            sent = time.perf_counter()
-
-            def tick() -> None:
-                self.lags.append(time.perf_counter() - sent)
-                ran.set()
-
-            self.loop.call_soon_threadsafe(tick)
-            if not ran.wait(MAX_LOOP_LAG_S):
-                frame = sys._current_frames().get(self._loop_thread)
-                self.stalls.append("".join(traceback.format_stack(frame)[-12:]) if frame else "?")
-                if not ran.wait(60):
-                    self.lags.append(60.0)
-            self._stop.wait(self.interval)
-
-    def __enter__(self) -> "LoopProbe":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join(65)
-
-    @property
-    def max_lag(self) -> float:
-        return max(self.lags, default=float("inf"))
-
-
-class ExecutorProbe(LoopProbe):
-    """Like LoopProbe, for the loop's default executor: every `interval` s, a no-op submitted with
-    `loop.run_in_executor(None, ...)` and how long it waited for a thread. discord.py's HTTP
-    client resolves host names there (reconnecting to the gateway needs it) and `asyncio.to_thread`
-    runs there, so a default executor filled with blocked calls stalls them all."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, interval: float = 0.2) -> None:
-        super().__init__(loop, interval)
-        self._thread.name = "executor-probe"
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            ran = threading.Event()
-            sent = time.perf_counter()
-            self.loop.call_soon_threadsafe(self.loop.run_in_executor, None, ran.set)
-            ran.wait(300)
-            self.lags.append(time.perf_counter() - sent)
-            self._stop.wait(self.interval)
-
-
-@dataclass
-class AckTimes:
-    """Wall-clock time from dispatch to the bot's first response, per interaction id."""
-
-    sent: dict[int, float] = field(default_factory=dict)
-    acked: dict[int, float] = field(default_factory=dict)
-
-    def install(self, monkeypatch) -> None:
-        # Observation only: the real methods run unchanged.
-        real_defer = discord.InteractionResponse.defer
-        real_send = discord.InteractionResponse.send_message
-
-        async def defer(response, *args, **kwargs):
-            self.acked.setdefault(response._parent.id, time.perf_counter())
-            return await real_defer(response, *args, **kwargs)
-
-        async def send_message(response, *args, **kwargs):
-            self.acked.setdefault(response._parent.id, time.perf_counter())
-            return await real_send(response, *args, **kwargs)
-
-        monkeypatch.setattr(discord.InteractionResponse, "defer", defer)
-        monkeypatch.setattr(discord.InteractionResponse, "send_message", send_message)
-
-    def latencies(self) -> list[float]:
-        return [self.acked[i] - t for i, t in self.sent.items() if i in self.acked]
-
-
-async def burst(env: simcord.Env, calls, acks: AckTimes, timeout: float) -> list[simcord.InteractionResult]:
-    """Emit every `/ask` before the bot runs any of them, then settle once (see module docstring)."""
-
-    async def settle_later(**_kwargs) -> None:
-        return None
-
-    env._settle_internal = settle_later  # instance attribute shadows the method
-    try:
-        results = []
-        for member, channel, question in calls:
-            results.append(await member.slash(channel, "ask", question=question))
-            acks.sent[results[-1]._interaction.id] = time.perf_counter()
-    finally:
-        del env._settle_internal
-    await env.settle(timeout=timeout)
-    return results
-
-
-# ---- fixtures ------------------------------------------------------------------------------------
-@dataclass
-class Crowd:
-    env: simcord.Env
-    bot: AnalystBot
-    channel: simcord.ChannelHandle
-    members: list
-
-
-async def _crowd(settings, n: int, settle_timeout: float):
-    from retrieval.service import Analyst
-
-    service = Analyst(settings)
-    bot = AnalystBot(service, settings, scheduler=False)
-    env = simcord.Env(bot, settle_timeout=settle_timeout)
-    guild = env.create_guild("Analysts", id=DEV_GUILD_ID)
-    channel = guild.create_text_channel("analysis")
-    await env.start()
-    members = [guild.add_member(env.create_user(f"analyst{i}")) for i in range(n)]
-    return Crowd(env, bot, channel, members), service
-
-
-async def _close(crowd: Crowd, service) -> None:
-    try:
-        await crowd.env.shutdown()
-        crowd.env._raise_errors_since(crowd.env._errors_acknowledged)  # unexpected bot errors fail
-    finally:
-        service.close()
-
-
-def outcome(result: simcord.InteractionResult) -> str:
-    """'answer', 'busy', or what went wrong instead, for one /ask."""
-    if not result.acknowledged:
-        return "never acknowledged"
-    if result.response is not None:  # a private reply: only "busy" is expected
-        text = result.response.content
-        return "busy" if result.ephemeral and text.startswith(BusyError.user_message) else f"private: {text[:200]!r}"
-    msgs = result.followups
-    if len(msgs) != 1 or len(msgs[0].embeds) != 1:
-        return f"{len(msgs)} follow-up(s)"
-    embed = msgs[0].embeds[0]
-    if not (embed.title or "").startswith("Q: "):
-        return f"unexpected embed {embed.title!r}"
-    if BusyError.user_message in embed.description:
-        return "busy" if embed.footer.text.startswith("extractive") and embed.fields else "busy, no quotes"
-    if embed.fields or "Not supported by the indexed documents" in embed.description:
-        return "answer"
-    return f"answer without citations: {embed.description[:200]!r}"
-
-
-def check_nothing_lost(crowd: Crowd, results) -> None:
-    """Every interaction has exactly one reply: a public answer in the channel (all of which
-    belong to one interaction each) or a private one; the bot raised nothing unexpected."""
-    public = [m for m in crowd.channel.history() if not m.flags.ephemeral]
-    answered = [r for r in results if r.response is None]
-    assert all(len(r.followups) == 1 for r in answered)
-    assert all(not r.followups for r in results if r.response is not None)
-    assert sorted(r.followups[0].id for r in answered) == sorted(m.id for m in public)
-    unexpected = [e for e in crowd.env.errors if not isinstance(getattr(e, "original", e), BusyError)]
-    assert not unexpected, unexpected
 
 
 @pytest_asyncio.fixture
@@ -238,13 +62,13 @@ async def make_crowd():
     made = []
 
     async def make(settings, n: int, settle_timeout: float) -> Crowd:
-        crowd, service = await _crowd(settings, n, settle_timeout)
+        crowd, service = await start_crowd(settings, n, settle_timeout)
         made.append((crowd, service))
         return crowd
 
     yield make
     for crowd, service in made:
-        await _close(crowd, service)
+        await close_crowd(crowd, service)
 
 
 # ---- tests ---------------------------------------------------------------------------------------
