@@ -3,7 +3,6 @@ who it runs as, what it runs, where the model and the data live, and its command
 where they can (the model check against the session's model, the health check)."""
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -151,14 +150,11 @@ def _python_snippets(stage) -> list[str]:
     return [m.group(1) for i in stage.all("RUN") for m in re.finditer(r'python -c "([^"]+)"', i.value)]
 
 
-def test_model_assembly_and_check_run_against_an_assembled_model():
-    """The exact Python the build runs, pointed at the session's model folder (assembled by the
-    LLM tests; the call returns at once when the model there is already verified)."""
-    from retrieval.local_llm import is_verified
-
-    model_home = os.environ.get("ANALYST_TEST_MODEL_DIR") or str(REPO / ".analyst")
-    if not is_verified(model_home):
-        pytest.skip(f"no verified model in {model_home} yet (the LLM tests assemble it)")
+@pytest.mark.slow
+def test_model_assembly_and_check_run_against_an_assembled_model(local_llm_server):
+    """The exact Python the build runs, pointed at the session's model folder (the LLM server
+    fixture assembles the model there; the call then returns at once, as the model is verified)."""
+    model_home = str(local_llm_server.settings.data_dir)
     snippets = [s for s in _python_snippets(BUILD) + _python_snippets(RUNTIME) if "/opt/analyst" in s]
     assert len(snippets) == 2
     for code in snippets:
