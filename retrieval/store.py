@@ -34,13 +34,35 @@ def make_client(settings: Any):
         return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
     u = urlparse(settings.chroma_url)
     try:
+        _probe(settings.chroma_url, settings.chroma_timeout_s)
         client = chromadb.HttpClient(host=u.hostname or "localhost", port=u.port or 8000,
                                      ssl=u.scheme == "https", settings=chroma_settings)
+        _bound_requests(client, settings.chroma_timeout_s)
         client.heartbeat()
         return client
     except Exception as exc:  # chromadb raises assorted httpx/ValueError types
         log.debug("chroma connect failed: %r", exc)
         raise StoreUnavailableError(f"Chroma server at {safe_url(settings.chroma_url)} is unreachable.") from None
+
+
+def _probe(url: str, timeout: float) -> None:
+    """chromadb's HTTP client waits forever on a server that accepts connections but never answers
+    (hung, frozen, black-holed): ask for a heartbeat with a timeout before creating it."""
+    import httpx
+
+    u = urlparse(url)
+    httpx.get(f"{u.scheme}://{u.hostname}:{u.port or 8000}/api/v2/heartbeat", timeout=timeout).raise_for_status()
+
+
+def _bound_requests(client, timeout: float) -> None:
+    """Give every later request of the chromadb client a timeout (its httpx session has none)."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(timeout)
+    else:  # a chromadb upgrade moved it: requests to a hung server may then block
+        log.warning("could not set a timeout on the Chroma HTTP client")
 
 
 class PassageStore:
