@@ -4,6 +4,9 @@ Real `chroma run` server on loopback (root `chroma_server` fixture), stopped and
 from __future__ import annotations
 
 import re
+import signal
+import time
+import threading
 
 import pytest
 
@@ -74,3 +77,86 @@ def test_service_started_while_the_server_is_down_connects_later(chroma_server, 
     start()
     assert "23 injured" in svc.search("injured servicemen handed over")[0].passage.text
     svc.close()
+
+
+@pytest.fixture
+def own_chroma(tmp_path):
+    """A `chroma run` process this test controls directly (to freeze it with SIGSTOP)."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from tests.conftest import free_port
+
+    port = free_port()
+    exe = Path(sys.executable).parent / "chroma"
+    proc = subprocess.Popen([str(exe), "run", "--path", str(tmp_path / "frozen"), "--host", "127.0.0.1",
+                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    yield f"http://127.0.0.1:{port}", proc
+    proc.send_signal(signal.SIGCONT)
+    proc.terminate()
+    proc.wait(10)
+
+
+def bounded(fn, limit: float = 60):
+    """(seconds taken, result or exception) of fn() run in a daemon thread; fails if it is still
+    running after `limit` seconds (a hang must not hang the test run)."""
+    out: dict = {}
+
+    def run():
+        try:
+            out["value"] = fn()
+        except Exception as exc:  # noqa: BLE001  (returned to the test to inspect)
+            out["value"] = exc
+        out["elapsed"] = time.monotonic() - t0
+
+    t0 = time.monotonic()
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(limit)
+    assert not thread.is_alive(), f"still blocked after {limit} s"
+    return out["elapsed"], out["value"]
+
+
+def test_hung_server_fails_within_the_timeout_and_recovers(own_chroma, make_settings):
+    from retrieval.service import Analyst
+
+    url, proc = own_chroma
+    svc = Analyst(make_settings(chroma_url=url, chroma_timeout_s=2))
+    svc.index(detect=False)
+    assert svc.search("injured servicemen handed over")
+
+    proc.send_signal(signal.SIGSTOP)  # the server hangs: connections open, nothing answers
+    elapsed, exc = bounded(lambda: svc.search("injured servicemen"))
+    assert isinstance(exc, StoreUnavailableError), exc
+    assert str(exc).startswith(f"Chroma server at {url} is unreachable.")
+    assert elapsed < 2 + 8, elapsed
+
+    proc.send_signal(signal.SIGCONT)
+    assert "23 injured" in svc.search("injured servicemen handed over")[0].passage.text
+    svc.close()
+
+
+def test_blackholed_server_url_fails_within_the_timeout(tmp_path, corpus_dir, capsys, cli_env):
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    cli_env.setenv("ANALYST_CHROMA_URL", url)
+    cli_env.setenv("ANALYST_CHROMA_TIMEOUT_S", "2")
+    elapsed, rc = bounded(lambda: main(["sources", "--data-dir", str(tmp_path / "d"), "--corpus", str(corpus_dir)]))
+    sock.close()
+    [line] = non_log_lines(capsys.readouterr().err)
+    assert rc == 2 and line.startswith(f"analyst: Chroma server at {url} is unreachable.")
+    assert elapsed < 2 + 8, elapsed
