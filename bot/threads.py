@@ -83,7 +83,7 @@ async def on_message(bot, message: discord.Message) -> None:
 async def answer_in_thread(bot, thread: discord.Thread, question: str) -> None:
     history = bot.memory.history(thread.id)
     try:
-        answer = await asyncio.to_thread(bot.service.ask, question, (), history)
+        answer = await bot.run_blocking(bot.service.ask, question, (), history)
     except AnalystError as exc:
         await thread.send(fit(f"{exc.user_message} {exc.hint}".strip(), 1900), allowed_mentions=NONE)
         return

@@ -257,7 +257,7 @@ class LocalLLMServer:
                 return self
             if importlib.util.find_spec("llama_cpp") is None:
                 raise LLMUnavailableError("llama-cpp-python is not installed.", hint=INSTALL_HINT)
-            self.model = self.model or assemble_model(self.settings.data_dir)
+            self.model = self.model or assemble_model(self.settings.model_dir or self.settings.data_dir)
             attempts = 1 if self.settings.llm_port else 2  # a picked free port can be taken meanwhile
             for attempt in range(1, attempts + 1):
                 self.port = self.settings.llm_port or free_port()

@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     llm_ctx: int = 4096
     llm_threads: int = 2
     llm_port: int = 0  # 0 = pick a free port on 127.0.0.1
+    model_dir: Path | None = None  # folder holding models/ with the assembled GGUF (default: data_dir)
 
     # Splitting and retrieval
     chunk_size: int = 500
