@@ -155,10 +155,10 @@ def cmd_commands(service, args) -> int:
     return 0
 
 
-def cmd_doctor(service, args) -> int:
+def cmd_doctor(service, args, settings=None) -> int:
     from bot.doctor import run_checks
 
-    results = run_checks(service.settings)
+    results = run_checks(settings or service.settings)
     emit(args, [r.to_dict() for r in results], "\n".join(r.line() for r in results))
     return 0 if all(r.ok for r in results) else 1
 
@@ -180,7 +180,14 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(settings, args.verbose)
     from retrieval.service import Analyst
 
-    service = Analyst(settings)
+    if args.command == "doctor":  # without the service: it must run when the service cannot start
+        return cmd_doctor(None, args, settings)
+    try:
+        service = Analyst(settings)
+    except OSError as exc:  # e.g. the data directory cannot be created
+        print(f"analyst: cannot use the data directory {settings.data_dir}: {exc.strerror or exc}; "
+              "run `analyst doctor`", file=sys.stderr)
+        return EXIT_ERROR
     try:
         return COMMANDS[args.command](service, args)
     except AnalystError as exc:
