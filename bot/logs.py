@@ -1,11 +1,13 @@
 """Logging set-up: one format, secrets redacted from every record, a request id per question."""
 from __future__ import annotations
 
+import base64
 import contextvars
 import logging
 import sys
 import uuid
 from typing import Iterable
+from urllib.parse import unquote, urlsplit
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
@@ -37,20 +39,27 @@ class RedactSecrets(logging.Filter):
 
 
 def secret_values(settings) -> list[str]:
+    """Every configured secret: tokens and keys, passwords in URLs, and the base64 forms in which
+    HTTP clients send them (Basic auth), so an endpoint echoing its Authorization header is redacted too."""
     out = []
     for name in ("discord_token", "llm_api_key", "embeddings_api_key"):
         v = getattr(settings, name, None)
         if v is not None:
             out.append(v.get_secret_value())
+    for name in ("chroma_url", "llm_base_url", "embeddings_base_url"):
+        u = urlsplit(getattr(settings, name, None) or "")
+        if u.password:
+            user, password = unquote(u.username or ""), unquote(u.password)
+            out += [u.password, password, base64.b64encode(f"{user}:{password}".encode()).decode()]
     return out
 
 
-def setup_logging(settings, verbose: bool = False, stream=sys.stderr) -> None:
+def setup_logging(settings, verbose: bool = False, stream=None) -> None:
     root = logging.getLogger()
     for h in list(root.handlers):
         if getattr(h, "_analyst", False):
             root.removeHandler(h)
-    handler = logging.StreamHandler(stream)
+    handler = logging.StreamHandler(stream or sys.stderr)  # the stderr of now, not of import time
     handler._analyst = True  # type: ignore[attr-defined]
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
     handler.addFilter(RedactSecrets(secret_values(settings)))
