@@ -27,11 +27,17 @@ def _fence(text: str) -> str:
     return text.replace("<", "‹").replace(">", "›")
 
 
+def _attr(value: str) -> str:
+    """An attribute value as data: no quote can end it (and forge a speaker), no bracket close the tag."""
+    return _fence(value).replace('"', "'")
+
+
 def format_passages(hits: Sequence[Hit], names: Callable[[str], str]) -> str:
     blocks = []
     for i, h in enumerate(hits, 1):
         p = h.passage
-        meta = f'speaker="{names(p.speaker)}" document="{_fence(p.title)}"' + (f' date="{p.date}"' if p.date else "")
+        meta = f'speaker="{_attr(names(p.speaker))}" document="{_attr(p.title)}"' + (
+            f' date="{_attr(p.date)}"' if p.date else "")
         blocks.append(f"<passage n=\"{i}\" {meta}>\n{_fence(p.text)}\n</passage>")
     return "\n".join(blocks)
 
