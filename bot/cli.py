@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -123,12 +124,35 @@ def cmd_chat(service, args) -> int:
 
 
 def cmd_run(service, args) -> int:
-    report = service.index(progress=True)
-    print(render.render_index(report), file=sys.stderr)
     if service.settings.discord_token:
+        print(render.render_index(service.index(progress=True)), file=sys.stderr)
         return cmd_bot(service, args)
     print("No DISCORD_TOKEN set: starting the console channel.", file=sys.stderr)
+    index_in_background(service)
     return cmd_chat(service, args)
+
+
+def index_in_background(service) -> threading.Thread:
+    """Index the corpus; the console opens as soon as passages are searchable, while contradiction
+    detection (minutes with the local model) finishes in the background and reports when done."""
+    ready = threading.Event()
+
+    def work() -> None:
+        try:
+            report = service.index(progress=False, on_stored=ready.set)
+            print(f"\n[index] {render.render_index(report)}", file=sys.stderr, flush=True)
+        except AnalystError as exc:
+            print(f"\n[index] failed: {exc}", file=sys.stderr, flush=True)
+        finally:
+            ready.set()
+
+    print("Indexing corpus/ …", file=sys.stderr, flush=True)
+    thread = threading.Thread(target=work, name="index", daemon=True)
+    thread.start()
+    ready.wait()
+    if thread.is_alive():
+        print("Passages indexed; contradiction detection continues in the background.", file=sys.stderr)
+    return thread
 
 
 def cmd_bot(service, args) -> int:
@@ -177,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # pydantic ValidationError: say which setting is wrong
         print(f"analyst: invalid configuration: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    setup_logging(settings, args.verbose)
+    setup_logging(settings, args.verbose, interactive=args.command in ("chat", "run") and sys.stdin.isatty())
     from retrieval.service import Analyst
 
     if args.command == "doctor":  # without the service: it must run when the service cannot start

@@ -54,16 +54,35 @@ def secret_values(settings) -> list[str]:
     return out
 
 
-def setup_logging(settings, verbose: bool = False, stream=None) -> None:
+FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+
+
+def _add_handler(root: logging.Logger, handler: logging.Handler, settings, level: int | None) -> None:
+    handler._analyst = True  # type: ignore[attr-defined]
+    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.addFilter(RedactSecrets(secret_values(settings)))
+    if level is not None:
+        handler.setLevel(level)
+    root.addHandler(handler)
+
+
+def setup_logging(settings, verbose: bool = False, stream=None, interactive: bool = False) -> None:
+    """Logs to stderr; in an interactive console only warnings go to the terminal and the full log
+    goes to <data_dir>/logs/analyst.log, so log lines don't interleave with the conversation."""
     root = logging.getLogger()
     for h in list(root.handlers):
         if getattr(h, "_analyst", False):
             root.removeHandler(h)
-    handler = logging.StreamHandler(stream or sys.stderr)  # the stderr of now, not of import time
-    handler._analyst = True  # type: ignore[attr-defined]
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
-    handler.addFilter(RedactSecrets(secret_values(settings)))
-    root.addHandler(handler)
+    quiet = interactive and not verbose
+    _add_handler(root, logging.StreamHandler(stream or sys.stderr), settings,  # stderr of now
+                 logging.WARNING if quiet else None)
+    if quiet:
+        try:
+            (settings.data_dir / "logs").mkdir(parents=True, exist_ok=True)
+            _add_handler(root, logging.FileHandler(settings.data_dir / "logs" / "analyst.log",
+                                                   encoding="utf-8"), settings, None)
+        except OSError:
+            pass  # an unusable data dir is reported by the command itself
     root.setLevel(logging.DEBUG if verbose else getattr(logging, settings.log_level.upper(), logging.INFO))
     for noisy in ("httpx", "httpx2", "httpcore", "httpcore2", "chromadb", "openai", "discord.gateway", "urllib3", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

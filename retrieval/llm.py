@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import openai
 
 from retrieval.errors import BusyError, LLMUnavailableError
+from retrieval.gate import FairGate
 
 try:  # the transport the openai client uses (httpx2 in openai 3.x, httpx before)
     from httpx2 import HTTPError as _TransportError, TimeoutException as _TransportTimeout
@@ -29,14 +30,14 @@ log = logging.getLogger(__name__)
 
 REPEAT_PENALTY = 1.1  # greedy decoding of the small local model loops without it
 _LLAMA_CPP_OWNERS = {"me", "llamacpp", "llama.cpp"}  # `owned_by` in /v1/models of llama.cpp servers
-_GATES: dict[tuple[str, int], threading.BoundedSemaphore] = {}
+_GATES: dict[tuple[str, int], FairGate] = {}
 _GATES_LOCK = threading.Lock()
 
 
-def _gate(base_url: str, limit: int) -> threading.BoundedSemaphore:
+def _gate(base_url: str, limit: int) -> FairGate:
     """One semaphore per endpoint, shared by every client in the process."""
     with _GATES_LOCK:
-        return _GATES.setdefault((base_url, limit), threading.BoundedSemaphore(max(1, limit)))
+        return _GATES.setdefault((base_url, limit), FairGate(limit))
 
 
 def _safe_url(url: str) -> str:

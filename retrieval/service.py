@@ -99,13 +99,22 @@ class Analyst:
 
     # ---- operations --------------------------------------------------------------------
     def index(self, paths: Sequence[Path] | None = None, progress: bool = False,
-              detect: bool = True) -> IndexReport:
+              detect: bool = True, on_stored: Callable[[], None] | None = None) -> IndexReport:
+        """Index incrementally; `on_stored` is called once passages are searchable, before the
+        (slower) contradiction detection runs."""
         from retrieval.indexer import Indexer
 
+        def on_change(changed, removed) -> int:
+            self._searcher = None
+            if on_stored:
+                on_stored()
+            return self._detect(changed, removed) if detect else 0
+
         indexer = Indexer(self.settings, self.registry, self.store, self.embedder)
-        report = indexer.run(paths, progress=progress,
-                             on_change=self._detect if detect else None)
+        report = indexer.run(paths, progress=progress, on_change=on_change)
         self._searcher = None  # keyword index is rebuilt on next search
+        if on_stored:
+            on_stored()
         return report
 
     def _detect(self, changed, removed) -> int:
