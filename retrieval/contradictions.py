@@ -189,8 +189,7 @@ class ContradictionEngine:
             if cached is not None:
                 return Verdict(*cached, method="llm")
         try:
-            verdict = judge.judge(cand.a, cand.b, similarity=cand.similarity, use_llm=use_llm,
-                                  adjacent=cand.adjacent)
+            verdict = self._judge_patiently(judge, cand, use_llm)
         except (LLMUnavailableError, BusyError) as exc:
             log.warning("contradiction judge: model unavailable (%s); continuing with deterministic checks",
                         exc.user_message)
@@ -199,6 +198,20 @@ class ContradictionEngine:
         if verdict.method == "llm":
             self.ledger.cache_verdict(key, verdict.label, verdict.score, verdict.explanation)
         return verdict
+
+    @staticmethod
+    def _judge_patiently(judge: Judge, cand: Candidate, use_llm: bool, tries: int = 10) -> Verdict:
+        """Detection runs in the background: when the model is busy answering questions, wait for it
+        (each try waits up to llm_queue_timeout_s) rather than fall back to the deterministic checks."""
+        for attempt in range(tries):
+            try:
+                return judge.judge(cand.a, cand.b, similarity=cand.similarity, use_llm=use_llm,
+                                   adjacent=cand.adjacent)
+            except BusyError:
+                if attempt == tries - 1:
+                    raise
+                log.info("contradiction judge: model busy, waiting for a slot")
+        raise AssertionError("unreachable")
 
     def idf(self) -> Callable[[str], float]:
         """Inverse document frequency of content-word stems over all stored claims (one pass: linear)."""
