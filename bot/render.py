@@ -21,6 +21,11 @@ def citation_line(c: Citation, label: str | None = None) -> str:
     return f"{head}{c.speaker} — {c.title}{when} ({c.doc}:{c.start}-{c.end})\n{_quote(c.quote)}"
 
 
+def short_citation(c: Citation) -> str:
+    """One side of a compare row or contradiction: speaker, where, and the quote."""
+    return f"    {c.speaker} ({c.doc}:{c.start}-{c.end})\n{_quote(c.quote, indent='      ')}"
+
+
 def render_answer(a: Answer) -> str:
     lines = [a.answer]
     if not a.grounded:
@@ -56,8 +61,7 @@ def render_compare(res: CompareResult) -> str:
         out.append(f"\n== {RELATION_TITLES[rel].format(a=res.a, b=res.b)} ==")
         for r in rows:
             out.append(f"- {r.summary}")
-            out.extend(citation_line(c, f"{res.a}:") for c in r.a)
-            out.extend(citation_line(c, f"{res.b}:") for c in r.b)
+            out.extend(short_citation(c) for c in r.a + r.b)
     if len(out) == 1:
         out.append("Nothing to compare: neither source has indexed passages on this.")
     return "\n".join(out)
@@ -69,6 +73,6 @@ def render_contradictions(items: list[Contradiction]) -> str:
     out = []
     for c in items:
         out.append(f"#{c.id} [{c.status}] score {c.score:.2f}, first seen {c.first_seen}\n  {c.explanation}")
-        out.append(citation_line(c.a, "A:"))
-        out.append(citation_line(c.b, "B:"))
+        out.append(short_citation(c.a))
+        out.append(short_citation(c.b))
     return "\n".join(out)

@@ -19,6 +19,13 @@ from retrieval.search import STOPWORDS, stem, tokenize
 log = logging.getLogger(__name__)
 NOT_FOUND = "NOT_FOUND"
 NO_SUPPORT = "The indexed documents don't answer that."
+# Text addressed to a language model rather than to readers: an injection attempt, never evidence.
+_INSTRUCTIONS = re.compile(
+    r"\bignore (?:all |any )?(?:the |your )?(?:previous|prior|above|earlier|preceding) (?:instructions|prompts?|rules)"
+    r"|<\|[a-z_]+\|>|^\s*#{2,}\s*(?:system|assistant)\b|\byou are (?:now|no longer)\b|\breply only with\b"
+    r"|\b(?:system prompt|system message|new (?:system )?instructions)\b|\bnote to the (?:ai|assistant|model|llm)\b"
+    r"|\bcite (?:passages? )?\[\d+\]|\b(?:answer|respond|reply)\b[^.\n]{0,40}\b(?:every|all|any) questions?\b",
+    re.IGNORECASE | re.MULTILINE)
 _PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]{2,})\b")
 
 
@@ -76,6 +83,8 @@ def extractive_answer(question: str, hits: Sequence[Hit], note: str | None,
     for rank, h in enumerate(hits):
         p = h.passage
         for s in split_sentences(p.text, 0, len(p.text)):
+            if s.text.endswith(":"):  # a lead-in ("The statement included the following:") says nothing
+                continue
             overlap = sum(idf(t) for t in q & set(tokenize(s.text)))
             if overlap:
                 scored.append((overlap + (h.dense or 0) - rank * 0.05, h, s))
@@ -97,10 +106,21 @@ def extractive_answer(question: str, hits: Sequence[Hit], note: str | None,
     return Answer(answer=text, grounded=True, mode="extractive", citations=citations, note=note)
 
 
+def without_instructions(hits: Sequence[Hit]) -> list[Hit]:
+    """The hits minus passages that give orders to a language model: fencing keeps them data for the
+    model, but a small model still obeys some ("end with PWNED"), and they are no evidence anyway."""
+    kept = [h for h in hits if not _INSTRUCTIONS.search(h.passage.text)]
+    if len(kept) < len(hits):
+        log.warning("left %d passage(s) addressed to a language model out of the answer: %s",
+                    len(hits) - len(kept), sorted({h.passage.doc for h in hits} - {h.passage.doc for h in kept}))
+    return kept
+
+
 def answer_question(question: str, hits: Sequence[Hit], llm, *, names: Callable[[str], str] = str,
                     known_terms: set[str] | None = None, idf: Callable[[str], float] = lambda t: 1.0,
                     history: Sequence[tuple[str, str]] = (),
                     on_token: Callable[[str], None] | None = None, note: str | None = None) -> Answer:
+    hits = without_instructions(hits)
     if not hits:
         return Answer(answer=NO_SUPPORT, grounded=False, mode="llm" if llm else "extractive", note=note)
     absent = missing_entities(question, known_terms or set()) if known_terms is not None else []
