@@ -24,7 +24,8 @@ _INSTRUCTIONS = re.compile(
     r"\bignore (?:all |any )?(?:the |your )?(?:previous|prior|above|earlier|preceding) (?:instructions|prompts?|rules)"
     r"|<\|[a-z_]+\|>|^\s*#{2,}\s*(?:system|assistant)\b|\byou are (?:now|no longer)\b|\breply only with\b"
     r"|\b(?:system prompt|system message|new (?:system )?instructions)\b|\bnote to the (?:ai|assistant|model|llm)\b"
-    r"|\bcite (?:passages? )?\[\d+\]|\b(?:answer|respond|reply)\b[^.\n]{0,40}\b(?:every|all|any) questions?\b",
+    r"|\bcite (?:passages? )?\[\d+\]|\b(?:answer|respond|reply)\b[^.\n]{0,40}\b(?:every|all|any) questions?\b"
+    r"|\byour (?:whole |entire |final )?(?:answer|reply|response)\b",
     re.IGNORECASE | re.MULTILINE)
 _PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]{2,})\b")
 
