@@ -100,8 +100,9 @@ def check_llm(settings) -> Check:
 def _check_local_model(settings) -> Check:
     from retrieval.local_llm import is_verified, model_path, part_paths
 
-    path = model_path(settings.data_dir)
-    if is_verified(settings.data_dir):
+    home = getattr(settings, "model_dir", None) or settings.data_dir  # where the server assembles it
+    path = model_path(home)
+    if is_verified(home):
         return Check("language model", True, f"local Qwen2.5-Coder-1.5B assembled and verified ({path})")
     try:
         part_paths()
@@ -111,7 +112,7 @@ def _check_local_model(settings) -> Check:
     return Check("language model", False, f"local model not assembled yet at {path}",
                  "It is assembled and verified on first start (about a minute); to do it now: "
                  "python -c \"from retrieval.local_llm import assemble_model; "
-                 f"assemble_model('{settings.data_dir}')\"")
+                 f"assemble_model('{home}')\"")
 
 
 def check_llama_cpp(settings) -> Check:

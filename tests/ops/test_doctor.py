@@ -115,6 +115,10 @@ def test_local_model_verified(env, capsys, corpus_dir, tmp_path):
     rc, checks, _ = doctor(capsys, corpus_dir, tmp_path / "data")
     assert rc == 0 and "assembled and verified" in checks["language model"]["detail"]
 
+    env.setenv("ANALYST_MODEL_DIR", str(REPO / ".analyst"))  # the model outside the data volume
+    rc, checks, _ = doctor(capsys, corpus_dir, tmp_path / "other-data")
+    assert rc == 0 and str(REPO / ".analyst") in checks["language model"]["detail"]
+
 
 @pytest.mark.slow
 def test_remote_endpoint_answering(env, capsys, corpus_dir, tmp_path, local_llm_url):
