@@ -18,6 +18,7 @@ from discord import app_commands
 
 from bot import scheduler as jobs
 from bot import threads
+from bot.logs import new_request_id
 from bot.access import Cooldowns, channel_allowed
 from bot.commands import build_commands, report_error
 from bot.digest import DismissButton
@@ -37,6 +38,7 @@ def intents() -> discord.Intents:
 
 class AnalystTree(app_commands.CommandTree):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        new_request_id()  # runs in the interaction's own task: every log line of it carries the id
         if channel_allowed(interaction.channel, interaction.client.settings):
             return True
         if interaction.type is discord.InteractionType.autocomplete:

@@ -16,6 +16,8 @@ from collections import OrderedDict, deque
 
 import discord
 
+from bot.logs import new_request_id
+
 from bot.access import channel_allowed
 from bot.discord_render import fit, render_answer
 from retrieval.errors import AnalystError
@@ -81,6 +83,7 @@ async def on_message(bot, message: discord.Message) -> None:
 
 
 async def answer_in_thread(bot, thread: discord.Thread, question: str) -> None:
+    new_request_id()
     history = bot.memory.history(thread.id)
     try:
         answer = await bot.run_blocking(bot.service.ask, question, (), history)

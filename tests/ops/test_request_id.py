@@ -74,8 +74,6 @@ def discord_settings(workdir):
                             llm_connect_timeout_s=1)
 
 
-@pytest.mark.xfail(strict=True, reason="bot/commands.py sets no request id per interaction yet "
-                   "(reported to the lead; remove this mark when it does)")
 async def test_each_discord_interaction_gets_its_own_id(world, discord_settings):
     buf = io.StringIO()
     setup_logging(discord_settings, stream=buf)
