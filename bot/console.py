@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+from pathlib import Path
 from typing import Callable, TextIO
 
 from bot import render
@@ -17,6 +18,7 @@ HELP = """Commands:
   /contradictions [STATUS]   list contradictions (new, posted, dismissed, all)
   /dismiss ID                dismiss a contradiction
   /digest                    preview the digest of new contradictions
+  /ingest PATH [--source S]  add a local file to the corpus and index it
   /sources                   list sources and aliases
   /new                       forget the conversation so far
   /help                      this help
@@ -30,7 +32,7 @@ class Console:
         self.history: list[tuple[str, str]] = []
         self.handlers: dict[str, Callable[[list[str]], str | None]] = {
             "ask": self.ask, "compare": self.compare, "contradictions": self.contradictions,
-            "dismiss": self.dismiss, "digest": self.digest, "sources": self.sources,
+            "dismiss": self.dismiss, "digest": self.digest, "sources": self.sources, "ingest": self.ingest,
             "help": lambda _: HELP, "new": self.reset,
         }
 
@@ -118,6 +120,21 @@ class Console:
         if not items:
             return "Digest: nothing new."
         return f"Digest: {len(items)} new contradiction(s)\n" + render.render_contradictions(items)
+
+    def ingest(self, args: list[str]) -> str:
+        source = None
+        if "--source" in args:
+            i = args.index("--source")
+            source = args[i + 1] if i + 1 < len(args) else None
+            args = args[:i] + args[i + 2:]
+        if len(args) != 1:
+            return "Usage: /ingest PATH [--source S]"
+        path = Path(args[0]).expanduser()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            return f"⚠ Cannot read {path}: {exc.strerror or exc}"
+        return render.render_index(self.service.ingest(path.name, data, source))
 
     def sources(self, args: list[str]) -> str:
         return render.render_sources(self.service.sources())

@@ -31,3 +31,13 @@ def test_digest_and_contradictions_commands(indexed):
     out = run_console(indexed, "/contradictions all\n/digest\n")
     assert ("No contradictions." in out) or ("#" in out)
     assert "Digest:" in out
+
+
+def test_ingest_a_local_file(indexed, tmp_path):
+    doc = tmp_path / "statement.md"
+    doc.write_text("The Kremlin said the next round of talks opens in Riyadh on Friday.")
+    out = run_console(indexed, f"/ingest {doc} --source kremlin\n/ingest {tmp_path}/missing.md\n/ingest\n"
+                               "What opens in Riyadh on Friday?\n")
+    assert "1 added" in out and "⚠ Cannot read" in out and "Usage: /ingest PATH" in out
+    assert "[1] kremlin" in out and "Riyadh" in out
+    assert (indexed.settings.corpus_dir / "kremlin" / "statement.md").is_file()
