@@ -22,7 +22,8 @@ log = logging.getLogger("bench")
 def settings_for(tmp: Path, **kw):
     from retrieval.settings import Settings
 
-    values = dict(data_dir=tmp / "data", corpus_dir=tmp / "corpus", llm="none", _env_file=None)
+    values = dict(data_dir=tmp / "data", corpus_dir=tmp / "corpus", llm="none", _env_file=None,
+                  sources_file=REPO / "corpus" / "sources.yaml")
     values.update(kw)
     return Settings(**values)
 
