@@ -145,11 +145,11 @@ class HybridSearcher:
         return out
 
     def _fill_dense(self, hits, qvec: np.ndarray) -> None:
-        missing = [h for h in hits if h.dense is None]
+        """Dense similarity for keyword-only hits, from the vectors already stored (no re-embedding)."""
+        missing = {h.passage.id: h for h in hits if h.dense is None}
         if missing:
-            vecs = self.embedder.embed([h.passage.text for h in missing])
-            for h, v in zip(missing, vecs):
-                h.dense = float(v @ qvec)
+            for pid, vec in self.store.vectors(list(missing)).items():
+                missing[pid].dense = float(np.asarray(vec, dtype=np.float32) @ qvec)
 
 
 def _norm(text: str) -> str:

@@ -131,6 +131,10 @@ class PassageStore:
                  for pid, t, m in zip(got["ids"], got["documents"], got["metadatas"])}
         return [by_id[i] for i in ids if i in by_id]
 
+    def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        got = self._guard(lambda: self.collection.get(ids=ids, include=["embeddings"]))
+        return dict(zip(got["ids"], got["embeddings"]))
+
     def query(self, embedding: np.ndarray, n: int, where: dict | None = None) -> list[tuple[Passage, float]]:
         """Nearest passages with cosine similarity (1 - distance)."""
         total = self.count()
