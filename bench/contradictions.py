@@ -53,9 +53,9 @@ def synthetic_claims(n: int, seed: int = 7):
 def _engine(tmp: Path, llm_getter=lambda: None):
     import chromadb
 
-    from retrieval.contradictions import ContradictionEngine
-    from retrieval.embeddings import MiniLMEmbedding
-    from retrieval.ledger import Ledger
+    from retrieval.contradictions.engine import ContradictionEngine
+    from retrieval.index.embeddings import MiniLMEmbedding
+    from retrieval.contradictions.ledger import Ledger
     from retrieval.settings import Settings
 
     settings = Settings(_env_file=None, data_dir=tmp / "data", corpus_dir=REPO / "corpus", llm="none")
@@ -106,14 +106,14 @@ def matches(expected: dict, c) -> bool:
 
 def judge_speed(llm_url: str, max_pairs: int = 8) -> float | None:
     """Seed candidate pairs that reach the model, judged per second (fresh, uncached)."""
-    from retrieval.attribution import Attributor
-    from retrieval.claims import extract_claims
-    from retrieval.contradictions import merge
-    from retrieval.judge import Judge
-    from retrieval.llm import LLMClient
-    from retrieval.loader import load_document
+    from retrieval.corpus.attribution import Attributor
+    from retrieval.contradictions.claims import extract_claims
+    from retrieval.contradictions.engine import merge
+    from retrieval.contradictions.judge import Judge
+    from retrieval.llm.client import LLMClient
+    from retrieval.corpus.loader import load_document
     from retrieval.settings import Settings
-    from retrieval.splitter import PassageSplitter
+    from retrieval.index.splitter import PassageSplitter
 
     with tempfile.TemporaryDirectory() as d:
         engine = _engine(Path(d))
@@ -136,7 +136,7 @@ def judge_speed(llm_url: str, max_pairs: int = 8) -> float | None:
 
 
 def bench_contradictions(llm_url: str | None = None) -> dict:
-    from retrieval.embeddings import MiniLMEmbedding
+    from retrieval.index.embeddings import MiniLMEmbedding
 
     claims = synthetic_claims(10_000)
     embeddings = MiniLMEmbedding().embed([c.text for c in claims])

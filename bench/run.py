@@ -130,7 +130,7 @@ def bench_llm_and_quality(tmp: Path, base_url: str) -> tuple[dict, dict]:
 
 def main() -> int:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    from retrieval.local_llm import LocalLLMServer
+    from retrieval.llm.local import LocalLLMServer
 
     results: dict = {}
     with tempfile.TemporaryDirectory() as d:

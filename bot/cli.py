@@ -156,7 +156,7 @@ def index_in_background(service) -> threading.Thread:
 
 
 def cmd_bot(service, args) -> int:
-    from bot.discord_app import run_bot
+    from bot.discord.app import run_bot
 
     if not service.settings.discord_token:
         raise AnalystError("DISCORD_TOKEN is not set.", hint="Put it in the environment or .env.")
@@ -165,14 +165,14 @@ def cmd_bot(service, args) -> int:
 
 
 def cmd_sync(service, args) -> int:
-    from bot.discord_app import sync_commands
+    from bot.discord.app import sync_commands
 
     sync_commands(service, service.settings)
     return 0
 
 
 def cmd_commands(service, args) -> int:
-    from bot.discord_app import command_schema
+    from bot.discord.app import command_schema
 
     schema = command_schema(service)
     emit(args, schema, json.dumps(schema, indent=2))

@@ -43,8 +43,8 @@ def check_data_dir(settings) -> Check:
 
 
 def check_corpus(settings) -> Check:
-    from retrieval.loader import discover
-    from retrieval.sources import SourceRegistry
+    from retrieval.corpus.loader import discover
+    from retrieval.corpus.sources import SourceRegistry
 
     corpus = Path(settings.corpus_dir)
     if not corpus.is_dir():
@@ -68,7 +68,7 @@ def check_embeddings(settings) -> Check:
         return Check("embedding model", ok, f"endpoint {settings.embeddings_model}"
                      + ("" if ok else ": ANALYST_EMBEDDINGS_BASE_URL is not set"),
                      "Set ANALYST_EMBEDDINGS_BASE_URL, or ANALYST_EMBEDDINGS=local.")
-    from retrieval.embeddings import model_files
+    from retrieval.index.embeddings import model_files
 
     try:
         model, tokenizer = model_files()
@@ -83,7 +83,7 @@ def check_llm(settings) -> Check:
         return Check("language model", True, "none (ANALYST_LLM=none): answers are extractive quotes")
     if mode == "local":
         return _check_local_model(settings)
-    from retrieval.llm import LLMClient, _safe_url
+    from retrieval.llm.client import LLMClient, _safe_url
 
     url = _safe_url(settings.llm_base_url or "")
     if not settings.llm_base_url:
@@ -98,7 +98,7 @@ def check_llm(settings) -> Check:
 
 
 def _check_local_model(settings) -> Check:
-    from retrieval.local_llm import is_verified, model_path, part_paths
+    from retrieval.llm.local import is_verified, model_path, part_paths
 
     home = getattr(settings, "model_dir", None) or settings.data_dir  # where the server assembles it
     path = model_path(home)
@@ -111,7 +111,7 @@ def _check_local_model(settings) -> Check:
                      "Run `make install`, or set ANALYST_LLM_BASE_URL, or ANALYST_LLM=none.")
     return Check("language model", False, f"local model not assembled yet at {path}",
                  "It is assembled and verified on first start (about a minute); to do it now: "
-                 "python -c \"from retrieval.local_llm import assemble_model; "
+                 "python -c \"from retrieval.llm.local import assemble_model; "
                  f"assemble_model('{home}')\"")
 
 
@@ -128,11 +128,11 @@ def check_llama_cpp(settings) -> Check:
 
 
 def check_chroma(settings) -> Check:
-    from retrieval.store import make_client, safe_url
+    from retrieval.index.store import make_client, safe_url
 
     where = f"server {safe_url(settings.chroma_url)}" if settings.chroma_url else f"embedded in {settings.chroma_path}"
     try:
-        import retrieval.embeddings  # noqa: F401  (registers the embedding function for get_collection)
+        import retrieval.index.embeddings  # noqa: F401  (registers the embedding function for get_collection)
 
         client = make_client(settings)
         client.heartbeat()

@@ -36,7 +36,7 @@ async def digest_job() -> int:
     if bot is None:
         log.warning("digest job: no bot is running")
         return 0
-    from bot.digest import post_digest
+    from bot.discord.digest import post_digest
 
     await bot.wait_until_ready()
     return await post_digest(bot)

@@ -14,7 +14,7 @@ from retrieval.models import (
     Answer, CompareResult, Contradiction, Hit, IndexReport, SourceInfo,
 )
 from retrieval.settings import Settings, get_settings
-from retrieval.sources import SourceRegistry
+from retrieval.corpus.sources import SourceRegistry
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class Analyst:
     @property
     def embedder(self):
         if self._embedder is None:
-            from retrieval.embeddings import make_embedder
+            from retrieval.index.embeddings import make_embedder
 
             self._embedder = make_embedder(self.settings)
         return self._embedder
@@ -52,7 +52,7 @@ class Analyst:
     def store(self):
         with self._lock:
             if self._store is None:
-                from retrieval.store import PassageStore
+                from retrieval.index.store import PassageStore
 
                 self._store = PassageStore(self.settings, self.embedder)
             return self._store
@@ -61,7 +61,7 @@ class Analyst:
     def searcher(self):
         with self._lock:
             if self._searcher is None:
-                from retrieval.search import HybridSearcher
+                from retrieval.index.search import HybridSearcher
 
                 self._searcher = HybridSearcher(self.store, self.embedder, self.settings)
             return self._searcher
@@ -70,7 +70,7 @@ class Analyst:
     def ledger(self):
         with self._lock:
             if self._ledger is None:
-                from retrieval.ledger import Ledger
+                from retrieval.contradictions.ledger import Ledger
 
                 self._ledger = Ledger(self.settings.db_path)
             return self._ledger
@@ -79,7 +79,7 @@ class Analyst:
     def engine(self):
         with self._lock:
             if self._engine is None:
-                from retrieval.contradictions import ContradictionEngine
+                from retrieval.contradictions.engine import ContradictionEngine
 
                 self._engine = ContradictionEngine(
                     self.settings, self.embedder, self.store.client, self.ledger, self.get_llm
@@ -92,7 +92,7 @@ class Analyst:
             if self.settings.llm_mode == "none":
                 return None
             if self._llm is None:
-                from retrieval.llm import make_llm
+                from retrieval.llm.client import make_llm
 
                 self._llm = make_llm(self.settings)
             return self._llm
@@ -102,7 +102,7 @@ class Analyst:
               detect: bool = True, on_stored: Callable[[], None] | None = None) -> IndexReport:
         """Index incrementally; `on_stored` is called once passages are searchable, before the
         (slower) contradiction detection runs."""
-        from retrieval.indexer import Indexer
+        from retrieval.index.indexer import Indexer
 
         def on_change(changed, removed) -> int:
             self._searcher = None
@@ -128,7 +128,7 @@ class Analyst:
 
     def ask(self, question: str, sources: Sequence[str] = (), history: Sequence[tuple[str, str]] = (),
             on_token: Callable[[str], None] | None = None) -> Answer:
-        from retrieval.answer import answer_question
+        from retrieval.answers.answer import answer_question
 
         parties = [self.registry.resolve(s) for s in sources]
         hits = self.searcher.search(question, parties=parties, k=self.settings.top_k)
@@ -158,7 +158,7 @@ class Analyst:
         return self.registry.resolve(name)
 
     def compare(self, a: str, b: str, topic: str | None = None) -> CompareResult:
-        from retrieval.compare import compare_sources
+        from retrieval.compare.briefing import compare_sources
 
         sa, sb = self.registry.resolve(a), self.registry.resolve(b)
         llm, _ = self._llm_or_reason()
@@ -174,7 +174,7 @@ class Analyst:
         self.ledger.mark_posted(ids)
 
     def ingest(self, filename: str, data: bytes, source: str | None = None) -> IndexReport:
-        from retrieval.ingest import save_upload
+        from retrieval.corpus.ingest import save_upload
 
         path = save_upload(self.settings, self.registry, filename, data, source)
         return self.index([path])

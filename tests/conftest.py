@@ -74,7 +74,7 @@ def local_llm_server():
     """One real llama.cpp server with the packaged Qwen2.5-Coder-1.5B for the whole session.
     The model is assembled once into <repo>/.analyst (or ANALYST_TEST_MODEL_DIR) and reused."""
     from retrieval.errors import LLMUnavailableError
-    from retrieval.local_llm import LocalLLMServer
+    from retrieval.llm.local import LocalLLMServer
     from retrieval.settings import Settings
 
     data_dir = Path(_TEST_MODEL_DIR or REPO / ".analyst")

@@ -1,11 +1,11 @@
 """Claims cut from the seed's real passages (loader + attribution + splitter): verbatim at offsets."""
 from pathlib import Path
 
-from retrieval.attribution import Attributor
-from retrieval.claims import clauses, extract_claims
-from retrieval.loader import load_document
-from retrieval.sources import SourceRegistry
-from retrieval.splitter import PassageSplitter
+from retrieval.corpus.attribution import Attributor
+from retrieval.contradictions.claims import clauses, extract_claims
+from retrieval.corpus.loader import load_document
+from retrieval.corpus.sources import SourceRegistry
+from retrieval.index.splitter import PassageSplitter
 
 REPO = Path(__file__).resolve().parents[2]
 

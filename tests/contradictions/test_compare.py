@@ -2,7 +2,7 @@
 import json
 from pathlib import Path
 
-from retrieval.loader import load_document
+from retrieval.corpus.loader import load_document
 
 EVAL = json.loads((Path(__file__).resolve().parents[2] / "bench" / "seed-eval.json").read_text())["compare"]
 

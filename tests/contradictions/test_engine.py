@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.loader import load_document
+from retrieval.corpus.loader import load_document
 
 KREMLIN = """---
 source: kremlin

@@ -4,7 +4,7 @@ import threading
 import pytest
 
 from retrieval.errors import NotFoundError
-from retrieval.ledger import Ledger, pair_id
+from retrieval.contradictions.ledger import Ledger, pair_id
 from retrieval.models import Claim
 
 

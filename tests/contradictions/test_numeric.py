@@ -1,7 +1,7 @@
 """Deterministic quantity and date conflict checks: no model involved."""
 import pytest
 
-from retrieval.numeric import extract_quantities, find_conflict
+from retrieval.contradictions.numeric import extract_quantities, find_conflict
 
 CONFLICTS = [
     ("Additionally, 23 injured Ukrainian servicemen will be handed over.",

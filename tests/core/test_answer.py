@@ -1,7 +1,7 @@
 """Cited answers without a model: citation mapping, refusals and the extractive fallback.
 (The answers of the real local model are in tests/e2e.)"""
-from retrieval.answer import missing_entities
-from retrieval.citations import resolve_citations, verify_citations
+from retrieval.answers.answer import missing_entities
+from retrieval.answers.citations import resolve_citations, verify_citations
 from retrieval.models import Hit
 from tests.conftest import SEED_DOC, free_port
 

@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.attribution import Attributor, split_sentences
-from retrieval.loader import load_document
-from retrieval.sources import SourceRegistry
+from retrieval.corpus.attribution import Attributor, split_sentences
+from retrieval.corpus.loader import load_document
+from retrieval.corpus.sources import SourceRegistry
 from tests.conftest import CORPUS, SEED_DOC
 
 

@@ -3,7 +3,7 @@ user's question (threading.Semaphore makes no such promise)."""
 import threading
 import time
 
-from retrieval.gate import FairGate
+from retrieval.llm.gate import FairGate
 
 
 def test_released_slot_goes_to_the_longest_waiter():

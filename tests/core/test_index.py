@@ -1,7 +1,7 @@
 """Incremental indexing against a real embedded Chroma and the real embedder."""
 import pytest
 
-from retrieval.search import passage_by_id
+from retrieval.index.search import passage_by_id
 from tests.conftest import SEED_DOC
 
 

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from retrieval.errors import DocumentError
-from retrieval.loader import discover, load_document
-from retrieval.sources import SourceRegistry
+from retrieval.corpus.loader import discover, load_document
+from retrieval.corpus.sources import SourceRegistry
 from tests.conftest import CORPUS
 
 

@@ -2,7 +2,7 @@
 import pytest
 
 from retrieval.errors import UnknownSourceError
-from retrieval.search import dedupe, tokenize
+from retrieval.index.search import dedupe, tokenize
 
 
 def test_keyword_and_dense_both_find_answers(indexed):

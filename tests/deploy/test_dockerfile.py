@@ -116,7 +116,7 @@ def test_llama_cpp_build_matches_the_pinned_version_and_is_portable():
 
 
 def test_data_is_a_volume_and_the_model_lives_outside_it():
-    from retrieval.local_llm import model_path
+    from retrieval.llm.local import model_path
 
     env = RUNTIME.env()
     [volume] = RUNTIME.all("VOLUME")
@@ -142,7 +142,7 @@ def test_the_model_dir_setting_has_landed():
     it from there."""
     import inspect
 
-    from retrieval.local_llm import LocalLLMServer
+    from retrieval.llm.local import LocalLLMServer
 
     assert "self.settings.model_dir or self.settings.data_dir" in inspect.getsource(LocalLLMServer.start)
     settings = Settings(_env_file=None, model_dir="/opt/analyst", data_dir="/data")

@@ -13,7 +13,7 @@ import pytest
 import pytest_asyncio
 import simcord
 
-from bot.discord_app import AnalystBot
+from bot.discord.app import AnalystBot
 from retrieval.models import Claim
 from retrieval.service import Analyst
 from retrieval.settings import Settings
@@ -141,7 +141,7 @@ def _claim(p) -> Claim:
 
 def record_contradictions(service, n: int = 2) -> list[str]:
     """Record `n` contradictions in the real ledger; returns their ids."""
-    from retrieval.ledger import pair_id
+    from retrieval.contradictions.ledger import pair_id
 
     ids = []
     for a, b in claims_from_passages(service, n):

@@ -29,7 +29,7 @@ async def test_ingest_refused_without_the_role(world):
 
 
 async def test_ingest_accepted_with_the_role_and_indexed(world):
-    pytest.importorskip("retrieval.ingest", reason="service.ingest's module has not landed yet")
+    pytest.importorskip("retrieval.corpus.ingest", reason="service.ingest's module has not landed yet")
     result = await world.admin.slash(world.channel, "ingest", file=("readout.md", DOC))
 
     assert result.ephemeral
@@ -41,7 +41,7 @@ async def test_ingest_accepted_with_the_role_and_indexed(world):
 
 
 async def test_manage_server_permission_also_counts_as_admin(world):
-    pytest.importorskip("retrieval.ingest", reason="service.ingest's module has not landed yet")
+    pytest.importorskip("retrieval.corpus.ingest", reason="service.ingest's module has not landed yet")
     mods = world.guild.create_role("Mods", permissions=discord.Permissions(manage_guild=True))
     mod = world.guild.add_member(world.env.create_user("mod"), roles=[mods])
     result = await mod.slash(world.channel, "ingest", text="The Kremlin said talks resume on Friday.",

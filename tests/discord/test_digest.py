@@ -4,7 +4,7 @@ buttons work across a restart and check permissions at run time."""
 from __future__ import annotations
 
 from bot import scheduler as jobs
-from bot.discord_app import AnalystBot
+from bot.discord.app import AnalystBot
 from retrieval.service import Analyst
 from tests.discord.conftest import embed_limits_ok, record_contradictions
 

@@ -5,9 +5,9 @@ import random
 
 import pytest
 
-from bot.discord_app import command_schema
-from bot.discord_render import fit, group, pack, render_answer, render_contradictions, safe
-from bot.split import split_text
+from bot.discord.app import command_schema
+from bot.discord.render import fit, group, pack, render_answer, render_contradictions, safe
+from bot.discord.split import split_text
 from retrieval.models import Answer, Citation, Contradiction
 from tests.discord.conftest import embed_limits_ok
 

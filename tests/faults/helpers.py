@@ -84,7 +84,7 @@ def snapshot(data: Path) -> dict:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    import retrieval.embeddings  # noqa: F401  (registers the embedding function)
+    import retrieval.index.embeddings  # noqa: F401  (registers the embedding function)
 
     with sqlite3.connect(data / "analyst.sqlite3") as db:
         manifest = dict(db.execute("SELECT doc, passages FROM index_documents"))

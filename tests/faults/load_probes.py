@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import discord
 import simcord
 
-from bot.discord_app import AnalystBot
+from bot.discord.app import AnalystBot
 from retrieval.errors import BusyError
 from tests.discord.conftest import DEV_GUILD_ID
 

@@ -12,9 +12,9 @@ import re
 
 import pytest
 
-from retrieval.answer import format_passages
+from retrieval.answers.answer import format_passages
 from retrieval.models import Hit, Passage
-from retrieval.prompts import load_prompt
+from retrieval.llm.prompts import load_prompt
 from tests.conftest import SEED_DOC
 
 IGNORE = """---
@@ -82,8 +82,8 @@ def test_passages_are_fenced_as_data():
 
 def test_passages_giving_orders_to_a_model_are_left_out(indexed):
     """Every injected passage is recognised; no passage of the real corpus is (no false positives)."""
-    from retrieval.answer import without_instructions
-    from retrieval.splitter import PassageSplitter  # noqa: F401  (the real splitter made the passages)
+    from retrieval.answers.answer import without_instructions
+    from retrieval.index.splitter import PassageSplitter  # noqa: F401  (the real splitter made the passages)
 
     real = [Hit(p, 1.0) for p in indexed.store.all_passages()]
     assert len(without_instructions(real)) == len(real) > 20
@@ -137,7 +137,7 @@ def test_retrieved_injections_do_not_steer_the_answer(injected_service, question
 @pytest.mark.parametrize("question,expected", QUESTIONS)
 def test_injections_first_in_the_context_do_not_steer_the_answer(injected_service, question, expected):
     """Every injected passage in the context, one of them as passage [1], ahead of the real ones."""
-    from retrieval.answer import answer_question
+    from retrieval.answers.answer import answer_question
 
     svc = injected_service
     orders = re.compile(r"PWNED|\[7\]")  # per injected document, its passage that gives orders

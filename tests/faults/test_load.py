@@ -34,7 +34,7 @@ import time
 import pytest
 import pytest_asyncio
 
-from bot.discord_app import AnalystBot
+from bot.discord.app import AnalystBot
 from retrieval.errors import BusyError
 from tests.discord.conftest import bot_settings_for, embed_limits_ok, seed_template, workdir  # noqa: F401
 from tests.faults.load_probes import (
@@ -135,7 +135,7 @@ async def test_50_concurrent_asks_with_the_local_model_are_answered_or_told_busy
     gets the extractive answer with the busy note (or, when even a service thread took that long
     to free up, the private busy message). Nobody gets nothing, and the model never sees more
     than one call at a time."""
-    from retrieval import llm as llm_module
+    from retrieval.llm import client as llm_module
 
     settings = bot_settings_for(workdir, llm="remote", llm_base_url=local_llm_url, cooldown_s=10.0,
                                 llm_max_concurrency=1, llm_queue_timeout_s=2.0, llm_max_tokens=64,
@@ -186,7 +186,7 @@ async def test_a_full_model_queue_starves_nothing_else(workdir, make_crowd):
     too) stays free meanwhile. Before the bot had its own pool, the waiting calls filled it for
     ~20 s. Fault injection: the slot is held by the test, standing for a long answer in flight
     (it is the real gate `LLMClient` uses; the endpoint itself is never reached)."""
-    from retrieval import llm as llm_module
+    from retrieval.llm import client as llm_module
 
     url, wait = "http://127.0.0.1:9/v1", 2.0
     settings = bot_settings_for(workdir, llm="remote", llm_base_url=url, cooldown_s=10.0,

@@ -9,8 +9,8 @@ import time
 import pytest
 
 from retrieval.errors import BusyError, LLMUnavailableError
-from retrieval.llm import LLMClient, make_llm
-from retrieval.local_llm import free_port
+from retrieval.llm.client import LLMClient, make_llm
+from retrieval.llm.local import free_port
 
 MESSAGES = [{"role": "user", "content": "Say ok."}]
 SECRET = "sk-test-SECRET-4242-do-not-leak"

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from retrieval.errors import LLMUnavailableError
-from retrieval.llm import LLMClient, make_llm
-from retrieval.local_llm import LocalLLMServer, model_path
+from retrieval.llm.client import LLMClient, make_llm
+from retrieval.llm.local import LocalLLMServer, model_path
 from retrieval.settings import Settings
 
 pytestmark = pytest.mark.slow
@@ -134,7 +134,7 @@ _CHILD = """
 import sys, time
 from pathlib import Path
 from retrieval.settings import Settings
-from retrieval.local_llm import LocalLLMServer
+from retrieval.llm.local import LocalLLMServer
 server = LocalLLMServer(Settings(_env_file=None, data_dir=Path(sys.argv[1]), llm="local")).start()
 print(server._proc.pid, flush=True)
 time.sleep(600)

@@ -104,7 +104,7 @@ def test_local_model_not_assembled_says_how(env, capsys, corpus_dir, tmp_path):
 
 
 def test_local_model_verified(env, capsys, corpus_dir, tmp_path):
-    from retrieval.local_llm import is_verified
+    from retrieval.llm.local import is_verified
 
     models = REPO / ".analyst" / "models"
     if not is_verified(REPO / ".analyst"):

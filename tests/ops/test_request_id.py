@@ -23,11 +23,11 @@ QUESTIONS = ["How many injured Ukrainian servicemen will be handed over?",
 def question_lines(text: str) -> list[re.Match]:
     """Log lines written while answering (the LLM fallback warnings), parsed."""
     lines = [LINE.match(ln) for ln in text.splitlines()]
-    return [m for m in lines if m and m["logger"] in ("retrieval.llm", "retrieval.answer")]
+    return [m for m in lines if m and m["logger"] in ("retrieval.llm.client", "retrieval.answers.answer")]
 
 
 def ids_per_question(text: str) -> list[str]:
-    return [m["rid"] for m in question_lines(text) if m["logger"] == "retrieval.answer"]
+    return [m["rid"] for m in question_lines(text) if m["logger"] == "retrieval.answers.answer"]
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from typing import Literal, Optional, Sequence
 import discord
 from discord import app_commands
 
-from bot.access import AccessDenied, admin_only, cooldown
-from bot.discord_render import (
+from bot.discord.access import AccessDenied, admin_only, cooldown
+from bot.discord.render import (
     Outgoing, fit, render_answer, render_compare, render_contradictions, render_report, render_sources,
 )
 from retrieval.errors import AnalystError
@@ -149,7 +149,7 @@ async def sources(interaction: discord.Interaction) -> None:
 @app_commands.command(name="digest")
 async def digest(interaction: discord.Interaction) -> None:
     """Preview the contradiction digest now (only you see it; nothing is marked posted)."""
-    from bot.digest import preview_messages
+    from bot.discord.digest import preview_messages
 
     await interaction.response.defer(ephemeral=True, thinking=True)
     await deliver(interaction, await preview_messages(interaction.client), public=False)

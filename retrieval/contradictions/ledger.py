@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from retrieval.claims import claim_key
+from retrieval.contradictions.claims import claim_key
 from retrieval.errors import NotFoundError
 from retrieval.models import Citation, Claim, Contradiction
 

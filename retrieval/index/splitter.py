@@ -5,7 +5,7 @@ import hashlib
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from retrieval.attribution import Attributor
+from retrieval.corpus.attribution import Attributor
 from retrieval.models import Document, Passage
 
 

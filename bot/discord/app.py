@@ -17,11 +17,11 @@ import discord
 from discord import app_commands
 
 from bot import scheduler as jobs
-from bot import threads
+from bot.discord import threads
 from bot.logs import new_request_id
-from bot.access import Cooldowns, channel_allowed
-from bot.commands import build_commands, report_error
-from bot.digest import DismissButton
+from bot.discord.access import Cooldowns, channel_allowed
+from bot.discord.commands import build_commands, report_error
+from bot.discord.digest import DismissButton
 from retrieval.errors import AnalystError, BusyError
 
 log = logging.getLogger(__name__)

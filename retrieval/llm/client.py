@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import openai
 
 from retrieval.errors import BusyError, LLMUnavailableError
-from retrieval.gate import FairGate
+from retrieval.llm.gate import FairGate
 
 try:  # the transport the openai client uses (httpx2 in openai 3.x, httpx before)
     from httpx2 import HTTPError as _TransportError, TimeoutException as _TransportTimeout
@@ -299,7 +299,7 @@ _SERVERS_LOCK = threading.Lock()
 
 
 def _acquire_local(settings) -> _ServerHandle:
-    from retrieval.local_llm import LocalLLMServer
+    from retrieval.llm.local import LocalLLMServer
 
     key = (str(Path(settings.data_dir).resolve()), settings.llm_model, settings.llm_ctx,
            settings.llm_threads, settings.llm_port)

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 import discord
 
-from bot.access import is_admin
-from bot.discord_render import Outgoing, fit, render_contradictions
+from bot.discord.access import is_admin
+from bot.discord.render import Outgoing, fit, render_contradictions
 from retrieval.errors import AnalystError
 
 log = logging.getLogger(__name__)

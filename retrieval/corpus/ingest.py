@@ -11,7 +11,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from retrieval.errors import DocumentError
-from retrieval.loader import EXTENSIONS, decode, split_front_matter
+from retrieval.corpus.loader import EXTENSIONS, decode, split_front_matter
 
 
 def _clean_name(filename: str) -> str:

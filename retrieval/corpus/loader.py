@@ -13,7 +13,7 @@ import yaml
 
 from retrieval.errors import DocumentError
 from retrieval.models import Document
-from retrieval.sources import SourceRegistry
+from retrieval.corpus.sources import SourceRegistry
 
 log = logging.getLogger(__name__)
 

@@ -13,12 +13,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-from retrieval.attribution import Attributor
+from retrieval.corpus.attribution import Attributor
 from retrieval.errors import DocumentError, IndexLockedError
-from retrieval.loader import discover, load_document
-from retrieval.manifest import Manifest
+from retrieval.corpus.loader import discover, load_document
+from retrieval.index.manifest import Manifest
 from retrieval.models import Document, IndexReport, Passage, Skipped
-from retrieval.splitter import PassageSplitter
+from retrieval.index.splitter import PassageSplitter
 
 log = logging.getLogger(__name__)
 PIPELINE_VERSION = "1"  # bump when attribution or splitting rules change: forces a re-index

@@ -18,8 +18,8 @@ import discord
 
 from bot.logs import new_request_id
 
-from bot.access import channel_allowed
-from bot.discord_render import fit, render_answer
+from bot.discord.access import channel_allowed
+from bot.discord.render import fit, render_answer
 from retrieval.errors import AnalystError
 
 log = logging.getLogger(__name__)

@@ -20,13 +20,13 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from retrieval.claims import extract_claims, reported_party
+from retrieval.contradictions.claims import extract_claims, reported_party
 from retrieval.errors import BusyError, LLMUnavailableError
-from retrieval.judge import Judge, Verdict, content_words, stem
-from retrieval.ledger import Ledger, pair_id
+from retrieval.contradictions.judge import Judge, Verdict, content_words, stem
+from retrieval.contradictions.ledger import Ledger, pair_id
 from retrieval.models import Claim, Document, Passage
-from retrieval.numeric import extract_quantities
-from retrieval.sources import SourceRegistry
+from retrieval.contradictions.numeric import extract_quantities
+from retrieval.corpus.sources import SourceRegistry
 
 log = logging.getLogger(__name__)
 COLLECTION = "claims"

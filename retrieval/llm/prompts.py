@@ -10,9 +10,11 @@ import re
 import string
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+# `prompts/` ships as package data (a package of its own), so a non-editable install finds it too.
+PROMPTS_DIR = Path(str(files("prompts")))
 _HEADER = re.compile(r"^### (system|user|assistant)\s*$", re.MULTILINE)
 
 

@@ -13,7 +13,7 @@ from typing import Iterable, Sequence
 
 import discord
 
-from bot.split import split_text
+from bot.discord.split import split_text
 from retrieval.models import Answer, Citation, CompareResult, Contradiction, IndexReport, SourceInfo
 
 MESSAGE = 2000

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from retrieval.models import Segment
-from retrieval.sources import SourceRegistry
+from retrieval.corpus.sources import SourceRegistry
 
 VERBS = r"(?:has |had |have )?(?:said|says|stated|states|added|adds|continued|claimed|claims|announced|insisted|warned|wrote|declared|argued|replied|responded)"
 _BULLET = re.compile(r"^\s*(?:[-*•–—]|\d+[.)])\s+")

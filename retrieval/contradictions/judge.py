@@ -1,7 +1,7 @@
 """The contradiction judge: is claim B in conflict with claim A?
 
 Signals, cheapest first:
-1. a deterministic check (`retrieval.numeric`): the same quantity or date stated differently;
+1. a deterministic check (`retrieval.contradictions.numeric`): the same quantity or date stated differently;
 2. rules: claims of one speaker never contradict each other here; a claim that only reports what
    someone else said is not its speaker's own assertion;
 3. the LLM, few-shot (`prompts/judge.md`), answering one token whose label probabilities are read from
@@ -16,10 +16,10 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from retrieval.claims import reported_party
+from retrieval.contradictions.claims import reported_party
 from retrieval.models import Claim
-from retrieval.numeric import find_conflict
-from retrieval.prompts import load_prompt
+from retrieval.contradictions.numeric import find_conflict
+from retrieval.llm.prompts import load_prompt
 
 log = logging.getLogger(__name__)
 

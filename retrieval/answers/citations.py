@@ -12,9 +12,9 @@ import logging
 import re
 from typing import Callable, Sequence
 
-from retrieval.attribution import split_sentences
+from retrieval.corpus.attribution import split_sentences
 from retrieval.models import Citation, Hit
-from retrieval.search import tokenize
+from retrieval.index.search import tokenize
 
 log = logging.getLogger(__name__)
 CITE = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")

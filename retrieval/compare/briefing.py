@@ -15,13 +15,13 @@ from typing import Sequence
 
 import numpy as np
 
-from retrieval.claims import clauses, extract_claims
+from retrieval.contradictions.claims import clauses, extract_claims
 from retrieval.errors import BusyError, LLMUnavailableError
-from retrieval.judge import content_words, opposed, stem, topic_overlap
-from retrieval.ledger import pair_id
+from retrieval.contradictions.judge import content_words, opposed, stem, topic_overlap
+from retrieval.contradictions.ledger import pair_id
 from retrieval.models import Claim, CompareResult, CompareRow
-from retrieval.numeric import find_conflict
-from retrieval.prompts import load_prompt
+from retrieval.contradictions.numeric import find_conflict
+from retrieval.llm.prompts import load_prompt
 
 log = logging.getLogger(__name__)
 MATCH = 0.55

@@ -1,0 +1,1 @@
+"""The prompt templates, one file per prompt (package data; loaded by retrieval.llm.prompts)."""
