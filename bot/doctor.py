@@ -83,9 +83,10 @@ def check_llm(settings) -> Check:
         return Check("language model", True, "none (ANALYST_LLM=none): answers are extractive quotes")
     if mode == "local":
         return _check_local_model(settings)
-    from retrieval.llm.client import LLMClient, _safe_url
+    from retrieval.llm.client import LLMClient
+    from retrieval.urls import safe_url
 
-    url = _safe_url(settings.llm_base_url or "")
+    url = safe_url(settings.llm_base_url or "")
     if not settings.llm_base_url:
         return Check("language model", False, "ANALYST_LLM=remote without ANALYST_LLM_BASE_URL",
                      "Set ANALYST_LLM_BASE_URL to an OpenAI-compatible endpoint, or ANALYST_LLM=none.")
@@ -128,7 +129,8 @@ def check_llama_cpp(settings) -> Check:
 
 
 def check_chroma(settings) -> Check:
-    from retrieval.index.store import make_client, safe_url
+    from retrieval.index.store import make_client
+    from retrieval.urls import safe_url
 
     where = f"server {safe_url(settings.chroma_url)}" if settings.chroma_url else f"embedded in {settings.chroma_path}"
     try:

@@ -6,10 +6,7 @@ the separator stays at the end of the piece before the cut, so callers that stri
 for display lose nothing but whitespace."""
 from __future__ import annotations
 
-import re
-
-# Sentence ends: . ! ? or … (optionally followed by a closing quote/bracket) then whitespace.
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+")
+from retrieval.text import sentence_ends
 
 
 def split_text(text: str, limit: int) -> list[str]:
@@ -54,11 +51,13 @@ def _last_line(window: str, limit: int) -> int | None:
 
 
 def _last_sentence(window: str, limit: int) -> int | None:
-    best = None
-    for m in _SENTENCE_END.finditer(window):
-        if m.end() <= limit:
-            best = m.end()
-    return best
+    cuts = [c for c in sentence_ends(window) if c <= limit]
+    if not cuts:
+        return None
+    cut = cuts[-1]
+    while cut < limit and window[cut].isspace():  # the separator stays with the piece before the cut
+        cut += 1
+    return cut
 
 
 def _last_space(window: str, limit: int) -> int | None:

@@ -9,12 +9,11 @@ import logging
 import re
 from typing import Callable, Sequence
 
-from retrieval.corpus.attribution import split_sentences
 from retrieval.answers.citations import CITE, resolve_citations, verify_citations
 from retrieval.errors import BusyError, LLMUnavailableError
 from retrieval.models import Answer, Citation, Hit
 from retrieval.llm.prompts import load_prompt
-from retrieval.index.search import STOPWORDS, stem, tokenize
+from retrieval.text import STOPWORDS, split_sentences, stem, tokenize
 
 log = logging.getLogger(__name__)
 NOT_FOUND = "NOT_FOUND"

@@ -12,9 +12,8 @@ import logging
 import re
 from typing import Callable, Sequence
 
-from retrieval.corpus.attribution import split_sentences
 from retrieval.models import Citation, Hit
-from retrieval.index.search import tokenize
+from retrieval.text import split_sentences, tokenize
 
 log = logging.getLogger(__name__)
 CITE = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")

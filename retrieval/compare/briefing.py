@@ -17,11 +17,12 @@ import numpy as np
 
 from retrieval.contradictions.claims import clauses, extract_claims
 from retrieval.errors import BusyError, LLMUnavailableError
-from retrieval.contradictions.judge import content_words, opposed, stem, topic_overlap
+from retrieval.contradictions.judge import opposed, topic_overlap
 from retrieval.contradictions.ledger import pair_id
 from retrieval.models import Claim, CompareResult, CompareRow
 from retrieval.contradictions.numeric import find_conflict
 from retrieval.llm.prompts import load_prompt
+from retrieval.text import clip, content_words, split_sentences, stem
 
 log = logging.getLogger(__name__)
 MATCH = 0.55
@@ -198,22 +199,17 @@ def _quotes(cits) -> str:
 
 def _one_sentence(text: str) -> str:
     text = " ".join((text or "").split()).strip()
-    for end in (". ", "! ", "? "):
-        if end in text:
-            text = text.split(end, 1)[0] + end.strip()
+    sentences = split_sentences(text)
+    text = sentences[0].text if sentences else ""
     return text if 10 <= len(text) <= 300 else ""
 
 
 def template_summary(row: CompareRow, names: tuple[str, str]) -> str:
     a, b = names
     if row.relation == "only_a":
-        return f"Only {a} says this: {_clip(row.a[0].quote)}"
+        return f"Only {a} says this: {clip(row.a[0].quote, 110)}"
     if row.relation == "only_b":
-        return f"Only {b} says this: {_clip(row.b[0].quote)}"
+        return f"Only {b} says this: {clip(row.b[0].quote, 110)}"
     verb = {"agree": "say the same thing", "differ": "both address this, in different terms",
             "contradict": "conflict on this point"}[row.relation]
-    return f"{a} and {b} {verb}: {_clip(row.a[0].quote, 70)} / {_clip(row.b[0].quote, 70)}"
-
-
-def _clip(text: str, n: int = 110) -> str:
-    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+    return f"{a} and {b} {verb}: {clip(row.a[0].quote, 70)} / {clip(row.b[0].quote, 70)}"

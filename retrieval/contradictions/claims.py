@@ -12,20 +12,14 @@ import re
 from typing import Iterable
 
 from retrieval.models import Claim, Passage
+from retrieval.text import REPORT_VERBS, line_spans, sentence_spans
 
 MIN_WORDS = 4
 MAX_CHARS = 600
 
-# A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace.
-_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
-_ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Gen|Col|Lt|Sgt|Rep|Sen|Gov|Prof|Jr|Sr|No|vs|etc|approx|Jan|Feb|"
-                     r"Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)|\b[A-Z]|\b(?:[A-Za-z]\.){1,3}[A-Za-z])\.$")
-_BULLET = re.compile(r"^\s*(?:[-*•–—]|\d{1,3}[.)])\s+")
 _TRIM = " \t\r\n–—-:;,…"
 _TRIM_END = " \t\r\n–—-:;,"
 _PAREN_ASIDE = re.compile(r"\(([A-Z][^()]{10,}?)[.!?]?\)")
-# "X said/says ..." cues used to spot sentences that only report someone else's statement.
-_REPORT_VERBS = r"(?:said|says|say|stated|states|claimed|claims|told|added|announced|insisted|argued|wrote|reported)"
 
 
 def extract_claims(passages: Iterable[Passage]) -> list[Claim]:
@@ -39,38 +33,10 @@ def extract_claims(passages: Iterable[Passage]) -> list[Claim]:
 
 def passage_claims(p: Passage) -> list[Claim]:
     claims: list[Claim] = []
-    for ls, le in _line_spans(p.text):
-        for s, e in _sentence_spans(p.text, ls, le):
+    for ls, le in line_spans(p.text):
+        for s, e in sentence_spans(p.text, ls, le):
             claims.extend(_claims_from_sentence(p, s, e))
     return claims
-
-
-def _line_spans(text: str) -> list[tuple[int, int]]:
-    spans, pos = [], 0
-    for line in text.split("\n"):
-        start, end = pos, pos + len(line)
-        pos = end + 1
-        m = _BULLET.match(line)
-        if m:
-            start += m.end()
-        if text[start:end].strip():
-            spans.append((start, end))
-    return spans
-
-
-def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    spans, cur = [], start
-    for m in _END.finditer(text, start, end):
-        if text[m.start()] == "." and _ABBREV.search(text[cur : m.start() + 1]):
-            continue  # "Mr.", "U.S.", "J." ...
-        nxt = text[m.end():end].lstrip()
-        if nxt and not (nxt[0].isupper() or nxt[0].isdigit() or nxt[0] in "\"“‘'(–—["):
-            continue
-        spans.append((cur, m.end()))
-        cur = m.end()
-    if text[cur:end].strip():
-        spans.append((cur, end))
-    return spans
 
 
 def _trim(text: str, s: int, e: int) -> tuple[int, int]:
@@ -168,8 +134,8 @@ def reported_party(text: str, aliases: list[tuple[str, str]]) -> str | None:
     low = text.lower().replace("’", "'")
     for alias, sid in aliases:
         a = re.escape(alias.lower().replace("’", "'"))
-        pats = (rf"^(?:the\s+)?{a}(?:'s statement)?\s+(?:has\s+|had\s+|also\s+)?{_REPORT_VERBS}\b",
-                rf",\s*(?:the\s+)?{a}\s+(?:has\s+|had\s+)?{_REPORT_VERBS}\b",
+        pats = (rf"^(?:the\s+)?{a}(?:'s statement)?\s+(?:has\s+|had\s+|also\s+)?{REPORT_VERBS}\b",
+                rf",\s*(?:the\s+)?{a}\s+(?:has\s+|had\s+)?{REPORT_VERBS}\b",
                 rf"\baccording to (?:the\s+)?{a}\b")
         if any(re.search(pt, low) for pt in pats):
             return sid

@@ -22,11 +22,12 @@ import numpy as np
 
 from retrieval.contradictions.claims import extract_claims, reported_party
 from retrieval.errors import BusyError, LLMUnavailableError
-from retrieval.contradictions.judge import Judge, Verdict, content_words, stem
+from retrieval.contradictions.judge import Judge, Verdict
 from retrieval.contradictions.ledger import Ledger, pair_id
 from retrieval.models import Claim, Document, Passage
 from retrieval.contradictions.numeric import extract_quantities
 from retrieval.corpus.sources import SourceRegistry
+from retrieval.text import content_words, stem
 
 log = logging.getLogger(__name__)
 COLLECTION = "claims"

@@ -20,6 +20,7 @@ from retrieval.contradictions.claims import reported_party
 from retrieval.models import Claim
 from retrieval.contradictions.numeric import find_conflict
 from retrieval.llm.prompts import load_prompt
+from retrieval.text import NEGATION, clip, content_words, stem
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +31,7 @@ TOPIC_MIN = 1.8  # IDF mass of the content words two claims share: below it they
 NEAR_DUPLICATE = 0.90  # cosine similarity above which two claims restate each other
 NUMERIC_SCORE = 0.9
 ADJACENT_BONUS = 0.1
-_STOP = set("the a an and or of in on at to for with from by that this these those is are was were be been will "
-            "would has have had its it their his her they he she we not no as but into after before about than "
-            "said says also there which who what when while any all such without place take taking make made "
-            "would could should".split())
+CLAIM_CHARS = 400  # a claim as shown to the judge
 
 
 @dataclass(frozen=True)
@@ -93,8 +91,8 @@ class Judge:
         return None
 
     def messages(self, a: Claim, b: Claim) -> list[dict[str, str]]:
-        return self.prompt.render(speaker_a=self.names(a.speaker), claim_a=_clip(a.text),
-                                  speaker_b=self.names(b.speaker), claim_b=_clip(b.text))
+        return self.prompt.render(speaker_a=self.names(a.speaker), claim_a=clip(a.text, CLAIM_CHARS),
+                                  speaker_b=self.names(b.speaker), claim_b=clip(b.text, CLAIM_CHARS))
 
     def calibrate(self, p_contradiction: float, similarity: float | None) -> float:
         score = (p_contradiction - self.p_floor) / (self.p_ceil - self.p_floor)
@@ -123,8 +121,6 @@ class Judge:
                 f"{_possessive(self.names(a.speaker))}{about} (model judgement).")
 
 
-_NEG = re.compile(r"\b(?:no|not|never|none|nothing|rejected?|rejects|denied|deny|denies|refused?|"
-                  r"failed|fails)\b|n[’']t\b", re.I)
 _STOPPING = re.compile(r"\b(?:halt\w*|paus\w*|stop\w*|cessation|ceas(?:e|ed|es|ing)|suspend\w*|freez\w*|"
                        r"end(?:ed|ing)?)\b", re.I)
 _DOING = re.compile(r"\b(?:increas\w*|expand\w*|boost\w*|escalat\w*|bomb\w*|airstrikes?|strik(?:e|es|ing)|struck|"
@@ -135,7 +131,7 @@ def polarity(text: str) -> tuple[bool, str | None]:
     """(negated, stance): stance is 'stop' (halts, pauses, ends), 'do' (increases, strikes) or None."""
     stops, does = bool(_STOPPING.search(text)), bool(_DOING.search(text))
     stance = None if stops == does else ("stop" if stops else "do")  # both: a mixed account
-    return bool(_NEG.search(text)), stance
+    return bool(NEGATION.search(text)), stance
 
 
 def opposed(a: str, b: str) -> bool:
@@ -144,18 +140,10 @@ def opposed(a: str, b: str) -> bool:
     return na != nb or (sa is not None and sb is not None and sa != sb)
 
 
-def stem(word: str) -> str:
-    return word.lower().replace("’", "'")[:5]
-
-
 def topic_overlap(a: str, b: str, idf: Callable[[str], float], ignore: set[str] = frozenset()) -> float:
     """IDF mass of the content-word stems both texts use (minus `ignore`: the parties' names)."""
     shared = {stem(w) for w in content_words(a)} & {stem(w) for w in content_words(b)}
     return sum(idf(s) for s in shared - ignore)
-
-
-def content_words(text: str) -> list[str]:
-    return [w for w in re.findall(r"[A-Za-z][A-Za-z’'-]+", text.lower()) if w not in _STOP and len(w) > 3]
 
 
 def shared_terms(a: str, b: str, idf: Callable[[str], float], ignore: set[str] = frozenset(),
@@ -171,7 +159,3 @@ def shared_terms(a: str, b: str, idf: Callable[[str], float], ignore: set[str] =
 
 def _possessive(name: str) -> str:
     return name + ("'" if name.endswith("s") else "'s")
-
-
-def _clip(text: str, limit: int = 400) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from retrieval.contradictions.claims import claim_key
+from retrieval.db import connect
 from retrieval.errors import NotFoundError
 from retrieval.models import Citation, Claim, Contradiction
 
@@ -50,13 +51,9 @@ def _now() -> str:
 
 class Ledger:
     def __init__(self, db_path: Path) -> None:
-        Path(db_path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(str(db_path), check_same_thread=False, timeout=30)
-        self._db.row_factory = sqlite3.Row
+        self._db = connect(db_path)
         with self._lock, self._db:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA busy_timeout=30000")
             self._db.executescript(_SCHEMA)
 
     # ---- contradictions --------------------------------------------------------------------

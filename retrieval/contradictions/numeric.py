@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from retrieval.text import STOPWORDS, normalise
+
 _TOKEN = re.compile(r"\$|%|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[A-Za-z]+(?:['’][a-z]+)?")
 _UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve "
                                      "thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split())}
@@ -34,9 +36,7 @@ _SYNONYMS = {"wounded": "injured", "hurt": "injured", "casualties": "injured", "
 _PHRASAL = set("hand hands handed handing turn turns turned turning take takes took taken taking pass passed "
                "passing hold held win won rule ruled fight fought talk talked sign signed give gave given".split())
 _CONDITIONS = {"injured", "killed", "missing", "captured", "detained", "released", "arrested", "evacuated"}
-_STOP = set("a an the and or of in on at to for with from by who which that will would are were is was be been "
-            "have has had who whom whose this these those their its his her our as than but not into after before "
-            "during since per said says say told it they he she we there here all more most".split())
+_STOP = STOPWORDS | {"more", "most", "here", "during", "since", "told"}
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,9 @@ class Conflict:
         return f"different {noun}: \u201c{self.a}\u201d vs \u201c{self.b}\u201d"
 
 
-def _stem(w: str) -> str:
-    w = w.lower().replace("’", "'")
+def _unit(w: str) -> str:
+    """The word a quantity counts or measures, singular, with synonyms folded ("wounded" → "injured")."""
+    w = normalise(w)
     w = _SYNONYMS.get(w, w)
     if len(w) > 4 and w.endswith("s") and not w.endswith("ss"):
         w = w[:-1]
@@ -94,7 +95,7 @@ def _parse_number(toks: list[str], i: int) -> tuple[float, int] | None:
 
 
 def _is_unitish(tok: str) -> bool:
-    t = _stem(tok)
+    t = _unit(tok)
     return t in _DURATION or t in ("hundred", "dozen", "half") or t in _SCALES
 
 
@@ -129,7 +130,7 @@ def _qualifier(toks: list[str], i: int) -> tuple[float, float | None]:
 def _context(toks: list[str], lo: int, hi: int, width: int = 5) -> frozenset[str]:
     words = [toks[k] for k in range(max(0, lo - width), min(len(toks), hi + width))
              if k < lo or k >= hi]
-    return frozenset(_stem(w) for w in words if w.isalpha() and w.lower() not in _STOP and len(w) > 2)
+    return frozenset(_unit(w) for w in words if w.isalpha() and w.lower() not in _STOP and len(w) > 2)
 
 
 def extract_quantities(text: str) -> list[Quantity]:
@@ -165,16 +166,16 @@ def _quantity_at(toks: list[str], i: int):
     if parsed is None:
         return None
     val, j = parsed
-    if toks[i].isdigit() and 1900 <= val <= 2100 and (j >= len(toks) or _stem(toks[j]) not in _DURATION):
+    if toks[i].isdigit() and 1900 <= val <= 2100 and (j >= len(toks) or _unit(toks[j]) not in _DURATION):
         return None  # a year
     lo_f, hi_f = _qualifier(toks, i)
     low, high = val * lo_f, (val * hi_f if hi_f is not None else float("inf"))
     if i > 0 and toks[i - 1] == "$":
         return ("money", low, high, "$", frozenset()), j
-    if j < len(toks) and _stem(toks[j]) == "%":
+    if j < len(toks) and _unit(toks[j]) == "%":
         return ("percent", low, high, "%", frozenset()), j + 1
-    if j < len(toks) and _stem(toks[j]) in _DURATION:
-        f, j = _DURATION[_stem(toks[j])], j + 1
+    if j < len(toks) and _unit(toks[j]) in _DURATION:
+        f, j = _DURATION[_unit(toks[j])], j + 1
         if j + 2 < len(toks) and [x.lower() for x in toks[j : j + 3]] == ["and", "a", "half"]:
             low, high, j = low + 0.5, high + 0.5, j + 3  # "an hour and a half"
         return ("duration", low * f, high * f, "time", frozenset()), j
@@ -182,7 +183,7 @@ def _quantity_at(toks: list[str], i: int):
     for k in range(j, min(j + 3, len(toks))):
         if not toks[k].isalpha() or toks[k].lower() in _STOP:
             break
-        phrase.append(_stem(toks[k]))
+        phrase.append(_unit(toks[k]))
     if not phrase:
         return None
     return ("count", low, high, phrase[-1], frozenset(phrase)), j + len(phrase)

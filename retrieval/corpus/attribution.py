@@ -14,11 +14,11 @@ import re
 from dataclasses import dataclass
 
 from retrieval.models import Segment
+from retrieval.text import REPORT_VERBS, split_sentences
+from retrieval.text.sentences import BULLET as _BULLET
 from retrieval.corpus.sources import SourceRegistry
 
-VERBS = r"(?:has |had |have )?(?:said|says|stated|states|added|adds|continued|claimed|claims|announced|insisted|warned|wrote|declared|argued|replied|responded)"
-_BULLET = re.compile(r"^\s*(?:[-*•–—]|\d+[.)])\s+")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)\]]*\s+(?=[“\"‘(\[A-Z0-9–—-])")
+VERBS = rf"(?:has |had |have )?{REPORT_VERBS}"
 _PRONOUN_SAID = re.compile(rf"\b(?:he|she|they|it)\s+{VERBS}\b", re.IGNORECASE)
 _EDITORIAL = re.compile(
     r"^\(|\bno news\b|\bso far\b|\b(?:does|did|do) not (?:specify|say|mention|spell out)\b"
@@ -26,33 +26,6 @@ _EDITORIAL = re.compile(
     re.IGNORECASE,
 )
 
-
-@dataclass(frozen=True)
-class Sentence:
-    start: int
-    end: int
-    text: str
-
-
-def split_sentences(text: str, start: int, end: int) -> list[Sentence]:
-    """Sentences of text[start:end] with absolute offsets, surrounding whitespace trimmed."""
-    out: list[Sentence] = []
-    chunk = text[start:end]
-    pos = 0
-    for m in _SENTENCE_END.finditer(chunk):
-        _add(out, text, start + pos, start + m.start() + len(m.group(0).rstrip()))
-        pos = m.end()
-    _add(out, text, start + pos, end)
-    return out
-
-
-def _add(out: list[Sentence], text: str, s: int, e: int) -> None:
-    while s < e and text[s].isspace():
-        s += 1
-    while e > s and text[e - 1].isspace():
-        e -= 1
-    if e > s:
-        out.append(Sentence(s, e, text[s:e]))
 
 
 def paragraphs(text: str) -> list[tuple[int, int]]:

@@ -2,10 +2,11 @@
 Written after a document's passages are stored, so a run killed halfway is redone by the next one."""
 from __future__ import annotations
 
-import sqlite3
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
+
+from retrieval.db import connect
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS index_documents (
@@ -15,17 +16,9 @@ CREATE TABLE IF NOT EXISTS index_documents (
 """
 
 
-def connect(db_path: Path) -> sqlite3.Connection:
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(db_path, timeout=30, check_same_thread=False, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA busy_timeout=30000")
-    return conn
-
-
 class Manifest:
     def __init__(self, db_path: Path) -> None:
-        self._conn = connect(db_path)
+        self._conn = connect(db_path, autocommit=True)
         self._lock = threading.Lock()
         self._conn.executescript(_SCHEMA)
 

@@ -13,26 +13,10 @@ import bm25s
 import numpy as np
 
 from retrieval.models import Hit, Passage
+from retrieval.text import tokenize
 
 log = logging.getLogger(__name__)
 RRF_K = 60
-STOPWORDS = frozenset("""a an and are as at be been but by did do does for from had has have he her his how i
-if in into is it its me my not of on or our she so than that the their them then there these they this
-to was we were what when where which who whom why will with would you your about after before said say
-says also can could should may might just""".split())
-_TOKEN = re.compile(r"\w+", re.UNICODE)
-
-
-def stem(word: str) -> str:
-    for suffix in ("ies", "es", "s", "ing", "ed"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
-    return word
-
-
-def tokenize(text: str) -> list[str]:
-    words = (w.lower().replace("’", "'") for w in _TOKEN.findall(text))
-    return [stem(w) for w in words if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
 
 
 def where_clause(sources: Sequence[str] = (), speakers: Sequence[str] = (),

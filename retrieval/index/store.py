@@ -11,17 +11,11 @@ from urllib.parse import urlparse
 import numpy as np
 
 from retrieval.errors import StoreUnavailableError
+from retrieval.urls import safe_url
 from retrieval.models import Passage
 
 log = logging.getLogger(__name__)
 BATCH = 1000
-
-
-def safe_url(url: str) -> str:
-    """The URL without credentials, for messages and logs."""
-    u = urlparse(url)
-    host = u.hostname or ""
-    return f"{u.scheme}://{host}{':' + str(u.port) if u.port else ''}{u.path.rstrip('/')}"
 
 
 def make_client(settings: Any):

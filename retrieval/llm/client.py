@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import openai
 
+from retrieval.urls import safe_url
 from retrieval.errors import BusyError, LLMUnavailableError
 from retrieval.llm.gate import FairGate
 
@@ -40,13 +41,6 @@ def _gate(base_url: str, limit: int) -> FairGate:
         return _GATES.setdefault((base_url, limit), FairGate(limit))
 
 
-def _safe_url(url: str) -> str:
-    """scheme://host:port/path without credentials or query."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    return f"{parts.scheme}://{host}{f':{parts.port}' if parts.port else ''}{parts.path}"
-
-
 class LLMClient:
     def __init__(self, settings, base_url: str, model: str, api_key=None, server=None, *,
                  llama_cpp: bool | None = None) -> None:
@@ -65,7 +59,7 @@ class LLMClient:
         self._closed = False
 
     def __repr__(self) -> str:
-        return f"LLMClient({_safe_url(self.base_url)!r}, model={self.model!r})"
+        return f"LLMClient({safe_url(self.base_url)!r}, model={self.model!r})"
 
     # ---- public API ------------------------------------------------------------------------
     def chat(self, messages: Sequence[dict], *, max_tokens: int | None = None, temperature: float = 0.0,
@@ -135,7 +129,7 @@ class LLMClient:
     def _slot(self) -> Iterator[None]:
         wait = self.settings.llm_queue_timeout_s
         if not self._gate.acquire(timeout=wait):
-            log.warning("LLM queue full: no slot on %s within %.1f s", _safe_url(self.base_url), wait)
+            log.warning("LLM queue full: no slot on %s within %.1f s", safe_url(self.base_url), wait)
             raise BusyError()
         try:
             yield
@@ -204,7 +198,7 @@ class LLMClient:
 
     def _error(self, message: str, exc: BaseException | None = None) -> LLMUnavailableError:
         detail = f" ({type(exc).__name__}: {self._redact(str(exc))[:300]})" if exc else ""
-        log.warning("LLM call to %s failed: %s%s", _safe_url(self.base_url), message, detail)
+        log.warning("LLM call to %s failed: %s%s", safe_url(self.base_url), message, detail)
         return LLMUnavailableError(message)
 
     def _is_llama_cpp(self) -> bool:

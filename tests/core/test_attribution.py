@@ -3,7 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.corpus.attribution import Attributor, split_sentences
+from retrieval.corpus.attribution import Attributor
+from retrieval.text import split_sentences
 from retrieval.corpus.loader import load_document
 from retrieval.corpus.sources import SourceRegistry
 from tests.conftest import CORPUS, SEED_DOC

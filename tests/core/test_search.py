@@ -2,7 +2,8 @@
 import pytest
 
 from retrieval.errors import UnknownSourceError
-from retrieval.index.search import dedupe, tokenize
+from retrieval.index.search import dedupe
+from retrieval.text import tokenize
 
 
 def test_keyword_and_dense_both_find_answers(indexed):

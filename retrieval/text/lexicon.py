@@ -1,0 +1,65 @@
+"""Words: normalisation, tokens, one light stemmer, one stopword list, report verbs and negation."""
+from __future__ import annotations
+
+import re
+
+STOPWORDS = frozenset("""a an and are as at be been but by did do does for from had has have he her his how i
+if in into is it its me my not of on or our she so than that the their them then there these they this
+those to was we were what when where which who whom whose why will with would you your about after before
+said say says also can could should may might just while any all such per""".split())
+
+# "X said …": the verbs that report someone else's statement (one list for attribution and claims).
+REPORT_VERBS = (r"(?:said|says|say|stated|states|told|added|adds|continued|claimed|claims|announced|insisted|"
+                r"warned|wrote|declared|argued|replied|responded|reported|alleged|maintained|asserted)")
+
+# Negation and refusal cues (word-level; the judge uses them as a feature, never as a gate).
+NEGATION = re.compile(r"\b(?:no|not|never|none|nothing|neither|nor|rejected?|rejects|denied|deny|denies|"
+                      r"refused?|refuses|failed|fails|without)\b|n[’']t\b", re.IGNORECASE)
+
+_WORD = re.compile(r"\w+(?:['’]\w+)?", re.UNICODE)
+_SUFFIXES = ("ies", "es", "s", "ing", "ed")
+
+
+def normalise(word: str) -> str:
+    return word.lower().replace("’", "'")
+
+
+def stem(word: str) -> str:
+    """A light suffix stemmer: 'strikes' → 'strik', 'attacked' → 'attack', 'parties' → 'party'."""
+    w = normalise(word)
+    if w.endswith("'s"):
+        w = w[:-2]
+    for suffix in _SUFFIXES:
+        if len(w) > len(suffix) + 3 and w.endswith(suffix):
+            return w[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    return w
+
+
+def words(text: str) -> list[str]:
+    """Every word of `text` as written (letters, digits, inner apostrophes)."""
+    return _WORD.findall(text)
+
+
+def tokenize(text: str) -> list[str]:
+    """Search tokens: stems of the non-stopwords (single characters only when they are digits)."""
+    out = []
+    for w in words(text):
+        n = normalise(w)
+        if n not in STOPWORDS and (len(n) > 1 or n.isdigit()):
+            out.append(stem(n))
+    return out
+
+
+def content_words(text: str, min_len: int = 4) -> list[str]:
+    """Lower-cased alphabetic words that carry meaning (no stopwords, no short words)."""
+    return [n for n in (normalise(w) for w in words(text))
+            if n[:1].isalpha() and n not in STOPWORDS and len(n) >= min_len]
+
+
+def stems(text: str, min_len: int = 4) -> set[str]:
+    return {stem(w) for w in content_words(text, min_len)}
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
