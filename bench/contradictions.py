@@ -51,17 +51,20 @@ def synthetic_claims(n: int, seed: int = 7):
 
 
 def _engine(tmp: Path, llm_getter=lambda: None):
-    import chromadb
 
     from retrieval.contradictions.engine import ContradictionEngine
     from retrieval.index.embeddings import MiniLMEmbedding
     from retrieval.contradictions.ledger import Ledger
+    from retrieval.corpus.sources import SourceRegistry
+    from retrieval.index.store import PassageStore
     from retrieval.settings import Settings
 
     settings = Settings(_env_file=None, data_dir=tmp / "data", corpus_dir=REPO / "corpus", llm="none")
     settings.ensure_dirs()
-    client = chromadb.PersistentClient(path=str(tmp / "chroma"))
-    return ContradictionEngine(settings, MiniLMEmbedding(), client, Ledger(settings.db_path), llm_getter)
+    embedder = MiniLMEmbedding()
+    store = PassageStore(settings, embedder)
+    registry = SourceRegistry.load(settings.sources_path)
+    return ContradictionEngine(settings, embedder, store, Ledger(settings.db_path), registry, llm_getter)
 
 
 def time_candidates(n: int, embeddings=None) -> tuple[float, int]:

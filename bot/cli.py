@@ -4,18 +4,19 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 import threading
 from pathlib import Path
 from typing import Any
 
 from bot import render
-from bot.logs import new_request_id, setup_logging
-from retrieval.errors import AnalystError
+from bot.commands import BY_NAME, TABLE, usage
+from bot.logs import setup_logging
+from bot.terminal import EXIT_ERROR, SHARED, HelpShown
+from bot.terminal import build_parser as build_terminal_parser
+from retrieval.errors import AnalystError, UsageError
 
 log = logging.getLogger("analyst")
-EXIT_ERROR, EXIT_SKIPPED = 2, 3
 
 
 def _common() -> argparse.ArgumentParser:
@@ -28,30 +29,8 @@ def _common() -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = _common()
-    parser = argparse.ArgumentParser(prog="analyst", description=__doc__, parents=[common])
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("index", parents=[common], help="index documents (default: the corpus folder)")
-    p.add_argument("paths", nargs="*", type=Path)
-    p = sub.add_parser("ask", parents=[common], help="ask a question; the answer cites its passages")
-    p.add_argument("question")
-    p.add_argument("--source", action="append", default=[], help="only passages from/by this source (repeatable)")
-    p.add_argument("--no-stream", action="store_true", help="don't stream tokens to the terminal")
-    sub.add_parser("sources", parents=[common], help="list sources with their aliases and counts")
-    p = sub.add_parser("compare", parents=[common], help="compare what two sources say")
-    p.add_argument("a")
-    p.add_argument("b")
-    p.add_argument("--topic")
-    p = sub.add_parser("contradictions", parents=[common], help="list contradictions in the ledger")
-    p.add_argument("--status", default="new", choices=["new", "posted", "dismissed", "all"])
-    p = sub.add_parser("dismiss", parents=[common], help="dismiss a contradiction by id")
-    p.add_argument("id")
-    sub.add_parser("chat", parents=[common], help="the interactive console channel")
-    sub.add_parser("run", parents=[common], help="index the corpus, then start the bot (or the console)")
-    sub.add_parser("bot", parents=[common], help="run the Discord bot (needs DISCORD_TOKEN)")
-    sub.add_parser("sync-commands", parents=[common], help="register slash commands with Discord globally")
-    sub.add_parser("commands", parents=[common], help="the application commands as registered with Discord")
-    sub.add_parser("doctor", parents=[common], help="check configuration and dependencies")
+    parser = build_terminal_parser("cli", _common())
+    parser.description = __doc__
     return parser
 
 
@@ -73,48 +52,28 @@ def emit(args, data: Any, text: str) -> None:
         print(text)
 
 
-def cmd_index(service, args) -> int:
-    report = service.index(args.paths or None, progress=not args.json)
-    emit(args, report.to_dict(), render.render_index(report))
-    if report.skipped:
-        print(f"analyst: {len(report.skipped)} file(s) skipped (see above)", file=sys.stderr)
-        return EXIT_SKIPPED
-    return 0
+def shared(name: str):
+    """A handler shared with the console, its Outcome printed as JSON or text."""
+
+    def run(service, args) -> int:
+        kwargs = {"on_token": _streamer(args)} if name == "ask" else {}
+        if name == "index":
+            kwargs["progress"] = not args.json
+        outcome = SHARED[name](service, args, **kwargs)
+        if kwargs.get("on_token") and outcome.data.get("mode") == "llm":
+            print("\n")
+        emit(args, outcome.data, outcome.text)
+        for note in outcome.notes:
+            print(f"analyst: {note}", file=sys.stderr)
+        return outcome.exit
+
+    return run
 
 
-def cmd_ask(service, args) -> int:
-    new_request_id()
-    streaming = not args.json and not args.no_stream and sys.stdout.isatty()
-    on_token = (lambda t: print(t, end="", flush=True)) if streaming else None
-    answer = service.ask(args.question, sources=args.source, on_token=on_token)
-    if streaming and answer.mode == "llm":
-        print("\n")
-    emit(args, answer.to_dict(), render.render_answer(answer))
-    return 0
-
-
-def cmd_compare(service, args) -> int:
-    res = service.compare(args.a, args.b, args.topic)
-    emit(args, res.to_dict(), render.render_compare(res))
-    return 0
-
-
-def cmd_contradictions(service, args) -> int:
-    items = service.contradictions(args.status)
-    emit(args, [c.to_dict() for c in items], render.render_contradictions(items))
-    return 0
-
-
-def cmd_dismiss(service, args) -> int:
-    c = service.dismiss(args.id)
-    emit(args, c.to_dict(), f"Dismissed #{c.id}.")
-    return 0
-
-
-def cmd_sources(service, args) -> int:
-    items = service.sources()
-    emit(args, [s.to_dict() for s in items], render.render_sources(items))
-    return 0
+def _streamer(args):
+    if args.json or args.no_stream or not sys.stdout.isatty():
+        return None
+    return lambda t: print(t, end="", flush=True)
 
 
 def cmd_chat(service, args) -> int:
@@ -172,10 +131,13 @@ def cmd_sync(service, args) -> int:
 
 
 def cmd_commands(service, args) -> int:
+    """The command table; each Discord command with the exact payload registered with Discord."""
     from bot.discord.app import command_schema
 
-    schema = command_schema(service)
-    emit(args, schema, json.dumps(schema, indent=2))
+    discord_payload = {c["name"]: c for c in command_schema(service)}
+    rows = [{**c.to_dict(), "discord": discord_payload.get(c.name)} for c in TABLE]
+    text = "\n".join(f"{usage(c, 'cli'):<50} {c.help}" for c in TABLE if "cli" in c.fronts)
+    emit(args, rows, text)
     return 0
 
 
@@ -188,14 +150,27 @@ def cmd_doctor(service, args, settings=None) -> int:
 
 
 COMMANDS = {
-    "index": cmd_index, "ask": cmd_ask, "sources": cmd_sources, "compare": cmd_compare,
-    "contradictions": cmd_contradictions, "dismiss": cmd_dismiss, "chat": cmd_chat, "run": cmd_run,
-    "bot": cmd_bot, "sync-commands": cmd_sync, "commands": cmd_commands, "doctor": cmd_doctor,
+    **{name: shared(name) for name in SHARED if "cli" in BY_NAME[name].fronts},
+    "chat": cmd_chat, "run": cmd_run, "bot": cmd_bot, "sync-commands": cmd_sync, "commands": cmd_commands,
+    "doctor": cmd_doctor,
 }
 
 
+def parse(argv: list[str] | None) -> argparse.Namespace | int:
+    """The arguments, or an exit status after --help (0) or a usage error (2, one line)."""
+    try:
+        return build_parser().parse_args(argv)
+    except HelpShown:
+        return 0
+    except UsageError as exc:
+        print(f"analyst: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse(argv)
+    if isinstance(args, int):
+        return args
     try:
         settings = make_settings(args)
     except Exception as exc:  # pydantic ValidationError: say which setting is wrong

@@ -1,28 +1,21 @@
 """The console channel: a terminal REPL that behaves like the team's Discord channel.
-A plain line is a question; slash commands mirror the Discord ones."""
+
+A plain line is a question; `/command …` lines are parsed with the CLI's own parser, built from the
+command table, so options, choices and errors are the same in both. Nothing a user types ends the
+session: a bad argument is one line, an unexpected error is one line with its request id (the
+traceback goes to the log)."""
 from __future__ import annotations
 
-import shlex
+import logging
 import sys
-from pathlib import Path
-from typing import Callable, TextIO
+from typing import TextIO
 
-from bot import render
-from bot.logs import new_request_id
+from bot import logs
+from bot.terminal import SHARED, Outcome, build_parser, help_text, parse_line
 from retrieval.errors import AnalystError
 
-HELP = """Commands:
-  <question>                 ask about the corpus (follow-ups keep the last turns)
-  /ask QUESTION [--source S] ask, optionally only what a source said
-  /compare A B [TOPIC]       compare what two sources say
-  /contradictions [STATUS]   list contradictions (new, posted, dismissed, all)
-  /dismiss ID                dismiss a contradiction
-  /digest                    preview the digest of new contradictions
-  /ingest PATH [--source S]  add a local file to the corpus and index it
-  /sources                   list sources and aliases
-  /new                       forget the conversation so far
-  /help                      this help
-  /quit                      leave"""
+log = logging.getLogger(__name__)
+QUIT = ("/quit", "/exit", "/q")
 
 
 class Console:
@@ -30,11 +23,7 @@ class Console:
         self.service = service
         self.stdin, self.stdout = stdin, stdout
         self.history: list[tuple[str, str]] = []
-        self.handlers: dict[str, Callable[[list[str]], str | None]] = {
-            "ask": self.ask, "compare": self.compare, "contradictions": self.contradictions,
-            "dismiss": self.dismiss, "digest": self.digest, "sources": self.sources, "ingest": self.ingest,
-            "help": lambda _: HELP, "new": self.reset,
-        }
+        self.parser = build_parser("console", prog="")
 
     def say(self, text: str) -> None:
         print(text, file=self.stdout, flush=True)
@@ -50,42 +39,39 @@ class Console:
             if not line:
                 return 0
             line = line.strip()
-            if not line:
-                continue
-            if line in ("/quit", "/exit", "/q"):
+            if line in QUIT:
                 return 0
-            try:
-                out = self.handle(line)
-            except AnalystError as exc:
-                out = f"⚠ {exc}"
-            if out:
-                self.say(out)
+            if line:
+                self.say(self.safely(line))
+
+    def safely(self, line: str) -> str:
+        """The reply to one line; never raises (except KeyboardInterrupt)."""
+        try:
+            return self.handle(line) or ""
+        except AnalystError as exc:
+            return f"⚠ {exc}"
+        except Exception:
+            rid = logs.request_id.get()
+            rid = logs.new_request_id() if rid == "-" else rid
+            log.exception("console command failed: %r", line[:200])
+            return f"⚠ Something went wrong (request {rid}); the details are in the log."
 
     def handle(self, line: str) -> str | None:
         if not line.startswith("/"):
-            return self.ask([line], question=line)
-        try:
-            parts = shlex.split(line[1:])
-        except ValueError as exc:
-            return f"⚠ Could not parse that command: {exc}"
-        name, rest = (parts[0].lower(), parts[1:]) if parts else ("help", [])
-        handler = self.handlers.get(name)
-        if handler is None:
-            return f"⚠ Unknown command /{name}. Try /help."
-        return handler(rest)
+            line = "/ask " + line.replace("\\", "\\\\").replace('"', '\\"').join('""')
+        args = parse_line(self.parser, line[1:])
+        if args is None:  # --help printed its text
+            return None
+        if args.command == "help":
+            return help_text("console") + "\n  /quit           leave"
+        if args.command == "new":
+            self.history = []
+            return "Conversation cleared."
+        if args.command == "ask":
+            return self.ask(args)
+        return SHARED[args.command](self.service, args).text
 
-    def ask(self, args: list[str], question: str | None = None) -> str:
-        sources = []
-        if question is None:
-            words = list(args)
-            while "--source" in words:
-                i = words.index("--source")
-                sources.append(words[i + 1] if i + 1 < len(words) else "")
-                del words[i : i + 2]
-            question = " ".join(words)
-        if not question.strip():
-            return "Usage: /ask QUESTION [--source S]"
-        new_request_id()
+    def ask(self, args) -> str:
         streamed: list[str] = []
         tty = self.stdout.isatty()
 
@@ -95,50 +81,9 @@ class Console:
                 self.stdout.write(tok)
                 self.stdout.flush()
 
-        answer = self.service.ask(question, sources=sources, history=self.history, on_token=on_token)
-        if answer.grounded:
-            self.history = (self.history + [(question, answer.answer)])[-3:]
+        outcome: Outcome = SHARED["ask"](self.service, args, history=self.history, on_token=on_token)
+        if outcome.data["grounded"]:
+            self.history = (self.history + [(" ".join(args.question), outcome.data["answer"])])[-3:]
         if tty and streamed:
             self.stdout.write("\n\n— checked answer (citations verified against the passages) —\n")
-        return render.render_answer(answer)
-
-    def compare(self, args: list[str]) -> str:
-        if len(args) < 2:
-            return "Usage: /compare A B [TOPIC]"
-        return render.render_compare(self.service.compare(args[0], args[1], " ".join(args[2:]) or None))
-
-    def contradictions(self, args: list[str]) -> str:
-        return render.render_contradictions(self.service.contradictions(args[0] if args else "new"))
-
-    def dismiss(self, args: list[str]) -> str:
-        if not args:
-            return "Usage: /dismiss ID"
-        return f"Dismissed #{self.service.dismiss(args[0]).id}."
-
-    def digest(self, args: list[str]) -> str:
-        items = self.service.contradictions("new")
-        if not items:
-            return "Digest: nothing new."
-        return f"Digest: {len(items)} new contradiction(s)\n" + render.render_contradictions(items)
-
-    def ingest(self, args: list[str]) -> str:
-        source = None
-        if "--source" in args:
-            i = args.index("--source")
-            source = args[i + 1] if i + 1 < len(args) else None
-            args = args[:i] + args[i + 2:]
-        if len(args) != 1:
-            return "Usage: /ingest PATH [--source S]"
-        path = Path(args[0]).expanduser()
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            return f"⚠ Cannot read {path}: {exc.strerror or exc}"
-        return render.render_index(self.service.ingest(path.name, data, source))
-
-    def sources(self, args: list[str]) -> str:
-        return render.render_sources(self.service.sources())
-
-    def reset(self, args: list[str]) -> str:
-        self.history = []
-        return "Conversation cleared."
+        return outcome.text

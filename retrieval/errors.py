@@ -54,5 +54,8 @@ class NotFoundError(AnalystError):
     user_message = "Not found."
 
 
-class PermissionDeniedError(AnalystError):
-    user_message = "You are not allowed to do that."
+class UsageError(AnalystError):
+    """A command was given a bad argument: an unknown choice, an empty question, a source compared
+    with itself. Every front shows it as one line and carries on."""
+
+    user_message = "That command was not used correctly."

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from retrieval.vocab import PairStatus, Relation
+
 
 @dataclass(frozen=True)
 class Document:
@@ -164,7 +166,7 @@ class Contradiction:
     id: str
     score: float
     explanation: str
-    status: Literal["new", "posted", "dismissed", "retired"]
+    status: PairStatus
     first_seen: str
     a: Citation
     b: Citation
@@ -177,7 +179,7 @@ class Contradiction:
 
 @dataclass
 class CompareRow:
-    relation: Literal["agree", "differ", "contradict", "only_a", "only_b"]
+    relation: Relation
     summary: str
     a: list[Citation] = field(default_factory=list)
     b: list[Citation] = field(default_factory=list)

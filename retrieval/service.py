@@ -9,7 +9,8 @@ import threading
 from pathlib import Path
 from typing import Callable, Sequence
 
-from retrieval.errors import LLMUnavailableError
+from retrieval.errors import LLMUnavailableError, UsageError
+from retrieval.llm import ChatModel
 from retrieval.models import (
     Answer, CompareResult, Contradiction, Hit, IndexReport, SourceInfo,
 )
@@ -32,6 +33,7 @@ class Analyst:
         self._llm_failed: str | None = None
         self._ledger = None
         self._engine = None
+        self._conversations = None
 
     # ---- components (lazy) -------------------------------------------------------------
     @property
@@ -82,11 +84,11 @@ class Analyst:
                 from retrieval.contradictions.engine import ContradictionEngine
 
                 self._engine = ContradictionEngine(
-                    self.settings, self.embedder, self.store.client, self.ledger, self.get_llm
+                    self.settings, self.embedder, self.store, self.ledger, self.registry, self.get_llm
                 )
             return self._engine
 
-    def get_llm(self):
+    def get_llm(self) -> ChatModel | None:
         """The LLM client, or None when ANALYST_LLM=none. Raises LLMUnavailableError if it cannot start."""
         with self._lock:
             if self.settings.llm_mode == "none":
@@ -130,6 +132,8 @@ class Analyst:
             on_token: Callable[[str], None] | None = None) -> Answer:
         from retrieval.answers.answer import answer_question
 
+        if not question.strip():
+            raise UsageError("The question is empty.", hint="Ask something about the indexed documents.")
         parties = [self.registry.resolve(s) for s in sources]
         hits = self.searcher.search(question, parties=parties, k=self.settings.top_k)
         llm, note = self._llm_or_reason()
@@ -137,6 +141,22 @@ class Analyst:
                                known_terms=self.searcher.known_terms(), idf=self.searcher.idf,
                                history=history,
                                on_token=on_token, note=note)
+
+    @property
+    def conversations(self):
+        with self._lock:
+            if self._conversations is None:
+                from retrieval.answers.history import ConversationLog
+
+                self._conversations = ConversationLog(self.settings.db_path)
+            return self._conversations
+
+    def history(self, conversation: str) -> list[tuple[str, str]]:
+        """The last turns of a conversation (a Discord thread, say): survives restarts."""
+        return self.conversations.history(conversation)
+
+    def remember(self, conversation: str, question: str, answer: str) -> None:
+        self.conversations.add(conversation, question, answer)
 
     def _llm_or_reason(self):
         try:
@@ -155,14 +175,27 @@ class Analyst:
         ]
 
     def resolve_source(self, name: str) -> str:
+        """The source id for an id, name or alias; UnknownSourceError (with suggestions) otherwise."""
         return self.registry.resolve(name)
 
+    def source_names(self) -> dict[str, str]:
+        """id → display name, for every registered source."""
+        return {s.id: s.name for s in self.registry.all()}
+
+    def find_sources(self, text: str) -> list[SourceInfo]:
+        """Sources whose id, name or alias contains `text` (for autocomplete)."""
+        return [SourceInfo(id=s.id, name=s.name, aliases=list(s.aliases)) for s in self.registry.search(text)]
+
     def compare(self, a: str, b: str, topic: str | None = None) -> CompareResult:
-        from retrieval.compare.briefing import compare_sources
+        from retrieval.compare.briefing import Material, compare_sources
 
         sa, sb = self.registry.resolve(a), self.registry.resolve(b)
+        if sa == sb:
+            raise UsageError(f"{a!r} and {b!r} are the same source ({sa}).", hint="Compare two different sources.")
         llm, _ = self._llm_or_reason()
-        return compare_sources(self, sa, sb, topic, llm)
+        material = Material(search=self.search, store=self.store, embedder=self.embedder, ledger=self.ledger,
+                            registry=self.registry)
+        return compare_sources(material, sa, sb, topic, llm)
 
     def contradictions(self, status: str = "new") -> list[Contradiction]:
         return self.ledger.list(status)

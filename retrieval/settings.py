@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     claim_similarity_floor: float = 0.45
     claim_neighbours: int = 6
     contradiction_threshold: float = 0.7
+    contradiction_llm_pairs: int | None = None  # model calls per index run (default: scales with claims)
 
     # Discord
     discord_token: SecretStr | None = Field(

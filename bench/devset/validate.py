@@ -290,7 +290,7 @@ def main() -> int:
     qs = check_questions(docs, heldout)
     cases = check_compare(heldout)
 
-    print(f"documents: " + ", ".join(f"{c}={len(v)}" for c, v in docs.items()))
+    print("documents: " + ", ".join(f"{c}={len(v)}" for c, v in docs.items()))
     print(f"held-out documents ({len(heldout)}): " + ", ".join(sorted(heldout)))
     n = len(pairs)
     print(f"pairs: {n}")

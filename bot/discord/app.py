@@ -60,7 +60,6 @@ class AnalystBot(discord.Client):
         for cmd in build_commands(settings):
             self.tree.add_command(cmd)
         self.cooldowns = Cooldowns(settings.cooldown_s)
-        self.memory = threads.ThreadMemory()
         self.digest_lock = asyncio.Lock()
         self.scheduler = None
         self._want_scheduler, self._sync_dev_guild = scheduler, sync_dev_guild
@@ -91,7 +90,7 @@ class AnalystBot(discord.Client):
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(DismissButton)
-        await asyncio.to_thread(lambda: self.service.registry)  # load sources.yaml off the loop
+        await asyncio.to_thread(self.service.source_names)  # load sources.yaml off the loop
         if self.settings.dev_guild_id and self._sync_dev_guild:
             guild = discord.Object(id=self.settings.dev_guild_id)
             self.tree.copy_global_to(guild=guild)

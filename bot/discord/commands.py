@@ -6,39 +6,30 @@ user privately (by editing that ephemeral original); results meant for the chann
 as public follow-ups and the ephemeral placeholder is deleted."""
 from __future__ import annotations
 
-import copy
 import logging
 import uuid
 from pathlib import PurePath
-from typing import Literal, Optional, Sequence
+from typing import Optional, Sequence
 
 import discord
 from discord import app_commands
 
-from bot.discord.access import AccessDenied, admin_only, cooldown
+from bot.commands import commands_for
+from bot.discord.access import AccessDenied
 from bot.discord.render import (
     Outgoing, fit, render_answer, render_compare, render_contradictions, render_report, render_sources,
 )
-from retrieval.errors import AnalystError
+from bot.discord.slash import help_embed, slash_command
+from retrieval.corpus.loader import EXTENSIONS
+from retrieval.errors import AnalystError, UsageError
 
 log = logging.getLogger(__name__)
 NONE = discord.AllowedMentions.none()
-UPLOAD_EXTENSIONS = (".md", ".txt", ".html")
+UPLOAD_EXTENSIONS = tuple(sorted(EXTENSIONS))
 MAX_LISTED = 20
-Status = Literal["new", "posted", "dismissed", "retired"]
 
 
 # ---- helpers ---------------------------------------------------------------------------------
-def names(service) -> dict[str, str]:
-    return {s.id: s.name for s in service.registry.all()}
-
-
-async def source_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-    """Sources whose id, name or alias contains what was typed so far."""
-    hits = interaction.client.service.registry.search(current or "")
-    return [app_commands.Choice(name=f"{s.name} ({s.id})"[:100], value=s.id) for s in hits[:25]]
-
-
 async def thinking(interaction: discord.Interaction) -> None:
     await interaction.response.defer(ephemeral=True, thinking=True)
 
@@ -96,80 +87,54 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
             log.warning("could not report an error to %s", interaction.user.id, exc_info=True)
 
 
-# ---- commands --------------------------------------------------------------------------------
-@app_commands.command(name="ask")
-@app_commands.describe(question="Your question about the indexed documents",
-                       source="Only use statements by this speaker (optional)")
-@app_commands.autocomplete(source=source_autocomplete)
-@cooldown("ask")
-async def ask(interaction: discord.Interaction, question: app_commands.Range[str, 1, 1000],
-              source: Optional[str] = None) -> None:
-    """Ask a question; the answer cites the passages it comes from."""
+# ---- commands: one handler per row of the command table that Discord offers ----------------------
+async def ask(interaction: discord.Interaction, question: str, source: Optional[str] = None) -> None:
     service = interaction.client.service
     sources = [service.resolve_source(source)] if source else []
+    if not question.strip():
+        raise UsageError("The question is empty.")
     await thinking(interaction)
     answer = await interaction.client.run_blocking(service.ask, question, sources)
-    await deliver(interaction, render_answer(question, answer, names(service)), public=True)
+    await deliver(interaction, render_answer(question, answer, service.source_names()), public=True)
 
 
-@app_commands.command(name="compare")
-@app_commands.describe(a="First source", b="Second source", topic="What to compare them on (optional)")
-@app_commands.autocomplete(a=source_autocomplete, b=source_autocomplete)
-@cooldown("compare")
-async def compare(interaction: discord.Interaction, a: str, b: str,
-                  topic: Optional[app_commands.Range[str, 1, 200]] = None) -> None:
-    """Compare what two sources say: agreements, differences and contradictions."""
+async def compare(interaction: discord.Interaction, a: str, b: str, topic: Optional[str] = None) -> None:
     service = interaction.client.service
     service.resolve_source(a), service.resolve_source(b)  # fail fast, privately, on unknown names
     await thinking(interaction)
     result = await interaction.client.run_blocking(service.compare, a, b, topic)
-    await deliver(interaction, render_compare(result, names(service)), public=True)
+    await deliver(interaction, render_compare(result, service.source_names()), public=True)
 
 
-@app_commands.command(name="contradictions")
-@app_commands.describe(status="Which contradictions to list (default: new)")
-async def contradictions(interaction: discord.Interaction, status: Status = "new") -> None:
-    """List contradictions found between sources."""
+async def contradictions(interaction: discord.Interaction, status: str = "new") -> None:
     service = interaction.client.service
     await thinking(interaction)
     items = await interaction.client.run_blocking(service.contradictions, status)
     more = f" (showing {MAX_LISTED})" if len(items) > MAX_LISTED else ""
     heading = f"{len(items)} {status} contradiction(s){more}." if items else f"No {status} contradictions."
-    await deliver(interaction, render_contradictions(items[:MAX_LISTED], names(service), heading), public=True)
+    await deliver(interaction, render_contradictions(items[:MAX_LISTED], service.source_names(), heading),
+                  public=True)
 
 
-@app_commands.command(name="sources")
 async def sources(interaction: discord.Interaction) -> None:
-    """List the sources, their aliases and how much of each is indexed."""
     await thinking(interaction)
     infos = await interaction.client.run_blocking(interaction.client.service.sources)
     await deliver(interaction, render_sources(infos), public=True)
 
 
-@app_commands.command(name="digest")
 async def digest(interaction: discord.Interaction) -> None:
-    """Preview the contradiction digest now (only you see it; nothing is marked posted)."""
     from bot.discord.digest import preview_messages
 
-    await interaction.response.defer(ephemeral=True, thinking=True)
+    await thinking(interaction)
     await deliver(interaction, await preview_messages(interaction.client), public=False)
 
 
-@app_commands.command(name="ingest")
-@app_commands.describe(file="A .md, .txt or .html document to add", text="Or paste the text to add",
-                       name="File name for pasted text (e.g. statement.md)",
-                       source="Publisher of the document (optional)")
-@app_commands.autocomplete(source=source_autocomplete)
-@admin_only("add documents")
 async def ingest(interaction: discord.Interaction, file: Optional[discord.Attachment] = None,
-                 text: Optional[app_commands.Range[str, 1, 4000]] = None,
-                 name: Optional[app_commands.Range[str, 1, 100]] = None,
-                 source: Optional[str] = None) -> None:
-    """Add a document to the corpus and index it (admins only)."""
+                 text: Optional[str] = None, name: Optional[str] = None, source: Optional[str] = None) -> None:
     service = interaction.client.service
     source_id = service.resolve_source(source) if source else None
     filename = upload_name(file, text, name, interaction.client.settings.max_upload_bytes)
-    await interaction.response.defer(ephemeral=True, thinking=True)
+    await thinking(interaction)
     data = await file.read() if file is not None else text.encode("utf-8")
     check_size(len(data), interaction.client.settings.max_upload_bytes)
     log.info("/ingest %s (%d bytes) by %s", filename, len(data), interaction.user.id)
@@ -200,21 +165,13 @@ def check_size(size: int, max_bytes: int) -> None:
         raise AccessDenied(f"That file is too large ({size:,} bytes; the limit is {max_bytes:,}).")
 
 
-@app_commands.command(name="dismiss")
-@app_commands.describe(id="The contradiction id (shown under each contradiction)")
-@admin_only("dismiss contradictions")
-async def dismiss(interaction: discord.Interaction, id: app_commands.Range[str, 1, 80]) -> None:
-    """Dismiss a contradiction so it is not reported again (admins only)."""
-    await interaction.response.defer(ephemeral=True, thinking=True)
+async def dismiss(interaction: discord.Interaction, id: str) -> None:
+    await thinking(interaction)
     await interaction.client.run_blocking(interaction.client.service.dismiss, id.strip())
     await deliver(interaction, [Outgoing(content=f"Dismissed `{fit(id.strip(), 80)}`.")], public=False)
 
 
-@app_commands.command(name="sync")
-@app_commands.describe(scope="guild: copy the commands to this server now; global: register everywhere")
-@app_commands.default_permissions(administrator=True)
-async def sync(interaction: discord.Interaction, scope: Literal["guild", "global"] = "guild") -> None:
-    """Register the slash commands with Discord (bot owner only)."""
+async def sync(interaction: discord.Interaction, scope: str = "guild") -> None:
     client = interaction.client
     if not await client.is_owner(interaction.user):
         raise AccessDenied("Only the bot's owner can sync commands.")
@@ -227,13 +184,26 @@ async def sync(interaction: discord.Interaction, scope: Literal["guild", "global
     await deliver(interaction, [Outgoing(content=f"Synced {len(synced)} command(s) ({scope}).")], public=False)
 
 
+async def help(interaction: discord.Interaction) -> None:
+    await interaction.response.send_message(embed=help_embed(), ephemeral=True, allowed_mentions=NONE)
+
+
+HANDLERS = {"ask": ask, "compare": compare, "contradictions": contradictions, "sources": sources,
+            "digest": digest, "ingest": ingest, "dismiss": dismiss, "sync": sync, "help": help}
+
+
 def build_commands(settings) -> list[app_commands.Command]:
-    """The commands for one tree. Admin commands are hidden by default from members without
-    Manage Server unless an admin role is configured (whose holders must be able to see them);
-    either way `admin_only` checks every invocation."""
-    cmds = [copy.copy(c) for c in (ask, compare, contradictions, sources, digest, ingest, dismiss, sync)]
-    for cmd in cmds:
+    """The slash commands, built from the command table (names, descriptions, options, choices,
+    length limits, autocomplete, checks). Admin commands are hidden by default from members without
+    Manage Server unless an admin role is configured (whose holders must see them); either way the
+    admin check runs on every invocation."""
+    cmds = []
+    for spec in commands_for("discord"):
+        cmd = slash_command(spec, HANDLERS[spec.name])
         cmd.guild_only = True  # roles, permissions and the channel allow-list need a server
-        if cmd.name in ("ingest", "dismiss"):
+        if spec.admin:
             cmd.default_permissions = None if settings.admin_role else discord.Permissions(manage_guild=True)
+        if spec.name == "sync":
+            cmd.default_permissions = discord.Permissions(administrator=True)
+        cmds.append(cmd)
     return cmds

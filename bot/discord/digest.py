@@ -65,7 +65,7 @@ def dismiss_view(ids: list[str], first: int = 1) -> discord.ui.View:
 
 def digest_messages(client, items, *, preview: bool = False) -> list[Outgoing]:
     day = datetime.now(ZoneInfo(client.settings.timezone)).date().isoformat()
-    names = {s.id: s.name for s in client.service.registry.all()}
+    names = client.service.source_names()
     if preview:
         heading = (f"Digest preview ({day}): {len(items)} new contradiction(s); nothing is marked posted."
                    if items else "Nothing new for the digest.")

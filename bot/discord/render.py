@@ -117,11 +117,6 @@ def group(embeds: Iterable[discord.Embed], content: str = "") -> list[Outgoing]:
     return out
 
 
-def text_messages(text: str) -> list[Outgoing]:
-    """Plain (already safe) text split into messages of at most 2000 characters."""
-    return [Outgoing(content=p.strip()) for p in split_text(text, MESSAGE) if p.strip()]
-
-
 # ---- citations -------------------------------------------------------------------------------
 def _who(sid: str, names: dict[str, str]) -> str:
     return names.get(sid, sid)

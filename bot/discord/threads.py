@@ -8,14 +8,13 @@ The bot asks for no privileged intent: Discord delivers the text of a message on
 the bot (or replies to it), which is exactly what this needs."""
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import re
-from collections import OrderedDict, deque
 
 import discord
 
+from bot.commands import MAX_QUESTION
 from bot.logs import new_request_id
 
 from bot.discord.access import channel_allowed
@@ -24,25 +23,6 @@ from retrieval.errors import AnalystError
 
 log = logging.getLogger(__name__)
 NONE = discord.AllowedMentions.none()
-MAX_TURNS = 6
-
-
-class ThreadMemory:
-    """The last few (question, answer) turns per thread, for the most recent threads."""
-
-    def __init__(self, max_threads: int = 500, max_turns: int = MAX_TURNS) -> None:
-        self._turns: OrderedDict[int, deque[tuple[str, str]]] = OrderedDict()
-        self.max_threads, self.max_turns = max_threads, max_turns
-
-    def history(self, thread_id: int) -> list[tuple[str, str]]:
-        return list(self._turns.get(thread_id, ()))
-
-    def add(self, thread_id: int, question: str, answer: str) -> None:
-        turns = self._turns.setdefault(thread_id, deque(maxlen=self.max_turns))
-        turns.append((question, answer))
-        self._turns.move_to_end(thread_id)
-        while len(self._turns) > self.max_threads:
-            self._turns.popitem(last=False)
 
 
 def question_text(message: discord.Message, bot_id: int) -> str:
@@ -71,6 +51,10 @@ async def on_message(bot, message: discord.Message) -> None:
     if not question:
         await message.reply("Ask me a question after the mention.", allowed_mentions=NONE)
         return
+    if len(question) > MAX_QUESTION:
+        await message.reply(f"Questions are limited to {MAX_QUESTION} characters (this one has {len(question)}).",
+                            allowed_mentions=NONE)
+        return
     left = bot.cooldowns.retry_after("ask", message.author.id)
     if left > 0:
         await message.reply(f"Slow down: try again in {math.ceil(left)} s.", allowed_mentions=NONE)
@@ -84,7 +68,7 @@ async def on_message(bot, message: discord.Message) -> None:
 
 async def answer_in_thread(bot, thread: discord.Thread, question: str) -> None:
     new_request_id()
-    history = bot.memory.history(thread.id)
+    history = await bot.run_blocking(bot.service.history, str(thread.id))
     try:
         answer = await bot.run_blocking(bot.service.ask, question, (), history)
     except AnalystError as exc:
@@ -94,7 +78,7 @@ async def answer_in_thread(bot, thread: discord.Thread, question: str) -> None:
         log.exception("mention answer failed in thread %s", thread.id)
         await thread.send("Something went wrong; the details are in the bot's log.", allowed_mentions=NONE)
         return
-    names = {s.id: s.name for s in bot.service.registry.all()}
-    for m in render_answer(question, answer, names):
+    for m in render_answer(question, answer, bot.service.source_names()):
         await thread.send(content=m.content or None, embeds=m.embeds, allowed_mentions=NONE)
-    bot.memory.add(thread.id, question, answer.answer)
+    if answer.grounded:
+        await bot.run_blocking(bot.service.remember, str(thread.id), question, answer.answer)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
-from typing import Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -19,7 +20,9 @@ from retrieval.contradictions.claims import clauses, extract_claims
 from retrieval.errors import BusyError, LLMUnavailableError
 from retrieval.contradictions.judge import opposed, topic_overlap
 from retrieval.contradictions.ledger import pair_id
-from retrieval.models import Claim, CompareResult, CompareRow
+from retrieval.corpus.sources import SourceRegistry
+from retrieval.llm import ChatModel
+from retrieval.models import Claim, CompareResult, CompareRow, Hit
 from retrieval.contradictions.numeric import find_conflict
 from retrieval.llm.prompts import load_prompt
 from retrieval.text import clip, content_words, split_sentences, stem
@@ -37,49 +40,61 @@ MAX_LLM_SUMMARIES = 8
 _ORDER = {"contradict": 0, "differ": 1, "agree": 2, "only_a": 3, "only_b": 4}
 
 
-def compare_sources(service, a: str, b: str, topic: str | None, llm) -> CompareResult:
-    claims_a, claims_b = _claims_for(service, a, topic), _claims_for(service, b, topic)
+@dataclass
+class Material:
+    """What a comparison reads, handed over by the service: search, the stored passages, the
+    embedder, the ledger and the source registry (never the service itself)."""
+
+    search: Callable[..., list[Hit]]
+    store: Any
+    embedder: Any
+    ledger: Any
+    registry: SourceRegistry
+
+
+def compare_sources(m: Material, a: str, b: str, topic: str | None, llm: ChatModel | None) -> CompareResult:
+    claims_a, claims_b = _claims_for(m, a, topic), _claims_for(m, b, topic)
     if topic:
-        claims_a, claims_b = _on_topic(service, topic, claims_a, claims_b)
-    rows = align(service.embedder, claims_a, claims_b, _contradicted_pairs(service),
-                 match=TOPIC_MATCH if topic else MATCH, ignore=_name_stems(service))
-    names = (service.registry.display(a), service.registry.display(b))
+        claims_a, claims_b = _on_topic(m, topic, claims_a, claims_b)
+    rows = align(m.embedder, claims_a, claims_b, _contradicted_pairs(m),
+                 match=TOPIC_MATCH if topic else MATCH, ignore=_name_stems(m))
+    names = (m.registry.display(a), m.registry.display(b))
     _summarise(rows, names, llm)
     _number(rows)
     return CompareResult(a=a, b=b, topic=topic, rows=rows)
 
 
-def _claims_for(service, speaker: str, topic: str | None) -> list[Claim]:
+def _claims_for(m: Material, speaker: str, topic: str | None) -> list[Claim]:
     if topic:
-        passages = [h.passage for h in service.search(topic, speakers=[speaker], k=TOPIC_K)]
+        passages = [h.passage for h in m.search(topic, speakers=[speaker], k=TOPIC_K)]
     else:
-        passages = list(service.store.iter_passages(where={"speaker": speaker}))
+        passages = list(m.store.iter_passages(where={"speaker": speaker}))
     claims = [part for c in extract_claims(passages) if c.speaker == speaker for part in clauses(c)]
     return claims[:MAX_CLAIMS]
 
 
-def _on_topic(service, topic: str, claims_a: list[Claim], claims_b: list[Claim]) -> tuple[list, list]:
+def _on_topic(m: Material, topic: str, claims_a: list[Claim], claims_b: list[Claim]) -> tuple[list, list]:
     """Claims of either side within TOPIC_SPREAD of the most on-topic claim of both sides."""
     both = claims_a + claims_b
     if not both:
         return claims_a, claims_b
-    vecs = service.embedder.embed([topic] + [c.text for c in both])
+    vecs = m.embedder.embed([topic] + [c.text for c in both])
     sims = vecs[1:] @ vecs[0]
     floor = max(TOPIC_FLOOR, float(sims.max()) - TOPIC_SPREAD)
     keep = {c.id for c, s in zip(both, sims) if s >= floor}
     return [c for c in claims_a if c.id in keep], [c for c in claims_b if c.id in keep]
 
 
-def _contradicted_pairs(service) -> set[str]:
+def _contradicted_pairs(m: Material) -> set[str]:
     try:
-        return {c.id for c in service.ledger.list("all")}
+        return {c.id for c in m.ledger.list("all")}
     except Exception as exc:  # the ledger is an optional signal here
         log.warning("compare: ledger unavailable (%s)", exc)
         return set()
 
 
-def _name_stems(service) -> set[str]:
-    return {stem(w) for s in service.registry.all() for name in (s.name, *s.aliases) for w in content_words(name)}
+def _name_stems(m: Material) -> set[str]:
+    return {stem(w) for s in m.registry.all() for name in (s.name, *s.aliases) for w in content_words(name)}
 
 
 def link_scores(embedder, claims_a: list[Claim], claims_b: list[Claim], ignore: set[str]) -> np.ndarray:

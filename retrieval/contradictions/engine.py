@@ -27,6 +27,8 @@ from retrieval.contradictions.ledger import Ledger, pair_id
 from retrieval.models import Claim, Document, Passage
 from retrieval.contradictions.numeric import extract_quantities
 from retrieval.corpus.sources import SourceRegistry
+from retrieval.llm import ChatModel
+from retrieval.settings import Settings
 from retrieval.text import content_words, stem
 
 log = logging.getLogger(__name__)
@@ -52,22 +54,21 @@ class Candidate:
 
 
 class ContradictionEngine:
-    def __init__(self, settings, embedder, chroma_client, ledger: Ledger,
-                 llm_getter: Callable[[], object | None]) -> None:
+    def __init__(self, settings: Settings, embedder, store, ledger: Ledger, registry: SourceRegistry,
+                 llm_getter: Callable[[], ChatModel | None]) -> None:
         self.settings = settings
         self.embedder = embedder
-        self.client = chroma_client
+        self.store = store
         self.ledger = ledger
         self.llm_getter = llm_getter
-        self.registry = SourceRegistry.load(settings.sources_path)
+        self.registry = registry
         self._collection = None
         self._lock = threading.Lock()
 
     @property
     def collection(self):
         if self._collection is None:
-            self._collection = self.client.get_or_create_collection(
-                COLLECTION, embedding_function=self.embedder, metadata={"hnsw:space": "cosine"})
+            self._collection = self.store.side_collection(COLLECTION)
         return self._collection
 
     # ---- the index-time hook ----------------------------------------------------------------
@@ -165,7 +166,7 @@ class ContradictionEngine:
         return party is None or party == c.speaker
 
     def llm_budget(self, n_claims: int) -> int:
-        configured = getattr(self.settings, "contradiction_llm_pairs", None)
+        configured = self.settings.contradiction_llm_pairs
         return int(configured) if configured is not None else max(24, min(150, int(1.5 * n_claims)))
 
     # ---- judging --------------------------------------------------------------------------
@@ -251,7 +252,7 @@ def overlap_bonus(a: str, b: str) -> float:
 
 
 def _judge_version(judge: Judge, llm) -> str:
-    raw = repr((judge.prompt.messages, judge.p_floor, judge.p_ceil, getattr(llm, "model", None)))
+    raw = repr((judge.prompt.messages, judge.p_floor, judge.p_ceil, llm.model if llm is not None else None))
     return hashlib.sha1(raw.encode()).hexdigest()[:8]
 
 

@@ -18,9 +18,9 @@ from typing import Iterable, Sequence
 from retrieval.contradictions.claims import claim_key
 from retrieval.db import connect
 from retrieval.errors import NotFoundError
+from retrieval.vocab import PAIR_FILTERS, PairStatus, check_choice
 from retrieval.models import Citation, Claim, Contradiction
 
-STATUSES = ("new", "posted", "dismissed", "retired")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS ledger_contradictions (
@@ -101,8 +101,7 @@ class Ledger:
         return len(stale)
 
     def list(self, status: str = "new", include_retired: bool = False) -> list[Contradiction]:
-        if status not in (*STATUSES, "all"):
-            raise ValueError(f"unknown status {status!r}")
+        check_choice(status, PAIR_FILTERS, "status")
         sql, args = "SELECT * FROM ledger_contradictions", ()
         if status != "all":
             sql, args = sql + " WHERE status=?", (status,)
@@ -131,8 +130,7 @@ class Ledger:
         return rows[0]
 
     def set_status(self, cid: str, status: str) -> Contradiction:
-        if status not in STATUSES:
-            raise ValueError(f"unknown status {status!r}")
+        check_choice(status, tuple(PairStatus), "status")
         with self._lock, self._db:
             row = self._find(cid)
             self._db.execute("UPDATE ledger_contradictions SET status=? WHERE id=?", (status, row["id"]))
@@ -192,6 +190,6 @@ class Ledger:
 
 
 def _to_contradiction(r: sqlite3.Row) -> Contradiction:
-    return Contradiction(id=r["id"], score=r["score"], explanation=r["explanation"], status=r["status"],
+    return Contradiction(id=r["id"], score=r["score"], explanation=r["explanation"], status=PairStatus(r["status"]),
                          first_seen=r["first_seen"], a=Citation(**json.loads(r["a_json"])),
                          b=Citation(**json.loads(r["b_json"])))

@@ -11,10 +11,9 @@ Consecutive sentences of one speaker within a paragraph are merged into one Segm
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from retrieval.models import Segment
-from retrieval.text import REPORT_VERBS, split_sentences
+from retrieval.text import REPORT_VERBS, SUBORDINATE_END, split_sentences
 from retrieval.text.sentences import BULLET as _BULLET
 from retrieval.corpus.sources import SourceRegistry
 
@@ -63,7 +62,9 @@ class Attributor:
         for m in self._said.finditer(sentence):
             # the alias nearest to the verb is the subject: re-search inside the match
             inner = list(self._alias.finditer(m.group(0)))
-            best = self._id(inner[-1].group(1)) if inner else best
+            if not inner or SUBORDINATE_END.search(sentence[: m.start() + inner[-1].start()]):
+                continue  # "… after Putin told Trump …": a subordinate clause, not the sentence's speaker
+            best = self._id(inner[-1].group(1))
         return best
 
     def lead_in_speaker(self, paragraph: str) -> str | None:

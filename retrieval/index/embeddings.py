@@ -16,6 +16,9 @@ from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 
 from retrieval.errors import AnalystError
+from pydantic import SecretStr
+
+from retrieval.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -118,13 +121,16 @@ class MiniLMEmbedding(EmbeddingFunction[Documents]):
 
 @register_embedding_function
 class OpenAIEndpointEmbedding(EmbeddingFunction[Documents]):
-    """Any OpenAI-compatible embeddings endpoint. The API key is read from the environment
-    (ANALYST_EMBEDDINGS_API_KEY) at use, never stored in Chroma's collection config."""
+    """Any OpenAI-compatible embeddings endpoint. The API key comes from the settings it is made
+    with; it is never stored in Chroma's collection config, so a function Chroma rebuilds from that
+    config (another process opening the collection) reads ANALYST_EMBEDDINGS_API_KEY itself."""
 
-    def __init__(self, base_url: str | None, model: str, batch_size: int = 64) -> None:
+    def __init__(self, base_url: str | None, model: str, batch_size: int = 64,
+                 api_key: SecretStr | None = None) -> None:
         self.base_url = base_url
         self.model = model
         self.batch_size = batch_size
+        self._api_key = api_key
 
     @staticmethod
     def name() -> str:
@@ -146,9 +152,11 @@ class OpenAIEndpointEmbedding(EmbeddingFunction[Documents]):
     def embed(self, texts: list[str]) -> np.ndarray:
         from openai import OpenAI
 
-        from retrieval.settings import get_settings
+        key = self._api_key
+        if key is None:  # rebuilt by Chroma from its config
+            from retrieval.settings import Settings
 
-        key = get_settings().embeddings_api_key
+            key = Settings().embeddings_api_key
         client = OpenAI(base_url=self.base_url, api_key=key.get_secret_value() if key else "none")
         rows: list[list[float]] = []
         for b in range(0, len(texts), self.batch_size):
@@ -161,7 +169,8 @@ class OpenAIEndpointEmbedding(EmbeddingFunction[Documents]):
         return [row for row in self.embed(list(input))]
 
 
-def make_embedder(settings: Any) -> MiniLMEmbedding | OpenAIEndpointEmbedding:
+def make_embedder(settings: Settings) -> MiniLMEmbedding | OpenAIEndpointEmbedding:
     if settings.embeddings == "openai":
-        return OpenAIEndpointEmbedding(settings.embeddings_base_url, settings.embeddings_model)
+        return OpenAIEndpointEmbedding(settings.embeddings_base_url, settings.embeddings_model,
+                                       api_key=settings.embeddings_api_key)
     return MiniLMEmbedding(batch_size=settings.embed_batch_size)

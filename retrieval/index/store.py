@@ -67,6 +67,12 @@ class PassageStore:
         self.collection = self._guard(lambda: self.client.get_or_create_collection(
             settings.collection, embedding_function=embedder, metadata={"hnsw:space": "cosine"}))
 
+    def side_collection(self, name: str):
+        """Another collection in the same Chroma (e.g. the contradiction engine's claims), with the same
+        embedding function and the same unreachable-server handling."""
+        return self._guard(lambda: self.client.get_or_create_collection(
+            name, embedding_function=self.embedder, metadata={"hnsw:space": "cosine"}))
+
     def _guard(self, fn):
         try:
             return fn()

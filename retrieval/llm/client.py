@@ -14,7 +14,6 @@ import threading
 import time
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
-from urllib.parse import urlsplit
 
 import openai
 

@@ -251,13 +251,18 @@ class LocalLLMServer:
     def __exit__(self, *exc) -> None:
         self.stop()
 
+    @property
+    def model_home(self) -> Path:
+        """Where the assembled model lives: ANALYST_MODEL_DIR (e.g. baked into an image), else the data dir."""
+        return Path(self.settings.model_dir or self.settings.data_dir)
+
     def start(self) -> "LocalLLMServer":
         with self._lock:
             if self.running:
                 return self
             if importlib.util.find_spec("llama_cpp") is None:
                 raise LLMUnavailableError("llama-cpp-python is not installed.", hint=INSTALL_HINT)
-            self.model = self.model or assemble_model(self.settings.model_dir or self.settings.data_dir)
+            self.model = self.model or assemble_model(self.model_home)
             attempts = 1 if self.settings.llm_port else 2  # a picked free port can be taken meanwhile
             for attempt in range(1, attempts + 1):
                 self.port = self.settings.llm_port or free_port()

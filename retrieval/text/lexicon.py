@@ -16,6 +16,10 @@ REPORT_VERBS = (r"(?:said|says|say|stated|states|told|added|adds|continued|claim
 NEGATION = re.compile(r"\b(?:no|not|never|none|nothing|neither|nor|rejected?|rejects|denied|deny|denies|"
                       r"refused?|refuses|failed|fails|without)\b|n[’']t\b", re.IGNORECASE)
 
+# Words that open a subordinate clause: "hours after Putin told Trump …" is not Putin's statement.
+SUBORDINATE_END = re.compile(r"\b(?:after|before|when|whenever|since|because|while|although|though|if|unless|"
+                             r"until|once|as|whereas)\s+(?:the\s+|a\s+|an\s+)?$", re.IGNORECASE)
+
 _WORD = re.compile(r"\w+(?:['’]\w+)?", re.UNICODE)
 _SUFFIXES = ("ies", "es", "s", "ing", "ed")
 

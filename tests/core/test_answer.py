@@ -2,7 +2,6 @@
 (The answers of the real local model are in tests/e2e.)"""
 from retrieval.answers.answer import missing_entities
 from retrieval.answers.citations import resolve_citations, verify_citations
-from retrieval.models import Hit
 from tests.conftest import SEED_DOC, free_port
 
 

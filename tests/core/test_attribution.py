@@ -1,5 +1,4 @@
 """Who said it: the rule-based pass on the seed article and on small cases."""
-from pathlib import Path
 
 import pytest
 

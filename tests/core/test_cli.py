@@ -62,3 +62,31 @@ def test_skipped_files_give_exit_status_3(run, corpus_dir):
     data = json.loads(out)
     assert code == 3 and data["skipped"][0]["path"] == "bad.md"
     assert data["added"] == 1
+
+
+@pytest.mark.parametrize("argv, words", [
+    (("ask", ""), "question is empty"),
+    (("ask", "   "), "question is empty"),
+    (("compare", "kremlin", "kremlin"), "same source"),
+    (("compare", "kremlin", "Putin"), "same source"),
+    (("contradictions", "--status", "bogus"), "invalid choice"),
+    (("dismiss", "no-such-id"), "no-such-id"),
+    (("nonsense",), "invalid choice"),
+])
+def test_bad_arguments_are_one_line_errors(run, argv, words):
+    run("index", "--json")
+    code, out, err = run(*argv)
+    assert code == 2 and out == ""
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("analyst: ") and words in lines[0], err
+    assert "Traceback" not in err
+
+
+def test_commands_json_is_the_command_table(run):
+    code, out, _ = run("commands", "--json")
+    rows = {c["name"]: c for c in json.loads(out)}
+    assert code == 0
+    assert {"ask", "compare", "contradictions", "dismiss", "sources", "ingest", "index", "digest"} <= set(rows)
+    assert rows["ask"]["discord"]["name"] == "ask" and rows["index"]["discord"] is None
+    status = next(o for o in rows["contradictions"]["options"] if o["name"] == "status")
+    assert status["choices"] == ["new", "posted", "dismissed", "retired", "all"]

@@ -15,20 +15,21 @@ def test_question_sources_help_and_quit(indexed):
     out = run_console(indexed, "How many injured servicemen will be handed over?\n/sources\n/help\n/quit\nnever read\n")
     assert "23 injured Ukrainian servicemen" in out and "[1] kremlin" in out
     assert "kremlin" in out and "Putin" in out           # /sources lists ids and aliases
-    assert "/compare A B [TOPIC]" in out                   # /help
+    assert "compare" in out and "e.g. /compare kremlin whitehouse" in out  # /help, from the command table
     assert "never read" not in out
 
 
 def test_ask_with_source_and_errors(indexed):
-    out = run_console(indexed, "/ask What about assistance for Ukraine? --source Zelenskyy\n/ask x --source elysee\n/nope\n/dismiss\n")
+    out = run_console(indexed, "/ask What about assistance for Ukraine? --source Zelenskyy\n"
+                               "/ask x --source elysee\n/nope\n/dismiss\n")
     assert "[1] zelenskyy" in out and "[1] kremlin" not in out
     assert "⚠ Unknown source 'elysee'" in out
     assert "⚠ Unknown command /nope" in out
-    assert "Usage: /dismiss ID" in out
+    assert "arguments are required: ID" in out
 
 
 def test_digest_and_contradictions_commands(indexed):
-    out = run_console(indexed, "/contradictions all\n/digest\n")
+    out = run_console(indexed, "/contradictions --status all\n/digest\n")
     assert ("No contradictions." in out) or ("#" in out)
     assert "Digest:" in out
 
@@ -38,6 +39,42 @@ def test_ingest_a_local_file(indexed, tmp_path):
     doc.write_text("The Kremlin said the next round of talks opens in Riyadh on Friday.")
     out = run_console(indexed, f"/ingest {doc} --source kremlin\n/ingest {tmp_path}/missing.md\n/ingest\n"
                                "What opens in Riyadh on Friday?\n")
-    assert "1 added" in out and "⚠ Cannot read" in out and "Usage: /ingest PATH" in out
+    assert "1 added" in out and "⚠ Cannot read" in out and "required: PATH" in out
     assert "[1] kremlin" in out and "Riyadh" in out
     assert (indexed.settings.corpus_dir / "kremlin" / "statement.md").is_file()
+
+
+BAD_LINES = [
+    "/contradictions --status bogus",  # an unknown choice (used to end the session with a traceback)
+    "/contradictions bogus",           # an unexpected positional
+    "/compare kremlin",                # a missing argument
+    "/compare kremlin Putin",          # a source compared with itself (an alias of it)
+    "/compare kremlin elysee",         # an unknown source
+    "/ask",                            # no question
+    '/ask "   "',                      # an empty question
+    '/ask "unbalanced',                # a quote that never closes
+    "/dismiss no-such-id",             # an id that is not in the ledger
+    "/ingest",                         # nothing to ingest
+    "/sources --json",                 # an option of another front
+    "/index",                          # a CLI-only command
+    "/help --bogus",
+]
+
+
+def test_every_bad_argument_is_one_line_and_the_session_goes_on(indexed):
+    out = run_console(indexed, "\n".join(BAD_LINES) + "\n/sources\n")
+    replies = [line for line in out.splitlines() if line.startswith("⚠")]
+    assert len(replies) == len(BAD_LINES), out
+    assert "Traceback" not in out
+    assert "kremlin" in out.splitlines()[-3] or "Volodymyr" in out  # /sources still answered at the end
+    assert "invalid choice: 'bogus'" in out
+
+
+def test_an_unexpected_error_is_reported_with_a_request_id(indexed, monkeypatch):
+    def broken(*a, **k):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(indexed, "sources", broken)
+    out = run_console(indexed, "/sources\n/help\n")
+    assert "⚠ Something went wrong (request " in out and "disk on fire" not in out
+    assert "e.g. /ask" in out  # the next command was still served

@@ -1,5 +1,4 @@
 """Incremental indexing against a real embedded Chroma and the real embedder."""
-import pytest
 
 from retrieval.index.search import passage_by_id
 from tests.conftest import SEED_DOC

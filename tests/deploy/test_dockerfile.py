@@ -140,13 +140,13 @@ def test_every_analyst_variable_is_a_setting():
 def test_the_model_dir_setting_has_landed():
     """The image puts the model in ANALYST_MODEL_DIR (outside the /data volume); the bot must read
     it from there."""
-    import inspect
+    from pathlib import Path
 
     from retrieval.llm.local import LocalLLMServer
 
-    assert "self.settings.model_dir or self.settings.data_dir" in inspect.getsource(LocalLLMServer.start)
     settings = Settings(_env_file=None, model_dir="/opt/analyst", data_dir="/data")
-    assert str(settings.model_dir) == "/opt/analyst"
+    assert LocalLLMServer(settings).model_home == Path("/opt/analyst")
+    assert LocalLLMServer(Settings(_env_file=None, data_dir="/data")).model_home == Path("/data")
 
 
 def _python_snippets(stage) -> list[str]:

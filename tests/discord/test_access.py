@@ -3,7 +3,6 @@ per-user cooldowns and the channel allow-list; bot output never pings."""
 from __future__ import annotations
 
 import discord
-import pytest
 
 from tests.discord.conftest import public_messages, record_contradictions
 
@@ -29,7 +28,6 @@ async def test_ingest_refused_without_the_role(world):
 
 
 async def test_ingest_accepted_with_the_role_and_indexed(world):
-    pytest.importorskip("retrieval.corpus.ingest", reason="service.ingest's module has not landed yet")
     result = await world.admin.slash(world.channel, "ingest", file=("readout.md", DOC))
 
     assert result.ephemeral
@@ -41,7 +39,6 @@ async def test_ingest_accepted_with_the_role_and_indexed(world):
 
 
 async def test_manage_server_permission_also_counts_as_admin(world):
-    pytest.importorskip("retrieval.corpus.ingest", reason="service.ingest's module has not landed yet")
     mods = world.guild.create_role("Mods", permissions=discord.Permissions(manage_guild=True))
     mod = world.guild.add_member(world.env.create_user("mod"), roles=[mods])
     result = await mod.slash(world.channel, "ingest", text="The Kremlin said talks resume on Friday.",
@@ -51,7 +48,7 @@ async def test_manage_server_permission_also_counts_as_admin(world):
 
 async def test_upload_type_and_size_are_limited(world):
     r1 = await world.admin.slash(world.channel, "ingest", file=("payload.exe", b"MZ\x00\x01"))
-    assert r1.ephemeral and "Only .md, .txt, .html" in r1.response.content
+    assert r1.ephemeral and "Only .htm, .html, .markdown, .md, .txt files can be added" in r1.response.content
 
     world.bot.settings.max_upload_bytes = 100
     r2 = await world.admin.slash(world.channel, "ingest", file=("big.md", b"x" * 101))

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import pytest
 
 from tests.discord.conftest import embed_limits_ok, public_messages
 
@@ -111,7 +110,6 @@ async def test_source_autocomplete_comes_from_the_registry(world):
 
 
 async def test_compare_groups_rows_by_relation(world):
-    pytest.importorskip("retrieval.compare.briefing", reason="service.compare's module has not landed yet")
     result = await world.alice.slash(world.channel, "compare", a="Kremlin", b="White House",
                                      topic="ceasefire")
     msgs = result.followups

@@ -5,11 +5,11 @@ import random
 
 import pytest
 
+from bot.commands import MAX_QUESTION
 from bot.discord.app import command_schema
 from bot.discord.render import fit, group, pack, render_answer, render_contradictions, safe
 from bot.discord.split import split_text
 from retrieval.models import Answer, Citation, Contradiction
-from tests.discord.conftest import embed_limits_ok
 
 
 def test_split_prefers_paragraphs_then_lines_then_sentences_then_hard_cut():
@@ -82,7 +82,7 @@ def test_command_schema_matches_what_the_bot_registers(world):
     [put] = [r for r in world.env.http_requests if r.method == "PUT" and r.path.endswith("/commands")]
     assert put.json == schema
     by_name = {c["name"]: c for c in schema}
-    assert set(by_name) == {"ask", "compare", "contradictions", "sources", "digest", "ingest", "dismiss", "sync"}
+    assert set(by_name) == {"ask", "compare", "contradictions", "sources", "digest", "ingest", "dismiss", "sync", "help"}
     assert all(c["description"] for c in schema)
     assert all(o["description"] for c in schema for o in c.get("options", []))
     ask = {o["name"]: o for o in by_name["ask"]["options"]}
@@ -90,5 +90,6 @@ def test_command_schema_matches_what_the_bot_registers(world):
     assert ask["source"]["autocomplete"] and not ask["source"]["required"]
     assert {o["name"]: o["type"] for o in by_name["ingest"]["options"]}["file"] == 11
     assert [c["value"] for c in by_name["contradictions"]["options"][0]["choices"]] == \
-        ["new", "posted", "dismissed", "retired"]
+        ["new", "posted", "dismissed", "retired", "all"]
+    assert ask["question"]["max_length"] == MAX_QUESTION  # one question length for every route
     assert all(c["dm_permission"] is False for c in schema)

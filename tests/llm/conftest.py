@@ -6,7 +6,6 @@ It is a fake on purpose: a real model cannot be made slow, broken or malformed o
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer

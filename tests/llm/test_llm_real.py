@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -12,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from retrieval.errors import LLMUnavailableError
-from retrieval.llm.client import LLMClient, make_llm
-from retrieval.llm.local import LocalLLMServer, model_path
+from retrieval.llm.client import make_llm
+from retrieval.llm.local import LocalLLMServer
 from retrieval.settings import Settings
 
 pytestmark = pytest.mark.slow

@@ -61,7 +61,7 @@ def test_everything_broken(env, capsys, tmp_path):
     assert "is not writable" in checks["data directory"]["detail"]
     assert "sources.yaml is invalid" in checks["corpus"]["detail"]
     assert "does not answer" in checks["language model"]["detail"]
-    assert f"server http://127.0.0.1:" in checks["chroma"]["detail"] and "unreachable" in checks["chroma"]["detail"]
+    assert "server http://127.0.0.1:" in checks["chroma"]["detail"] and "unreachable" in checks["chroma"]["detail"]
     assert "1 dot-separated part(s)" in checks["discord token"]["detail"]
     assert "ANALYST_DIGEST_CHANNEL_ID" in checks["digest channel"]["fix"]
     assert "s3cret" not in text

@@ -1,0 +1,169 @@
+"""The terminal fronts' shared half: one argparse parser built from the command table (the CLI parses
+argv with it, the console parses each line with it) and the handlers both fronts run. A handler
+returns an `Outcome`: JSON-ready data for `--json`, text for people, and an exit status."""
+from __future__ import annotations
+
+import argparse
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from bot import render
+from bot.commands import BY_NAME, Option, commands_for
+from bot.logs import new_request_id
+from retrieval.errors import UsageError
+
+EXIT_OK, EXIT_ERROR, EXIT_SKIPPED = 0, 2, 3
+
+
+@dataclass
+class Outcome:
+    data: Any
+    text: str
+    exit: int = EXIT_OK
+    notes: list[str] = field(default_factory=list)  # one-line remarks for stderr (CLI) or the channel
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser that raises UsageError instead of printing usage and exiting, so a bad
+    argument is one line in every front and never ends a console session."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        usage = " ".join(self.format_usage().split()[1:])  # one line, without "usage:"
+        raise UsageError(f"{message[:1].upper()}{message[1:]}.", hint=f"Usage: {usage}")
+
+    def exit(self, status: int = 0, message: str | None = None) -> None:  # type: ignore[override]
+        if status:
+            raise UsageError((message or "invalid arguments").strip())
+        raise HelpShown()
+
+
+class HelpShown(Exception):
+    """`--help` was asked for: the help was printed; nothing else to do."""
+
+
+def add_option(p: argparse.ArgumentParser, o: Option) -> None:
+    kw: dict[str, Any] = {"help": o.help}
+    if o.kind == "flag":
+        p.add_argument(f"--{o.name}", action="store_true", **kw)
+        return
+    if o.kind == "path":
+        kw["type"] = Path
+    if o.choices:
+        kw["choices"] = o.choices
+    if o.positional:
+        nargs = "*" if o.many else ("+" if o.name == "question" else None)
+        if nargs:
+            kw["nargs"] = nargs
+        p.add_argument(o.name, metavar=o.name.upper(), **kw)
+        return
+    if o.many:
+        kw.update(action="append", default=[])
+    else:
+        kw.update(default=o.default, required=o.required)
+    p.add_argument(f"--{o.name}", dest=o.name.replace("-", "_"), **kw)
+
+
+def build_parser(front: str, common: argparse.ArgumentParser | None = None, prog: str = "analyst") -> Parser:
+    """The parser for `front` ("cli" or "console"), with `common` options on every subcommand."""
+    parents = [common] if common else []
+    parser = Parser(prog=prog, parents=parents, add_help=front == "cli")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser, metavar="COMMAND")
+    for cmd in commands_for(front):
+        sp = sub.add_parser(cmd.name, parents=parents, help=cmd.help, description=cmd.help)
+        for o in cmd.options_for(front):
+            add_option(sp, o)
+    return parser
+
+
+def parse_line(parser: Parser, line: str) -> argparse.Namespace | None:
+    """A console line such as `/compare kremlin whitehouse --topic energy`; None after --help."""
+    try:
+        words = shlex.split(line)
+    except ValueError as exc:
+        raise UsageError(f"Could not parse that command: {exc}.") from None
+    if not words:
+        raise UsageError("Empty command.", hint="Try /help.")
+    if words[0] not in BY_NAME or "console" not in BY_NAME[words[0]].fronts:
+        raise UsageError(f"Unknown command /{words[0]}.", hint="Try /help.")
+    try:
+        return parser.parse_args(words)
+    except HelpShown:
+        return None
+
+
+def question_of(args: argparse.Namespace) -> str:
+    question = " ".join(args.question).strip() if isinstance(args.question, list) else args.question.strip()
+    if not question:
+        raise UsageError("The question is empty.", hint="Ask something, e.g. `ask What did the Kremlin say?`")
+    return question
+
+
+# ---- handlers shared by the CLI and the console ---------------------------------------------------
+def do_ask(service, args, *, history=(), on_token: Callable[[str], None] | None = None) -> Outcome:
+    new_request_id()
+    answer = service.ask(question_of(args), sources=args.source, history=history, on_token=on_token)
+    return Outcome(answer.to_dict(), render.render_answer(answer))
+
+
+def do_compare(service, args) -> Outcome:
+    res = service.compare(args.a, args.b, args.topic)
+    return Outcome(res.to_dict(), render.render_compare(res))
+
+
+def do_contradictions(service, args) -> Outcome:
+    items = service.contradictions(args.status)
+    return Outcome([c.to_dict() for c in items], render.render_contradictions(items))
+
+
+def do_dismiss(service, args) -> Outcome:
+    c = service.dismiss(args.id.strip())
+    return Outcome(c.to_dict(), f"Dismissed #{c.id}.")
+
+
+def do_sources(service, args) -> Outcome:
+    items = service.sources()
+    return Outcome([s.to_dict() for s in items], render.render_sources(items))
+
+
+def do_digest(service, args) -> Outcome:
+    items = service.contradictions("new")
+    if not items:
+        return Outcome([], "Digest: nothing new.")
+    text = f"Digest: {len(items)} new contradiction(s)\n" + render.render_contradictions(items)
+    return Outcome([c.to_dict() for c in items], text)
+
+
+def do_ingest(service, args) -> Outcome:
+    path: Path = args.path.expanduser()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+    report = service.ingest(path.name, data, args.source)
+    return _index_outcome(report)
+
+
+def do_index(service, args, progress: bool = True) -> Outcome:
+    return _index_outcome(service.index(args.paths or None, progress=progress))
+
+
+def _index_outcome(report) -> Outcome:
+    out = Outcome(report.to_dict(), render.render_index(report))
+    if report.skipped:
+        out.exit = EXIT_SKIPPED
+        out.notes.append(f"{len(report.skipped)} file(s) skipped (see above)")
+    return out
+
+
+def help_text(front: str, prefix: str = "/") -> str:
+    rows = [f"  {c.name:<15} {c.help}" + (f"\n  {'':<15} e.g. {prefix}{c.example}" if c.example else "")
+            for c in commands_for(front)]
+    return "Commands:\n" + "\n".join(rows)
+
+
+SHARED: dict[str, Callable[..., Outcome]] = {
+    "ask": do_ask, "compare": do_compare, "contradictions": do_contradictions, "dismiss": do_dismiss,
+    "sources": do_sources, "digest": do_digest, "ingest": do_ingest, "index": do_index,
+}
