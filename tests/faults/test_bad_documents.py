@@ -12,7 +12,8 @@ import sqlite3
 
 import pytest
 
-from bot.cli import EXIT_SKIPPED, main
+from bot.cli import main
+from bot.terminal import EXIT_SKIPPED
 from tests.conftest import SEED_DOC
 
 CP1251 = "Кремль заявил, что переговоры о зерновом коридоре продолжатся в воскресенье в Джидде."

@@ -10,7 +10,8 @@ import threading
 
 import pytest
 
-from bot.cli import EXIT_ERROR, main
+from bot.cli import main
+from bot.terminal import EXIT_ERROR
 from retrieval.errors import StoreUnavailableError
 
 pytestmark = pytest.mark.server
