@@ -12,7 +12,7 @@ from typing import Callable, Sequence
 from retrieval.errors import LLMUnavailableError, UsageError
 from retrieval.llm import ChatModel
 from retrieval.models import (
-    Answer, CompareResult, Contradiction, Hit, IndexReport, SourceInfo,
+    Answer, CompareResult, Contradiction, FeedInfo, FetchReport, Hit, IndexReport, SourceInfo,
 )
 from retrieval.settings import Settings, get_settings
 from retrieval.corpus.sources import SourceRegistry
@@ -34,6 +34,7 @@ class Analyst:
         self._ledger = None
         self._engine = None
         self._conversations = None
+        self._feed_db = None
 
     # ---- components (lazy) -------------------------------------------------------------
     @property
@@ -212,7 +213,91 @@ class Analyst:
         path = save_upload(self.settings, self.registry, filename, data, source)
         return self.index([path])
 
+    # ---- feeds and web pages (retrieval/feeds/) ----------------------------------------
+    @property
+    def feed_db(self):
+        with self._lock:
+            if self._feed_db is None:
+                from retrieval.feeds.state import FeedDB
+
+                self._feed_db = FeedDB(self.settings.db_path)
+            return self._feed_db
+
+    def _poller(self):
+        from retrieval.feeds.feeds import FeedPoller
+
+        return FeedPoller(self.settings, self.registry, self.feed_db)
+
+    def feeds(self) -> list[FeedInfo]:
+        """Every feed of sources.yaml with its last poll, last new item, items stored and last error."""
+        return self._poller().infos()
+
+    def fetch_feeds(self, due_only: bool = False) -> FetchReport:
+        """Poll the feeds (all of them, or only those due: the scheduler's job), store new articles
+        in the corpus and index them. An index run already in progress leaves the new files to the
+        next one (the reindex job)."""
+        self._registry = None  # sources.yaml may have changed (e.g. `sources add`)
+        results = self._poller().poll_all(due_only=due_only)
+        paths = [Path(p) for r in results for p in r.paths]
+        report = FetchReport(feeds=results)
+        if paths:
+            report.index = self._index_fetched(paths)
+        return report
+
+    def _index_fetched(self, paths: list[Path]) -> IndexReport:
+        from retrieval.errors import IndexLockedError
+
+        try:
+            return self.index(list(dict.fromkeys(paths)))
+        except IndexLockedError:
+            log.info("fetched %d file(s); another index run holds the lock, the next run indexes them",
+                     len(paths))
+            return IndexReport()
+
+    def ingest_url(self, url: str, source: str | None = None) -> tuple[IndexReport, Path]:
+        """Fetch one page, store its article in the corpus (deduplicated) and index it."""
+        from retrieval.errors import DocumentError
+        from retrieval.feeds.extract import canonical_url
+        from retrieval.feeds.feeds import fetch_article
+        from retrieval.feeds.fetch import AddressPolicy, check_url
+        from retrieval.feeds.store import store_article
+
+        check_url(url)
+        sid = self.registry.resolve(source) if source else self._source_for_url(url)
+        article, final = fetch_article(url.strip(), self.settings, AddressPolicy.from_settings(self.settings))
+        if article is None:
+            raise DocumentError(f"{url}: no article text found in the page")
+        stored = store_article(self.settings, self.feed_db, sid, article, key=canonical_url(final))
+        return self.index([stored.path]), stored.path
+
+    def _source_for_url(self, url: str) -> str:
+        """The source one of whose feeds is on the URL's host, else `news`."""
+        from urllib.parse import urlsplit
+
+        host = (urlsplit(url).hostname or "").lower()
+        for sid, feed in self.registry.feeds():
+            if (urlsplit(feed.url).hostname or "").lower() == host:
+                return sid
+        return self.registry.resolve("news")
+
+    def add_source(self, sid: str, name: str | None = None, aliases: Sequence[str] = (),
+                   feeds: Sequence[str] = ()) -> SourceInfo:
+        """Add a source to sources.yaml (or aliases and feeds to an existing one), safely."""
+        from retrieval.corpus.sources_edit import add_source
+        from retrieval.errors import AnalystError
+
+        with self._lock:
+            try:
+                src = add_source(self.settings.sources_path, sid.strip(), name, aliases, feeds)
+            except ValueError as exc:
+                raise AnalystError(str(exc), hint="See `analyst sources` for the current sources.") from None
+            self._registry = None
+        return SourceInfo(id=src.id, name=src.name, aliases=list(src.aliases))
+
     def close(self) -> None:
+        if self._feed_db is not None:
+            self._feed_db.close()
+            self._feed_db = None
         if self._llm is not None:
             self._llm.close()
             self._llm = None

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -75,6 +75,19 @@ class Settings(BaseSettings):
     allowed_channels: list[int] = Field(default_factory=list)
     cooldown_s: float = 10.0
 
+    # Feeds and web pages (retrieval/feeds/)
+    fetch_allow_private: bool = False  # allow loopback/private/link-local/metadata addresses
+    fetch_allow_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)  # hosts or IP networks allowed anyway
+    fetch_timeout_s: float = 20.0  # whole request, body included
+    fetch_connect_timeout_s: float = 5.0
+    fetch_max_bytes: int = 5 * 1024 * 1024
+    fetch_max_redirects: int = 5
+    fetch_user_agent: str = "AnalystBot/0.1 (news and official-statement monitor; feed reader)"
+    feed_every_minutes: int = 30  # default poll interval of a feed
+    feed_max_items: int = 20  # new items taken from one feed per poll
+    feed_max_backoff_minutes: int = 24 * 60
+    feeds_job_minutes: int = 5  # how often the scheduler looks for feeds that are due
+
     log_level: str = "INFO"
 
     @field_validator("allowed_channels", mode="before")
@@ -84,6 +97,13 @@ class Settings(BaseSettings):
             return [int(v) for v in value.replace(",", " ").split() if v]
         if isinstance(value, int):
             return [value]
+        return value
+
+    @field_validator("fetch_allow_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [v for v in value.replace(",", " ").split() if v]
         return value
 
     @property

@@ -1,4 +1,13 @@
-"""The source registry (`corpus/sources.yaml`): ids, display names and aliases."""
+"""The source registry (`corpus/sources.yaml`): ids, display names, aliases and feeds.
+
+    sources:
+      kremlin:
+        name: The Kremlin
+        aliases: [Kremlin, Putin]
+        feeds:                                   # optional: RSS or Atom URLs
+          - http://en.kremlin.ru/events/president/news/feed
+          - {url: https://example.org/rss, every_minutes: 60}
+"""
 from __future__ import annotations
 
 import re
@@ -13,10 +22,17 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{1,39}$")
 
 
 @dataclass(frozen=True)
+class Feed:
+    url: str
+    every_minutes: int | None = None  # None: ANALYST_FEED_EVERY_MINUTES
+
+
+@dataclass(frozen=True)
 class Source:
     id: str
     name: str
     aliases: tuple[str, ...] = field(default_factory=tuple)
+    feeds: tuple[Feed, ...] = field(default_factory=tuple)
 
 
 class SourceRegistry:
@@ -31,16 +47,22 @@ class SourceRegistry:
     def load(cls, path: Path) -> "SourceRegistry":
         if not path.is_file():
             return cls([])
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return cls.parse(path.read_text(encoding="utf-8"), str(path))
+
+    @classmethod
+    def parse(cls, text: str, where: str = "sources.yaml") -> "SourceRegistry":
+        """Parse and validate the registry's YAML text; ValueError says what is wrong and where."""
+        data = yaml.safe_load(text) or {}
+        if not isinstance(data, dict):
+            raise ValueError(f"{where}: expected a `sources:` mapping")
         items = data.get("sources", data) or {}
-        sources = []
-        for sid, spec in items.items():
-            spec = spec or {}
-            sid = str(sid)
-            if not _ID.match(sid):
-                raise ValueError(f"{path}: source id {sid!r} must be 2-40 lowercase letters, digits, - or _")
-            sources.append(Source(sid, str(spec.get("name", sid)), tuple(map(str, spec.get("aliases", [])))))
-        return cls(sources)
+        if not isinstance(items, dict):
+            raise ValueError(f"{where}: `sources` must map ids to {{name, aliases, feeds}}")
+        return cls([_source(str(sid), spec or {}, where) for sid, spec in items.items()])
+
+    def feeds(self) -> list[tuple[str, Feed]]:
+        """(source id, feed) for every feed of every source, in file order."""
+        return [(s.id, f) for s in self._sources.values() for f in s.feeds]
 
     def all(self) -> list[Source]:
         return list(self._sources.values())
@@ -77,6 +99,37 @@ class SourceRegistry:
         """(alias as written, source id), longest first: for attribution cue matching."""
         pairs = {(a, s.id) for s in self._sources.values() for a in (s.name, *s.aliases)}
         return sorted(pairs, key=lambda p: -len(p[0]))
+
+
+def check_id(sid: str, where: str = "sources.yaml") -> str:
+    if not _ID.match(sid):
+        raise ValueError(f"{where}: source id {sid!r} must be 2-40 lowercase letters, digits, - or _")
+    return sid
+
+
+def _source(sid: str, spec: object, where: str) -> Source:
+    check_id(sid, where)
+    if not isinstance(spec, dict):
+        raise ValueError(f"{where}: source {sid!r} must be a mapping with name, aliases, feeds")
+    aliases = spec.get("aliases") or []
+    if not isinstance(aliases, list):
+        raise ValueError(f"{where}: aliases of {sid!r} must be a list")
+    feeds = spec.get("feeds") or []
+    if not isinstance(feeds, list):
+        raise ValueError(f"{where}: feeds of {sid!r} must be a list of URLs or {{url, every_minutes}}")
+    return Source(sid, str(spec.get("name") or sid), tuple(map(str, aliases)),
+                  tuple(_feed(f, sid, where) for f in feeds))
+
+
+def _feed(item: object, sid: str, where: str) -> Feed:
+    url, every = (item, None) if isinstance(item, str) else (None, None)
+    if isinstance(item, dict):
+        url, every = item.get("url"), item.get("every_minutes")
+    if not isinstance(url, str) or not re.match(r"^https?://[^\s/]+", url.strip()):
+        raise ValueError(f"{where}: feed {item!r} of {sid!r} must be an http(s) URL or {{url, every_minutes}}")
+    if every is not None and (not isinstance(every, int) or isinstance(every, bool) or every < 1):
+        raise ValueError(f"{where}: every_minutes of feed {url} ({sid!r}) must be a whole number of minutes >= 1")
+    return Feed(url.strip(), every)
 
 
 def _norm(name: str) -> str:
