@@ -178,8 +178,70 @@ def check_digest(settings) -> Check:
                  f"channel {settings.digest_channel_id}, {settings.digest_cron!r} {settings.timezone}")
 
 
+def check_feeds(settings) -> Check:
+    """The feeds in sources.yaml: valid, the extractors importable, and which feeds are failing."""
+    from retrieval.corpus.sources import SourceRegistry
+
+    try:
+        feeds = SourceRegistry.load(settings.sources_path).feeds()
+    except Exception as exc:  # noqa: BLE001
+        return Check("feeds", False, f"{settings.sources_path} is invalid: {_short(exc)}",
+                     "Each source's `feeds:` is a list of http(s) URLs or {url, every_minutes}.")
+    if not feeds:
+        return Check("feeds", True, "none configured (add `feeds:` to a source to follow its RSS or Atom feed)")
+    try:
+        import feedparser  # noqa: F401
+        import trafilatura  # noqa: F401
+    except Exception as exc:  # noqa: BLE001
+        return Check("feeds", False, f"extractors missing: {_short(exc)}", "Run `make install`.")
+    problems = _feed_problems(settings, feeds)
+    detail = f"{len(feeds)} feed(s) across {len({sid for sid, _ in feeds})} source(s)"
+    if problems:
+        return Check("feeds", False, f"{detail}; " + "; ".join(problems[:3]),
+                     "See `analyst feeds`; a failing feed is retried with backoff. Fix or remove its URL.")
+    return Check("feeds", True, detail + (", private addresses allowed (ANALYST_FETCH_ALLOW_PRIVATE)"
+                                          if settings.fetch_allow_private else ""))
+
+
+def _feed_problems(settings, feeds) -> list[str]:
+    """Feeds whose address would be refused, and feeds whose last poll failed."""
+    from retrieval.feeds.fetch import AddressPolicy, FetchError, check_url
+    from retrieval.feeds.state import FeedDB
+
+    policy, problems = AddressPolicy.from_settings(settings), []
+    for sid, feed in feeds:  # no DNS here: only addresses written in the URL are judged
+        try:
+            host = check_url(feed.url).hostname
+            ip = "127.0.0.1" if host == "localhost" else host if _is_literal(host) else None
+            reason = policy.refusal(host, ip) if ip else None
+        except FetchError as exc:
+            reason = exc.user_message
+        if reason:
+            problems.append(f"{sid} {feed.url}: {reason}")
+    if settings.db_path.is_file():
+        db = FeedDB(settings.db_path)
+        try:
+            for sid, feed in feeds:
+                st = db.feed(feed.url, sid)
+                if st.error and st.failures:
+                    problems.append(f"{sid} {feed.url} failing ({st.failures} in a row): {st.error}")
+        finally:
+            db.close()
+    return problems
+
+
+def _is_literal(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return False
+
+
 CHECKS: list[Callable] = [check_data_dir, check_corpus, check_embeddings, check_llm, check_llama_cpp,
-                          check_chroma, check_discord_token, check_digest]
+                          check_chroma, check_discord_token, check_digest, check_feeds]
 
 
 def run_checks(settings) -> list[Check]:

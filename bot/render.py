@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import textwrap
 
-from retrieval.models import Answer, Citation, CompareResult, Contradiction, IndexReport, SourceInfo
+from retrieval.models import (
+    Answer, Citation, CompareResult, Contradiction, FeedInfo, FetchReport, IndexReport, SourceInfo,
+)
 
 RELATION_TITLES = {
     "agree": "Shared ground", "differ": "Differ", "contradict": "Contradict",
@@ -75,4 +77,28 @@ def render_contradictions(items: list[Contradiction]) -> str:
         out.append(f"#{c.id} [{c.status}] score {c.score:.2f}, first seen {c.first_seen}\n  {c.explanation}")
         out.append(short_citation(c.a))
         out.append(short_citation(c.b))
+    return "\n".join(out)
+
+
+def render_feeds(items: list[FeedInfo]) -> str:
+    if not items:
+        return "No feeds: add `feeds:` to a source in sources.yaml, or `analyst sources add ID --feed URL`."
+    out = []
+    for f in items:
+        state = f"error: {f.error}" if f.error else "ok"
+        out.append(f"{f.source:<12} {f.url}
+    last polled {f.last_polled or 'never'}, last new item "
+                   f"{f.last_new or 'never'}, {f.items} item(s) stored; {state}")
+    return "\n".join(out)
+
+
+def render_fetch(report: FetchReport) -> str:
+    if not report.feeds:
+        return "No feeds to poll."
+    out = []
+    for f in report.feeds:
+        what = {"ok": f"{f.new} new", "not_modified": "not modified", "error": "failed"}[f.status]
+        out.append(f"{f.source:<12} {f.url}: {what}" + (f" ({f.error})" if f.error else ""))
+    if any(f.new for f in report.feeds):
+        out.append(render_index(report.index))
     return "\n".join(out)

@@ -2,7 +2,9 @@
 
 - `digest`: a cron job (ANALYST_DIGEST_CRON in ANALYST_TIMEZONE) posting the contradiction digest;
 - `reindex`: an interval job (every ANALYST_REINDEX_MINUTES) re-indexing the corpus, so a document
-  dropped into it leads to new contradictions and so to a digest.
+  dropped into it leads to new contradictions and so to a digest;
+- `feeds`: an interval job (every ANALYST_FEEDS_JOB_MINUTES) polling the feeds that are due (each
+  feed has its own interval and backoff), storing and indexing new articles.
 
 Jobs have fixed ids and are importable module functions (the SQLAlchemy store pickles references,
 not objects); they reach the bot through the module-level `_BOT`. On start an existing stored job
@@ -25,7 +27,7 @@ from retrieval.errors import AnalystError
 
 log = logging.getLogger(__name__)
 
-DIGEST_JOB, REINDEX_JOB = "digest", "reindex"
+DIGEST_JOB, REINDEX_JOB, FEEDS_JOB = "digest", "reindex", "feeds"
 DIGEST_GRACE_S = 6 * 3600  # a digest missed by less than this still goes out
 _BOT: Any = None  # the running bot, for the jobs
 
@@ -56,6 +58,21 @@ async def reindex_job() -> None:
              report.added, report.updated, report.removed, report.contradictions_new, len(report.skipped))
 
 
+async def feeds_job() -> None:
+    bot = _BOT
+    if bot is None:
+        log.warning("feeds job: no bot is running")
+        return
+    try:
+        report = await asyncio.to_thread(bot.service.fetch_feeds, True)
+    except Exception:  # noqa: BLE001  (e.g. a broken sources.yaml: log it, try again next time)
+        log.exception("feeds job failed")
+        return
+    failed = [f for f in report.feeds if f.status == "error"]
+    log.info("feeds: %d polled, %d new article(s), %d failed, %d new contradiction(s)", len(report.feeds),
+             sum(f.new for f in report.feeds), len(failed), report.index.contradictions_new)
+
+
 # ---- scheduler -------------------------------------------------------------------------------
 def make_scheduler(settings) -> AsyncIOScheduler:
     settings.ensure_dirs()
@@ -71,6 +88,7 @@ def triggers(settings) -> dict[str, Any]:
     return {
         DIGEST_JOB: CronTrigger.from_crontab(settings.digest_cron, timezone=settings.timezone),
         REINDEX_JOB: IntervalTrigger(minutes=settings.reindex_minutes, timezone=settings.timezone),
+        FEEDS_JOB: IntervalTrigger(minutes=settings.feeds_job_minutes, timezone=settings.timezone),
     }
 
 
@@ -84,8 +102,10 @@ def _same_trigger(a: Any, b: Any) -> bool:
 
 def ensure_jobs(scheduler: AsyncIOScheduler, settings) -> None:
     """Add the jobs, or keep the stored ones (and their next run times) when unchanged."""
-    funcs = {DIGEST_JOB: "bot.scheduler:digest_job", REINDEX_JOB: "bot.scheduler:reindex_job"}
-    grace = {DIGEST_JOB: DIGEST_GRACE_S, REINDEX_JOB: max(60, settings.reindex_minutes * 60 // 2)}
+    funcs = {DIGEST_JOB: "bot.scheduler:digest_job", REINDEX_JOB: "bot.scheduler:reindex_job",
+             FEEDS_JOB: "bot.scheduler:feeds_job"}
+    grace = {DIGEST_JOB: DIGEST_GRACE_S, REINDEX_JOB: max(60, settings.reindex_minutes * 60 // 2),
+             FEEDS_JOB: max(60, settings.feeds_job_minutes * 60 // 2)}
     for job_id, trigger in triggers(settings).items():
         job = scheduler.get_job(job_id)
         if job is not None and job.func_ref == funcs[job_id] and _same_trigger(job.trigger, trigger):

@@ -42,7 +42,7 @@ async def test_jobs_are_persisted_and_next_run_times_survive_a_restart(tmp_path)
 
     db = settings.data_dir / "jobs.sqlite3"
     rows = sqlite3.connect(db).execute("SELECT id FROM apscheduler_jobs ORDER BY id").fetchall()
-    assert rows == [("digest",), ("reindex",)]
+    assert rows == [("digest",), ("feeds",), ("reindex",)]
     assert digest.hour == 8 and digest.minute == 0 and str(digest.tzinfo) == "Europe/Kyiv"
 
     await asyncio.sleep(1.1)  # a recomputed interval job would now get a later next run time
