@@ -86,8 +86,7 @@ def render_feeds(items: list[FeedInfo]) -> str:
     out = []
     for f in items:
         state = f"error: {f.error}" if f.error else "ok"
-        out.append(f"{f.source:<12} {f.url}
-    last polled {f.last_polled or 'never'}, last new item "
+        out.append(f"{f.source:<12} {f.url}\n    last polled {f.last_polled or 'never'}, last new item "
                    f"{f.last_new or 'never'}, {f.items} item(s) stored; {state}")
     return "\n".join(out)
 

@@ -40,14 +40,20 @@ class Article:
     date: str | None
     text: str
     extraction: str  # "page" or "feed-summary"
+    heading: str = ""  # the page's own title, as it may head the text
 
     @property
     def hash(self) -> str:
-        return content_hash(self.text)
+        return content_hash(self.text, self.heading or self.title)
 
 
-def content_hash(text: str) -> str:
+def content_hash(text: str, title: str = "") -> str:
+    """Hash of the text, whitespace and case aside, without a leading heading that repeats the title
+    (so the same article re-posted under another headline hashes the same)."""
     norm = re.sub(r"\s+", " ", text).strip().lower()
+    head = re.sub(r"\s+", " ", title).strip().lower()
+    if head and norm.startswith(head + " "):
+        norm = norm[len(head) + 1:]
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()
 
 
@@ -67,14 +73,13 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> list[Entry]:
 
     parsed = feedparser.parse(io.BytesIO(body), response_headers={
         "content-location": url, "content-type": content_type or "application/xml"})
-    version = parsed.get("version") or ""
-    if not parsed.entries and (parsed.get("bozo") or not version):
-        problem = parsed.get("bozo_exception")
+    entries = [e for e in (_entry(raw) for raw in parsed.entries) if e is not None]
+    problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if not entries and (problem or not parsed.get("version")):
         raise FetchError(f"not an RSS or Atom feed ({_short(problem) if problem else 'no feed elements'})")
-    if parsed.get("bozo") and parsed.entries:
-        log.info("feed %s is not well-formed (%s); using its %d entries", url,
-                 _short(parsed.get("bozo_exception")), len(parsed.entries))
-    return [e for e in (_entry(raw) for raw in parsed.entries) if e is not None]
+    if problem:
+        log.info("feed %s is not well-formed (%s); using its %d entries", url, _short(problem), len(entries))
+    return entries
 
 
 def _entry(raw: Any) -> Entry | None:
@@ -85,10 +90,15 @@ def _entry(raw: Any) -> Entry | None:
     summary = raw.get("summary") or ""
     if not summary and raw.get("content"):
         summary = raw["content"][0].get("value") or ""
-    published = raw.get("published_parsed") or raw.get("updated_parsed")
-    stamp = raw.get("updated") or raw.get("published")
+    published = raw.get("published_parsed") or _own(raw, "updated_parsed")
+    stamp = _own(raw, "updated") or raw.get("published")
     return Entry(key=str(key), link=link, title=_clean(raw.get("title") or ""), summary=summary,
                  date=_ymd(published), stamp=stamp)
+
+
+def _own(raw: Any, key: str) -> Any:
+    """The entry's own value (feedparser maps a missing `updated` to `published`, with a warning)."""
+    return dict.get(raw, key)
 
 
 def _ymd(struct: Any) -> str | None:
@@ -107,26 +117,38 @@ def from_page(html: str, url: str) -> Article | None:
 
     doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
                                       include_tables=True, include_images=False, include_links=False,
-                                      favor_precision=True, deduplicate=True)
+                                      favor_precision=True, deduplicate=False)  # (its cache spans documents)
     text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
     if len(text) < 40:
         return None
     canonical = getattr(doc, "url", None) or url
     if not canonical.startswith(("http://", "https://")):
         canonical = url
-    return Article(url=canonical_url(canonical), title=_clean(getattr(doc, "title", None) or ""),
-                   date=_date(getattr(doc, "date", None)), text=_tidy(text), extraction="page")
+    title = _clean(getattr(doc, "title", None) or "")
+    return Article(url=canonical_url(canonical), title=title, date=_date(getattr(doc, "date", None)),
+                   text=_tidy(text), extraction="page", heading=title)
 
 
 def from_summary(entry: Entry, url: str) -> Article | None:
     """The feed entry's own summary as a stand-in for the page; None when it has no text."""
-    from retrieval.corpus.loader import html_to_text
-
-    text = html_to_text(f"<html><body>{entry.summary}</body></html>")[0] if entry.summary else ""
+    text = summary_text(entry.summary)
     if not text.strip():
         return None
     return Article(url=canonical_url(url), title=entry.title, date=entry.date, text=_tidy(text),
                    extraction=SUMMARY)
+
+
+def summary_text(html: str) -> str:
+    """A feed summary's text: inline markup joined, one line per block (paragraph, list item, break)."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    if not html.strip():
+        return ""
+    marked = re.sub(r"(?i)<(br|/p|/div|/li|/h[1-6]|/blockquote|/tr)\b[^>]*>", lambda m: m.group(0) + "\n", html)
+    tree = LexborHTMLParser(f"<html><body>{marked}</body></html>")
+    for node in tree.css("script, style, noscript, template, iframe"):
+        node.decompose()
+    return tree.body.text(separator="") if tree.body else ""
 
 
 def _date(value: Any) -> str | None:

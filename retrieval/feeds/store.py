@@ -37,7 +37,8 @@ def store_article(settings: Any, db: FeedDB, source: str, article: Article, *, k
     if same_url and same_url.path and (corpus / same_url.path).is_file():
         path = corpus / same_url.path
         if same_url.hash == digest:
-            _remember(db, key, source, feed, article, digest, same_url.path, stamp, "duplicate")
+            _remember(db, key, source, feed or same_url.feed, article, digest, same_url.path, stamp,
+                      "stored" if key == same_url.key else "duplicate")
             return Stored("duplicate", path)
         _write(path, render(source, article))
         _remember(db, same_url.key, source, same_url.feed, article, digest, same_url.path, stamp, "stored")
@@ -47,7 +48,8 @@ def store_article(settings: Any, db: FeedDB, source: str, article: Article, *, k
         return Stored("updated", path)
     same_text = db.by_hash(digest)
     if same_text and same_text.path and (corpus / same_text.path).is_file():
-        _remember(db, key, source, feed, article, digest, same_text.path, stamp, "duplicate")
+        if key != same_text.key:  # (the same key would mean the same URL, handled above)
+            _remember(db, key, source, feed, article, digest, same_text.path, stamp, "duplicate")
         log.info("%s repeats %s: not stored again", article.url, same_text.path)
         return Stored("duplicate", corpus / same_text.path)
     path = _free_path(corpus / source / "web", f"{article.date or iso(now())[:10]}-{slug(article.title)}")

@@ -101,7 +101,7 @@ def _handler(web: Web):
             path = self.path
             web.hits[path] = web.hits.get(path, 0) + 1
             web.seen_headers.append((path, dict(self.headers)))
-            route = web.routes.get(path)
+            route = web.routes.get(path) or web.routes.get(path.split("?", 1)[0])
             if route is None:
                 return self._send(404, b"not found", "text/plain")
             if route.stall_s:

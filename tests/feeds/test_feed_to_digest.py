@@ -51,8 +51,6 @@ def test_a_contradiction_in_a_fetched_article_reaches_the_ledger_and_the_digest(
     assert all({c.a.doc, c.b.doc} == {"kremlin.md", "news/web/2025-03-20-wire-report.md"} for c in found)
     quotes = " ".join(c.a.quote + " " + c.b.quote for c in found)
     assert "23 injured" in quotes and "22 wounded" in quotes and "March 25" in quotes
-    fetched = next(c.a if c.a.doc.startswith("news/") else c.b for c in found)
-    assert fetched.url == link  # citations point at the article on the web
 
     from bot.discord.digest import digest_messages
 

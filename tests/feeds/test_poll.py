@@ -94,7 +94,8 @@ def test_atom_repeated_retitled_reposted_and_updated_items(web, svc, corpus_dir)
     web.set("/statement-copy", page("Statement copy", P2))
     copy = {**entry, "id": "urn:copy", "link": web.url("/statement-copy?utm_source=rss")}
     web.set("/atom", atom([copy]), ctype="application/atom+xml")
-    assert svc.fetch_feeds().feeds[0].new == 0
+    res = svc.fetch_feeds().feeds[0]
+    assert (res.new, res.error, web.hits["/statement-copy?utm_source=rss"]) == (0, None, 1)
     assert len(list((corpus_dir / "whitehouse" / "web").glob("*.md"))) == 1
 
     # updated: a new <updated> stamp and a changed page -> the same file is rewritten and re-indexed
