@@ -32,15 +32,17 @@ def test_healthy_configuration(env, capsys, corpus_dir, tmp_path):
     rc, checks, _ = doctor(capsys, corpus_dir, tmp_path / "data")
     assert rc == 0, checks
     assert list(checks) == ["data directory", "corpus", "embedding model", "language model", "llama_cpp",
-                            "chroma", "discord token", "digest channel"]
+                            "chroma", "discord token", "digest channel", "feeds"]
     assert all(c["ok"] for c in checks.values())
     assert "1 document(s), 6 source(s)" in checks["corpus"]["detail"]
     assert "extractive" in checks["language model"]["detail"]
     assert "nothing indexed yet" in checks["chroma"]["detail"]
 
+    assert "none configured" in checks["feeds"]["detail"]
+
     rc = main(["doctor", "--data-dir", str(tmp_path / "data"), "--corpus", str(corpus_dir)])
     lines = capsys.readouterr().out.splitlines()
-    assert rc == 0 and len(lines) == 8 and all(ln.startswith("✓ ") for ln in lines)
+    assert rc == 0 and len(lines) == 9 and all(ln.startswith("✓ ") for ln in lines)
 
 
 def test_everything_broken(env, capsys, tmp_path):
@@ -56,7 +58,8 @@ def test_everything_broken(env, capsys, tmp_path):
     rc, checks, text = doctor(capsys, corpus, tmp_path / "file" / "data")
     assert rc == 1
     bad = {name for name, c in checks.items() if not c["ok"]}
-    assert bad == {"data directory", "corpus", "language model", "chroma", "discord token", "digest channel"}
+    assert bad == {"data directory", "corpus", "language model", "chroma", "discord token", "digest channel",
+                   "feeds"}
     assert all(checks[n]["fix"] for n in bad)  # each says what to do
     assert "is not writable" in checks["data directory"]["detail"]
     assert "sources.yaml is invalid" in checks["corpus"]["detail"]
@@ -68,8 +71,8 @@ def test_everything_broken(env, capsys, tmp_path):
 
     rc = main(["doctor", "--data-dir", str(tmp_path / "file" / "data"), "--corpus", str(corpus)])
     lines = capsys.readouterr().out.splitlines()
-    assert rc == 1 and sum(ln.startswith("✗ ") for ln in lines) == 6
-    assert sum(ln.startswith("    fix: ") for ln in lines) == 6
+    assert rc == 1 and sum(ln.startswith("✗ ") for ln in lines) == 7
+    assert sum(ln.startswith("    fix: ") for ln in lines) == 7
 
 
 def test_other_commands_with_an_unusable_data_dir_fail_with_one_line(env, capsys, tmp_path, corpus_dir):
