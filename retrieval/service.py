@@ -278,7 +278,12 @@ class Analyst:
         for sid, feed in self.registry.feeds():
             if (urlsplit(feed.url).hostname or "").lower() == host:
                 return sid
-        return self.registry.resolve("news")
+        if "news" not in self.registry:
+            from retrieval.errors import UnknownSourceError
+
+            raise UnknownSourceError(f"No source follows {host}; say which publisher the page is from.",
+                                     hint="Pass --source (or source:), e.g. --source news.")
+        return "news"
 
     def add_source(self, sid: str, name: str | None = None, aliases: Sequence[str] = (),
                    feeds: Sequence[str] = ()) -> SourceInfo:
