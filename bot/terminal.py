@@ -53,7 +53,7 @@ def add_option(p: argparse.ArgumentParser, o: Option) -> None:
     if o.choices:
         kw["choices"] = o.choices
     if o.positional:
-        nargs = "*" if o.many else ("+" if o.name == "question" else None)
+        nargs = "*" if o.many else ("+" if o.name == "question" else None if o.required else "?")
         if nargs:
             kw["nargs"] = nargs
         p.add_argument(o.name, metavar=o.name.upper(), **kw)
@@ -123,6 +123,13 @@ def do_dismiss(service, args) -> Outcome:
 
 
 def do_sources(service, args) -> Outcome:
+    if args.action == "add":
+        if not args.id:
+            raise UsageError("Which source? `sources add ID [--name N] [--alias A]... [--feed URL]...`")
+        info = service.add_source(args.id, args.name, args.alias, args.feed)
+        return Outcome(info.to_dict(), f"Saved source {info.id} ({info.name}) in {service.settings.sources_path}.")
+    if args.id or args.name or args.alias or args.feed:
+        raise UsageError("Those options go with `sources add ID`.")
     items = service.sources()
     return Outcome([s.to_dict() for s in items], render.render_sources(items))
 
@@ -136,13 +143,29 @@ def do_digest(service, args) -> Outcome:
 
 
 def do_ingest(service, args) -> Outcome:
-    path: Path = args.path.expanduser()
+    if args.path.startswith(("http://", "https://")):  # one web page: its article, stored and indexed
+        report, stored = service.ingest_url(args.path, args.source)
+        out = _index_outcome(report)
+        out.data["path"] = str(stored)
+        out.text += f"\nStored as {stored}."
+        return out
+    path = Path(args.path).expanduser()
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise UsageError(f"Cannot read {path}: {exc.strerror or exc}.") from None
     report = service.ingest(path.name, data, args.source)
     return _index_outcome(report)
+
+
+def do_feeds(service, args) -> Outcome:
+    items = service.feeds()
+    return Outcome([f.to_dict() for f in items], render.render_feeds(items))
+
+
+def do_fetch(service, args) -> Outcome:
+    report = service.fetch_feeds()
+    return Outcome(report.to_dict(), render.render_fetch(report))
 
 
 def do_index(service, args, progress: bool = True) -> Outcome:
@@ -166,4 +189,5 @@ def help_text(front: str, prefix: str = "/") -> str:
 SHARED: dict[str, Callable[..., Outcome]] = {
     "ask": do_ask, "compare": do_compare, "contradictions": do_contradictions, "dismiss": do_dismiss,
     "sources": do_sources, "digest": do_digest, "ingest": do_ingest, "index": do_index,
+    "feeds": do_feeds, "fetch": do_fetch,
 }

@@ -285,6 +285,10 @@ class Analyst:
                                      hint="Pass --source (or source:), e.g. --source news.")
         return "news"
 
+    def feed_urls(self, sid: str) -> list[str]:
+        """The feed URLs of one source (id or alias)."""
+        return [f.url for s, f in self.registry.feeds() if s == self.registry.resolve(sid)]
+
     def add_source(self, sid: str, name: str | None = None, aliases: Sequence[str] = (),
                    feeds: Sequence[str] = ()) -> SourceInfo:
         """Add a source to sources.yaml (or aliases and feeds to an existing one), safely."""

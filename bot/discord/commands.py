@@ -22,6 +22,7 @@ from bot.discord.render import (
 from bot.discord.slash import help_embed, slash_command
 from retrieval.corpus.loader import EXTENSIONS
 from retrieval.errors import AnalystError, UsageError
+from retrieval.urls import safe_url
 
 log = logging.getLogger(__name__)
 NONE = discord.AllowedMentions.none()
@@ -130,9 +131,13 @@ async def digest(interaction: discord.Interaction) -> None:
 
 
 async def ingest(interaction: discord.Interaction, file: Optional[discord.Attachment] = None,
-                 text: Optional[str] = None, name: Optional[str] = None, source: Optional[str] = None) -> None:
+                 text: Optional[str] = None, url: Optional[str] = None, name: Optional[str] = None,
+                 source: Optional[str] = None) -> None:
     service = interaction.client.service
     source_id = service.resolve_source(source) if source else None
+    if url is not None:
+        await ingest_url(interaction, url, source_id, other_input=file is not None or text is not None)
+        return
     filename = upload_name(file, text, name, interaction.client.settings.max_upload_bytes)
     await thinking(interaction)
     data = await file.read() if file is not None else text.encode("utf-8")
@@ -140,6 +145,32 @@ async def ingest(interaction: discord.Interaction, file: Optional[discord.Attach
     log.info("/ingest %s (%d bytes) by %s", filename, len(data), interaction.user.id)
     report = await interaction.client.run_blocking(service.ingest, filename, data, source_id)
     await deliver(interaction, [Outgoing(content=render_report(report, filename))], public=False)
+
+
+async def ingest_url(interaction: discord.Interaction, url: str, source_id: Optional[str], *,
+                     other_input: bool) -> None:
+    """/ingest url:… — fetch one page (the fetcher's address checks apply), store its article, index it."""
+    if other_input:
+        raise AccessDenied("Attach a file, paste text or give a URL (one of them).")
+    await thinking(interaction)
+    log.info("/ingest url %s by %s", safe_url(url), interaction.user.id)
+    report, path = await interaction.client.run_blocking(interaction.client.service.ingest_url, url.strip(),
+                                                         source_id)
+    await deliver(interaction, [Outgoing(content=render_report(report, path.name))], public=False)
+
+
+async def sources_add(interaction: discord.Interaction, id: str, name: Optional[str] = None,
+                      aliases: Optional[str] = None, feed: Optional[str] = None) -> None:
+    service = interaction.client.service
+    await thinking(interaction)
+    names = [a.strip() for a in (aliases or "").split(",") if a.strip()]
+    log.info("/sources-add %s by %s", id, interaction.user.id)
+    info = await interaction.client.run_blocking(service.add_source, id.strip(), name, names,
+                                                 [feed.strip()] if feed else [])
+    feeds = ", ".join(safe_url(u) for u in service.feed_urls(info.id))
+    text = (f"Saved source {info.id}: {info.name} ({len(info.aliases)} alias(es)"
+            f"{'; feeds: ' + feeds if feeds else ''}).")
+    await deliver(interaction, [Outgoing(content=fit(text, 1900))], public=False)
 
 
 def upload_name(file: Optional[discord.Attachment], text: Optional[str], name: Optional[str],
@@ -189,7 +220,8 @@ async def help(interaction: discord.Interaction) -> None:
 
 
 HANDLERS = {"ask": ask, "compare": compare, "contradictions": contradictions, "sources": sources,
-            "digest": digest, "ingest": ingest, "dismiss": dismiss, "sync": sync, "help": help}
+            "digest": digest, "ingest": ingest, "dismiss": dismiss, "sync": sync, "help": help,
+            "sources-add": sources_add}
 
 
 def build_commands(settings) -> list[app_commands.Command]:

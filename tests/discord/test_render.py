@@ -82,7 +82,8 @@ def test_command_schema_matches_what_the_bot_registers(world):
     [put] = [r for r in world.env.http_requests if r.method == "PUT" and r.path.endswith("/commands")]
     assert put.json == schema
     by_name = {c["name"]: c for c in schema}
-    assert set(by_name) == {"ask", "compare", "contradictions", "sources", "digest", "ingest", "dismiss", "sync", "help"}
+    assert set(by_name) == {"ask", "compare", "contradictions", "sources", "digest", "ingest", "dismiss", "sync", "help",
+                            "sources-add"}
     assert all(c["description"] for c in schema)
     assert all(o["description"] for c in schema for o in c.get("options", []))
     ask = {o["name"]: o for o in by_name["ask"]["options"]}

@@ -195,7 +195,8 @@ def page(title: str, paragraphs: list[str], canonical: str | None = None) -> str
 <meta property="og:title" content="{title}"><meta name="date" content="2025-03-20">
 <style>.banner {{ color: red }} body {{ font-family: serif }}</style>
 <script>var trackingPixel = "SCRIPT-SECRET-TOKEN"; window.dataLayer = [];</script></head>
-<body><header><nav><a href="/">Home</a> <a href="/world">World news</a> <a href="/login">Sign in to your account</a></nav></header>
+<body><header><nav><a href="/">Home</a> <a href="/world">World news</a>
+<a href="/login">Sign in to your account</a></nav></header>
 <div class="cookie-banner">We use cookies to improve your experience. Accept all cookies.</div>
 <main><article><h1>{title}</h1><p class="byline">By Test Reporter</p>{body}</article>
 <aside class="related"><h3>Related stories</h3><ul><li><a href="/a">Markets rally on earnings news</a></li></ul></aside>
@@ -212,9 +213,11 @@ def sources_yaml(feeds: dict[str, list], extra: str = "") -> str:
     aliases = {"news": "[news report]", "kremlin": "[Kremlin, Putin, Russia]", "whitehouse": "[White House, Trump]"}
     for sid, name in names.items():
         lines += [f"  {sid}:", f"    name: {name}", f"    aliases: {aliases[sid]}"]
+        if feeds.get(sid):
+            lines.append("    feeds:")
         for f in feeds.get(sid, []):
-            lines.append("    feeds:") if f is feeds[sid][0] else None
-            lines.append(f"      - {f}" if isinstance(f, str) else f"      - {{url: {f['url']}, every_minutes: {f['every_minutes']}}}")
+            item = f if isinstance(f, str) else f"{{url: {f['url']}, every_minutes: {f['every_minutes']}}}"
+            lines.append(f"      - {item}")
     return "\n".join(lines) + "\n" + extra
 
 

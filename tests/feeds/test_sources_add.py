@@ -54,7 +54,8 @@ def test_invalid_additions_are_refused_and_leave_the_file_alone(service, corpus_
 
 
 def test_feed_entries_are_validated_when_loading():
-    text = "sources:\n  a1:\n    name: A\n    feeds:\n      - https://a.example/rss\n      - {url: http://b.example/atom, every_minutes: 15}\n"
+    text = ("sources:\n  a1:\n    name: A\n    feeds:\n      - https://a.example/rss\n"
+            "      - {url: http://b.example/atom, every_minutes: 15}\n")
     assert SourceRegistry.parse(text).feeds() == [
         ("a1", Feed("https://a.example/rss")), ("a1", Feed("http://b.example/atom", 15))]
     for bad in ("feeds: [file:///etc/passwd]", "feeds: [{url: https://a.example/rss, every_minutes: 0}]",
