@@ -73,3 +73,26 @@ def test_sources_add_and_doctor(run, corpus_dir, tmp_path):
     run("sources", "add", "lan", "--name", "LAN", "--feed", "http://10.0.0.1/feed.xml")
     bad = check_feeds(settings)
     assert not bad.ok and "10.0.0.1 is a private address" in bad.detail
+
+
+def test_the_console_offers_the_same_commands(web, feed_settings, corpus_dir):
+    import io
+
+    from bot.console import Console
+    from retrieval.service import Analyst
+
+    link = web.set("/a", page("Talks", TEXT))
+    feed = web.set("/rss", rss([{"guid": "a", "link": link, "title": "Talks"}]), ctype="application/rss+xml")
+    (corpus_dir / "sources.yaml").write_text(sources_yaml({"whitehouse": [feed]}))
+    service = Analyst(feed_settings())
+    out = io.StringIO()
+    lines = (f"/fetch\n/feeds\n/ingest {web.set('/b', page('More', TEXT[::-1]))} --source kremlin\n"
+             "/sources add tass --name TASS --feed https://tass.com/rss/v2.xml\n/sources add\n/quit\n")
+    try:
+        Console(service, stdin=io.StringIO(lines), stdout=out).run()
+    finally:
+        service.close()
+    text = out.getvalue()
+    assert f"{feed}: 1 new" in text and "1 item(s) stored; ok" in text
+    assert "Stored as " in text and "/kremlin/web/" in text
+    assert "Saved source tass (TASS)" in text and "Which source?" in text
