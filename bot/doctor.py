@@ -223,7 +223,7 @@ def _feed_problems(settings, feeds) -> list[str]:
         try:
             for sid, feed in feeds:
                 st = db.feed(feed.url, sid)
-                if st.error and st.failures:
+                if st.error and st.failures and not any(feed.url in p for p in problems):
                     problems.append(f"{sid} {feed.url} failing ({st.failures} in a row): {st.error}")
         finally:
             db.close()
