@@ -10,17 +10,9 @@ import pytest
 
 from retrieval.errors import AnalystError
 from retrieval.service import Analyst
+from tests.contradictions.test_engine import KREMLIN  # the same Kremlin readout the engine tests use
 from tests.feeds.conftest import page, rss, sources_yaml
 
-KREMLIN = """---
-source: kremlin
-title: Kremlin readout
-date: 2025-03-18
----
-The presidents spoke by telephone on March 18.
-Additionally, 23 injured Ukrainian servicemen who are receiving treatment in Russian hospitals will be handed over.
-The Russian side proposed to set up expert groups on the Black Sea.
-"""
 
 WIRE = ["Russia handed over 22 wounded Ukrainian soldiers who had been treated in Russian hospitals, officials said.",
         "The presidents spoke by telephone on March 25, according to the agency.",
