@@ -70,7 +70,10 @@ TABLE: tuple[Command, ...] = (
         Option("a", "First source", kind="source", required=True, positional=True),
         Option("b", "Second source", kind="source", required=True, positional=True),
         Option("topic", "What to compare them on", max_length=MAX_TOPIC),
+        Option("since", "Only documents dated on or after this day (YYYY-MM-DD)", max_length=10),
+        Option("all", "Show every row, not just the first screen", kind="flag", fronts=CLI),
     ), cooldown=True, example="compare kremlin whitehouse --topic energy"),
+    Command("more", "Show the next rows of the last comparison.", fronts=frozenset({"console"}), example="more"),
     Command("contradictions", "List contradictions found between sources.", (
         Option("status", "Which ones to list", kind="choice", choices=PAIR_FILTERS, default="new"),
     ), example="contradictions --status all"),

@@ -24,6 +24,7 @@ class Console:
         self.stdin, self.stdout = stdin, stdout
         self.history: list[tuple[str, str]] = []
         self.parser = build_parser("console", prog="")
+        self.paging: tuple[object, int] | None = None  # (last comparison, rows shown so far)
 
     def say(self, text: str) -> None:
         print(text, file=self.stdout, flush=True)
@@ -69,7 +70,22 @@ class Console:
             return "Conversation cleared."
         if args.command == "ask":
             return self.ask(args)
-        return SHARED[args.command](self.service, args).text
+        if args.command == "more":
+            return self.more()
+        outcome = SHARED[args.command](self.service, args)
+        if args.command == "compare":
+            self.paging = (outcome.result, outcome.result.first_page)
+        return outcome.text
+
+    def more(self) -> str:
+        """The next screen of the last comparison."""
+        from bot.render import PAGE_ROWS, render_compare
+
+        if self.paging is None or self.paging[1] >= len(self.paging[0].rows):
+            return "Nothing more to show: run /compare first." if self.paging is None else "No more rows."
+        res, shown = self.paging
+        self.paging = (res, shown + PAGE_ROWS)
+        return render_compare(res, start=shown, count=PAGE_ROWS)
 
     def ask(self, args) -> str:
         streamed: list[str] = []

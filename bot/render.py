@@ -54,18 +54,35 @@ def render_index(r: IndexReport) -> str:
     return line
 
 
-def render_compare(res: CompareResult) -> str:
-    out = [f"Comparing {res.a} and {res.b}" + (f" on {res.topic!r}" if res.topic else "")]
-    for rel in ("agree", "differ", "contradict", "only_a", "only_b"):
-        rows = [r for r in res.rows if r.relation == rel]
-        if not rows:
-            continue
-        out.append(f"\n== {RELATION_TITLES[rel].format(a=res.a, b=res.b)} ==")
-        for r in rows:
-            out.append(f"- {r.summary}")
-            out.extend(short_citation(c) for c in r.a + r.b)
-    if len(out) == 1:
+PAGE_ROWS = 12  # rows per screen after the first (the first holds `first_page`)
+RELATION_LABELS = {"contradict": "CONTRADICT", "differ": "DIFFER", "only_a": "ONLY {a}", "only_b": "ONLY {b}",
+                   "agree": "AGREE"}
+
+
+def compare_row(r, a: str, b: str) -> str:
+    when = ", ".join(r.dates) or "undated"
+    head = f"- [{RELATION_LABELS[r.relation].format(a=a, b=b)}] {r.topic_label or 'untitled'} ({when})"
+    lines = [head, f"  {r.summary}"]
+    if r.change:
+        lines.append(f"  ! {r.change}")
+    lines.extend(short_citation(c) for c in r.a + r.b)
+    return "\n".join(lines)
+
+
+def render_compare(res: CompareResult, start: int = 0, count: int | None = None) -> str:
+    """The briefing's rows[start:start+count] (default: the first page), and how to see the rest."""
+    scope = (f" on {res.topic!r}" if res.topic else "") + (f" since {res.since}" if res.since else "")
+    out = [f"Comparing {res.a} and {res.b}{scope}: {len(res.rows)} point(s)"]
+    if not res.rows:
         out.append("Nothing to compare: neither source has indexed passages on this.")
+        return "\n".join(out)
+    count = res.first_page if count is None else count
+    shown = res.rows[start:start + count]
+    out.extend(compare_row(r, res.a, res.b) for r in shown)
+    left = len(res.rows) - start - len(shown)
+    if left > 0:
+        out.append(f"\n(rows {start + 1}-{start + len(shown)} of {len(res.rows)}; {left} more: /more in the console, "
+                   f"--all in the CLI)")
     return "\n".join(out)
 
 

@@ -23,6 +23,7 @@ class Outcome:
     text: str
     exit: int = EXIT_OK
     notes: list[str] = field(default_factory=list)  # one-line remarks for stderr (CLI) or the channel
+    result: Any = None  # the service's result, for fronts that page through it (console /more)
 
 
 class Parser(argparse.ArgumentParser):
@@ -108,8 +109,12 @@ def do_ask(service, args, *, history=(), on_token: Callable[[str], None] | None 
 
 
 def do_compare(service, args) -> Outcome:
-    res = service.compare(args.a, args.b, args.topic)
-    return Outcome(res.to_dict(), render.render_compare(res))
+    """The briefing's first screen (CLI `--all`: every row); `data` has every row either way."""
+    res = service.compare(args.a, args.b, args.topic, since=args.since)
+    count = len(res.rows) if getattr(args, "all", False) else None
+    out = Outcome(res.to_dict(), render.render_compare(res, count=count))
+    out.result = res
+    return out
 
 
 def do_contradictions(service, args) -> Outcome:

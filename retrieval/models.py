@@ -183,9 +183,18 @@ class CompareRow:
     summary: str
     a: list[Citation] = field(default_factory=list)
     b: list[Citation] = field(default_factory=list)
+    topic_label: str = ""  # words drawn from the row's topic's quotes
+    change: str | None = None  # where a side changed position over time, what changed and when
+    topic: int = -1  # the topic cluster (internal: rows of one topic share it)
+
+    @property
+    def dates(self) -> list[str]:
+        """The distinct dates of the row's documents, oldest first."""
+        return sorted({c.date for c in (*self.a, *self.b) if c.date})
 
     def to_dict(self) -> dict[str, Any]:
-        return {"relation": self.relation, "summary": self.summary,
+        return {"relation": self.relation, "summary": self.summary, "topic_label": self.topic_label,
+                "dates": self.dates, "change": self.change,
                 "a": [_cite(c) for c in self.a], "b": [_cite(c) for c in self.b]}
 
 
@@ -195,9 +204,13 @@ class CompareResult:
     b: str
     topic: str | None
     rows: list[CompareRow] = field(default_factory=list)
+    first_page: int = 0  # how many rows (in briefing order) the first screen shows
+    since: str | None = None
+    summaries: dict[str, int] = field(default_factory=dict)  # model summaries written / rejected
 
     def to_dict(self) -> dict[str, Any]:
-        return {"a": self.a, "b": self.b, "topic": self.topic, "rows": [r.to_dict() for r in self.rows]}
+        return {"a": self.a, "b": self.b, "topic": self.topic, "since": self.since,
+                "first_page": self.first_page, "rows": [r.to_dict() for r in self.rows]}
 
 
 def _cite(c: Citation) -> dict[str, Any]:

@@ -187,16 +187,18 @@ class Analyst:
         """Sources whose id, name or alias contains `text` (for autocomplete)."""
         return [SourceInfo(id=s.id, name=s.name, aliases=list(s.aliases)) for s in self.registry.search(text)]
 
-    def compare(self, a: str, b: str, topic: str | None = None) -> CompareResult:
+    def compare(self, a: str, b: str, topic: str | None = None, since: str | None = None) -> CompareResult:
+        """A briefing of what a and b say (on `topic`, from documents dated on or after `since`)."""
         from retrieval.compare.briefing import Material, compare_sources
 
         sa, sb = self.registry.resolve(a), self.registry.resolve(b)
         if sa == sb:
             raise UsageError(f"{a!r} and {b!r} are the same source ({sa}).", hint="Compare two different sources.")
+        since = _iso_date(since) if since else None
         llm, _ = self._llm_or_reason()
         material = Material(search=self.search, store=self.store, embedder=self.embedder, ledger=self.ledger,
                             registry=self.registry)
-        return compare_sources(material, sa, sb, topic, llm)
+        return compare_sources(material, sa, sb, topic.strip() if topic else None, llm, since=since)
 
     def contradictions(self, status: str = "new") -> list[Contradiction]:
         return self.ledger.list(status)
@@ -310,3 +312,12 @@ class Analyst:
         if self._llm is not None:
             self._llm.close()
             self._llm = None
+
+
+def _iso_date(text: str) -> str:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        raise UsageError(f"Not a date: {text!r}.", hint="Use YYYY-MM-DD, e.g. --since 2025-03-20.") from None

@@ -99,12 +99,25 @@ async def ask(interaction: discord.Interaction, question: str, source: Optional[
     await deliver(interaction, render_answer(question, answer, service.source_names()), public=True)
 
 
-async def compare(interaction: discord.Interaction, a: str, b: str, topic: Optional[str] = None) -> None:
+async def compare(interaction: discord.Interaction, a: str, b: str, topic: Optional[str] = None,
+                  since: Optional[str] = None) -> None:
+    """The briefing's first page (one embed, a plain-text line) with buttons for the rest."""
+    from bot.discord.paging import ComparePager
+
     service = interaction.client.service
     service.resolve_source(a), service.resolve_source(b)  # fail fast, privately, on unknown names
     await thinking(interaction)
-    result = await interaction.client.run_blocking(service.compare, a, b, topic)
-    await deliver(interaction, render_compare(result, service.source_names()), public=True)
+    result = await interaction.client.run_blocking(service.compare, a, b, topic, since)
+    names = service.source_names()
+    [first] = render_compare(result, names)
+    if not first.embeds:
+        await deliver(interaction, [first], public=True)
+        return
+    pager = ComparePager(result, names)
+    await interaction.edit_original_response(content="Posting…")
+    pager.message = await interaction.followup.send(content=first.content, embeds=first.embeds, view=pager,
+                                                    allowed_mentions=NONE, wait=True)
+    await interaction.delete_original_response()
 
 
 async def contradictions(interaction: discord.Interaction, status: str = "new") -> None:

@@ -29,7 +29,17 @@ def test_compare_kremlin_whitehouse_on_seed(indexed):
             doc = load_document(corpus / cit.doc, corpus, indexed.registry, max_bytes=10**7)
             assert doc.text[cit.start:cit.end] == cit.quote
     d = res.to_dict()
-    assert set(d) == {"a", "b", "topic", "rows"} and all("n" not in c for r in d["rows"] for c in r["a"] + r["b"])
+    assert {"a", "b", "topic", "rows", "first_page"} <= set(d)
+    assert all("n" not in c for r in d["rows"] for c in r["a"] + r["b"])
+    assert 0 < d["first_page"] <= 12 and d["first_page"] <= len(d["rows"])
+    order = {"contradict": 0, "differ": 1, "only_a": 2, "only_b": 2, "agree": 3}
+    ranks = [order[r["relation"]] for r in d["rows"]]
+    assert ranks == sorted(ranks), "briefing order: contradictions, differences, one side, agreement"
+    for r in d["rows"]:  # labels come from the quotes of the topic's rows, nothing invented
+        assert r["topic_label"] and r["dates"] == sorted({c["date"] for c in r["a"] + r["b"] if c["date"]})
+        quotes = " ".join(c["quote"] for s in d["rows"] if s["topic_label"] == r["topic_label"]
+                          for c in s["a"] + s["b"]).lower()
+        assert all(w.strip().lower() in quotes for w in r["topic_label"].split(",")), r["topic_label"]
 
 
 def test_compare_with_topic_keeps_to_the_topic(indexed):

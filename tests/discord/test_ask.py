@@ -109,16 +109,16 @@ async def test_source_autocomplete_comes_from_the_registry(world):
     assert {c["value"] for c in choices} >= {"kremlin", "whitehouse", "zelenskyy", "news"}
 
 
-async def test_compare_groups_rows_by_relation(world):
+async def test_compare_is_one_embed_per_page_with_a_text_fallback(world):
     result = await world.alice.slash(world.channel, "compare", a="Kremlin", b="White House",
                                      topic="ceasefire")
     msgs = result.followups
-    assert msgs and not any(m.ephemeral for m in msgs)
-    for m in msgs:
-        embed_limits_ok(m.message)
-    titles = [e.title for m in msgs for e in m.embeds if e.title]
-    assert titles, "at least one relation group"
-    assert all(t.split(" (")[0] in {"Contradict", "Differ", "Agree", "Only in A", "Only in B"} for t in titles)
-    assert all("The Kremlin vs The White House on ceasefire" in t for t in titles)
-    fields = [f for m in msgs for e in m.embeds for f in e.fields]
-    assert any("> " in f.value or "**" in f.value for f in fields)
+    assert len(msgs) == 1 and not msgs[0].ephemeral
+    msg = msgs[0].message
+    embed_limits_ok(msg)
+    assert len(msg.embeds) == 1 and "The Kremlin vs The White House on ceasefire" in msg.embeds[0].title
+    assert "points" in msg.content and len(msg.content) <= 600
+    names = [f.name.split(" · ")[0] for f in msg.embeds[0].fields]
+    assert names and all(n.split(". ", 1)[1] in {"Contradict", "Differ", "Agree", "Only The Kremlin",
+                                                 "Only The White House"} for n in names)
+    assert any("> " in f.value or "**" in f.value for f in msg.embeds[0].fields)

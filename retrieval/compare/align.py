@@ -1,0 +1,126 @@
+"""Alignment: which claim of A and which claim of B are about the same point.
+
+Two claims share a row only when (1) their link score (embedding cosine plus a capped bonus for rare
+words both use) reaches the match threshold, (2) they share specific content: the IDF mass of the
+content words both use (names of the parties aside) reaches the floor (see `Idf`), so "the same general subject"
+is not enough, and (3) a condition or demand ("only after", "must", "demands", the items listed under
+"the following conditions:") links only to a claim of the other side that uses
+most of its specific words (CONDITION_COVER): a side that never addresses the demand leaves it
+`only_a`/`only_b`. Thresholds are calibrated on bench/devset (calibration split only): see
+bench/compare.py."""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from retrieval.contradictions.judge import topic_overlap
+from retrieval.models import Claim, Passage
+from retrieval.text import content_words, stem
+
+MATCH = 0.55         # link score for two claims to be candidates for one row (no topic given)
+TOPIC_MATCH = 0.45   # within a topic both sides are already on the subject
+SPECIFIC = 0.5  # IDF mass of shared content words (names aside), as a share of a one-passage word's IDF
+CONDITION_COVER = 0.5  # when exactly one is a condition or demand: share of its specific words the other uses
+LEXICAL_WEIGHT, LEXICAL_CAP = 0.04, 0.15
+
+CONDITION = re.compile(
+    r"\b(only (?:if|after|when|once)|on condition|provided that|conditions?|preconditions?|must|"
+    r"demand(?:s|ed|ing)?|insist(?:s|ed)?|requir(?:e|es|ed|ement)|ultimatum)\b", re.IGNORECASE)
+_LEAD_IN = re.compile(r":\s*$")
+
+
+def is_condition(text: str) -> bool:
+    return bool(CONDITION.search(text))
+
+
+def condition_ids(passages: Iterable[Passage], claims: Sequence[Claim]) -> set[str]:
+    """Claims phrased as conditions or demands, and the list items under a condition lead-in
+    ("... only after the following conditions have been met:")."""
+    out = {c.id for c in claims if is_condition(c.text)}
+    regions: list[tuple[str, int, int]] = []
+    for p in passages:
+        for m in re.finditer(r"[^\n]*:[ \t]*\n((?:[ \t]*[-*•][^\n]*\n?)+)", p.text):
+            head = m.group(0)[: m.start(1) - m.start()]
+            if is_condition(head) and _LEAD_IN.search(head):
+                regions.append((p.doc, p.start + m.start(1), p.start + m.end(1)))
+    for c in claims:
+        if any(c.doc == doc and s <= c.start < e for doc, s, e in regions):
+            out.add(c.id)
+    return out
+
+
+class Idf:
+    """IDF over the texts of both sides; `floor`: the shared IDF mass that makes two claims specific
+    to one point (SPECIFIC times the IDF of a word found in one text only)."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.df = Counter(s for t in texts for s in {stem(w) for w in content_words(t)})
+        self.n = len(texts)
+        self.floor = SPECIFIC * math.log((self.n + 1) / 2)
+
+    def __call__(self, s: str) -> float:
+        return math.log((self.n + 1) / (self.df[s] + 1))
+
+
+def make_idf(texts: Sequence[str]) -> Idf:
+    return Idf(texts)
+
+
+def mass(text: str, idf, ignore: set[str]) -> float:
+    return sum(idf(s) for s in {stem(w) for w in content_words(text)} - ignore)
+
+
+def link_scores(embedder, claims_a: Sequence[Claim], claims_b: Sequence[Claim], idf, ignore: set[str]
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """(score, specific): cosine plus a capped lexical bonus; and the IDF mass of shared words."""
+    ea = embedder.embed([c.text for c in claims_a])
+    eb = embedder.embed([c.text for c in claims_b])
+    spec = np.array([[topic_overlap(x.text, y.text, idf, ignore) for y in claims_b] for x in claims_a])
+    return ea @ eb.T + np.minimum(LEXICAL_CAP, LEXICAL_WEIGHT * spec), spec
+
+
+def same_point(score: float, specific: float, cover: float | None, match: float, floor: float) -> bool:
+    """`cover`: when exactly one claim is a condition or demand, the share of its specific words the
+    other uses (None otherwise)."""
+    if score < match or specific < floor:
+        return False
+    return cover is None or cover >= CONDITION_COVER
+
+
+def gated(scores: np.ndarray, spec: np.ndarray, claims_a: Sequence[Claim], claims_b: Sequence[Claim],
+          conditions: set[str], idf, ignore: set[str], match: float) -> np.ndarray:
+    """The link scores with pairs that are not about the same point set to -1."""
+    out = scores.copy()
+    for i, x in enumerate(claims_a):
+        for j, y in enumerate(claims_b):
+            cover = None
+            if (x.id in conditions) != (y.id in conditions):
+                demand = x if x.id in conditions else y
+                cover = spec[i, j] / max(mass(demand.text, idf, ignore), 1e-9)
+            if not same_point(scores[i, j], spec[i, j], cover, match, idf.floor):
+                out[i, j] = -1.0
+    return out
+
+
+def components(sims: np.ndarray, match: float) -> list[tuple[list[int], list[int]]]:
+    """Star-shaped groups, so chains never merge unrelated points: every A claim joins its best B
+    claim (if >= match); a B claim nobody joined joins the group of its best A claim (if >= match)."""
+    na, nb = sims.shape
+    if not na or not nb:
+        return []
+    groups: dict[int, tuple[list[int], list[int]]] = {}
+    best_b = sims.argmax(axis=1)
+    for i in range(na):
+        j = int(best_b[i])
+        if sims[i, j] >= match:
+            groups.setdefault(j, ([], [j]))[0].append(i)
+    joined_a = {i: j for j, (ia, _) in groups.items() for i in ia}
+    for j in range(nb):
+        i = int(sims[:, j].argmax())
+        if j not in groups and sims[i, j] >= match and i in joined_a:
+            groups[joined_a[i]][1].append(j)
+    return list(groups.values())
