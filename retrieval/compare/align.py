@@ -2,12 +2,12 @@
 
 Two claims share a row only when (1) their link score (embedding cosine plus a capped bonus for rare
 words both use) reaches the match threshold, (2) they share specific content: the IDF mass of the
-content words both use (names of the parties aside) reaches the floor (see `Idf`), so "the same general subject"
-is not enough, and (3) a condition or demand ("only after", "must", "demands", the items listed under
-"the following conditions:") links only to a claim of the other side that uses
-most of its specific words (CONDITION_COVER): a side that never addresses the demand leaves it
-`only_a`/`only_b`. Thresholds are calibrated on bench/devset (calibration split only): see
-bench/compare.py."""
+content words both use (names of the parties aside) reaches the floor (see `Idf`), so the same
+general subject is not enough, and (3) a condition or demand ("only after", "must", "demands", the
+items listed under "the following conditions:") links only to a condition of the other side, or to a
+claim that responds to it (accepts, rejects, weighs it: RESPONSE) using most of its specific words
+(CONDITION_COVER): a side that never addresses the demand leaves it `only_a`/`only_b`. The thresholds
+are checked on a labelled alignment set (bench/compare.py: calibration split only)."""
 from __future__ import annotations
 
 import math
@@ -30,6 +30,9 @@ LEXICAL_WEIGHT, LEXICAL_CAP = 0.04, 0.15
 CONDITION = re.compile(
     r"\b(only (?:if|after|when|once)|on condition|provided that|conditions?|preconditions?|must|"
     r"demand(?:s|ed|ing)?|insist(?:s|ed)?|requir(?:e|es|ed|ement)|ultimatum)\b", re.IGNORECASE)
+# How a side addresses the other's demand: accepting, rejecting, weighing it, or a condition of its own.
+RESPONSE = re.compile(r"\b(reject\w*|refus\w*|accept\w*|agree[sd]? to|consider\w*|looking at|weigh\w*|"
+                      r"request\w*|rul(?:e|es|ed) out|will not|won't|cannot)\b", re.IGNORECASE)
 _LEAD_IN = re.compile(r":\s*$")
 
 
@@ -99,8 +102,9 @@ def gated(scores: np.ndarray, spec: np.ndarray, claims_a: Sequence[Claim], claim
         for j, y in enumerate(claims_b):
             cover = None
             if (x.id in conditions) != (y.id in conditions):
-                demand = x if x.id in conditions else y
-                cover = spec[i, j] / max(mass(demand.text, idf, ignore), 1e-9)
+                demand, other = (x, y) if x.id in conditions else (y, x)
+                answers = bool(RESPONSE.search(other.text))  # mentioning the subject is not addressing it
+                cover = spec[i, j] / max(mass(demand.text, idf, ignore), 1e-9) if answers else 0.0
             if not same_point(scores[i, j], spec[i, j], cover, match, idf.floor):
                 out[i, j] = -1.0
     return out

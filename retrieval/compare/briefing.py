@@ -28,7 +28,7 @@ from retrieval.contradictions.numeric import find_conflict
 from retrieval.corpus.sources import SourceRegistry
 from retrieval.llm import ChatModel
 from retrieval.models import Claim, CompareResult, CompareRow, Hit, Passage
-from retrieval.text import content_words, stem
+from retrieval.text import content_words, opposite_terms, stem
 
 log = logging.getLogger(__name__)
 AGREE = 0.65  # claims this similar (without opposite polarity) say the same thing
@@ -154,9 +154,13 @@ def _relation(ga: list[Claim], gb: list[Claim], best: float, contradicted: set[s
         for y in gb:
             if pair_id(x, y) in contradicted or find_conflict(x.text, y.text):
                 return "contradict"
-    if best >= AGREE and not any(opposed(x.text, y.text) for x in ga for y in gb):
+    if best >= AGREE and not any(_at_odds(x.text, y.text) for x in ga for y in gb):
         return "agree"
     return "differ"
+
+
+def _at_odds(x: str, y: str) -> bool:
+    return opposed(x, y) or opposite_terms(x, y)
 
 
 def _by_passage(claims: list[Claim]) -> list[list[Claim]]:
@@ -190,7 +194,7 @@ def _mark_changes(rows: Sequence[CompareRow], names: tuple[str, str], contradict
             dated = sorted((c for c in cits if c.date), key=lambda c: c.date)
             for i, x in enumerate(dated):
                 later = [y for y in dated[i + 1:] if y.date[:10] > x.date[:10]
-                         and (opposed(x.quote, y.quote) or _pair(x, y) in contradicted)]
+                         and (_at_odds(x.quote, y.quote) or _pair(x, y) in contradicted)]
                 if later:
                     row.change = f"{name}'s position changed between {x.date[:10]} and {later[0].date[:10]}."
                     break

@@ -67,3 +67,24 @@ def stems(text: str, min_len: int = 4) -> set[str]:
 def clip(text: str, limit: int) -> str:
     """`text` cut to at most `limit` characters, with an ellipsis when cut."""
     return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
+
+
+# Opposite states or actions (stems of `tokenize`): a statement with one and a statement with the other
+# about the same thing do not say the same (open vs closed, lift vs impose).
+OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
+    (frozenset(stem(w) for w in a.split()), frozenset(stem(w) for w in b.split())) for a, b in (
+        ("open opened opens reopen reopened", "close closed closes shut shuts"),
+        ("lift lifted lifting lifts", "impose imposed imposes keep kept"),
+        ("allow allowed allows permit permitted", "ban banned bans forbid forbidden prohibit prohibited"),
+        ("increase increased raise raised", "decrease decreased reduce reduced cut"),
+        ("start started begin began", "stop stopped end ended halt halted"),
+        ("accept accepted accepts", "reject rejected rejects refuse refused"),
+        ("withdraw withdrawn withdrew", "deploy deployed station stationed"),
+    ))
+
+
+def opposite_terms(a: str, b: str) -> bool:
+    """One text uses a word of a pair in OPPOSITES and the other its opposite (and not both)."""
+    sa, sb = set(tokenize(a)), set(tokenize(b))
+    return any((sa & x and sb & y and not sa & y and not sb & x) or (sa & y and sb & x and not sa & x and not sb & y)
+               for x, y in OPPOSITES)
