@@ -51,7 +51,7 @@ def check_summary(text: str, row: CompareRow, names: tuple[str, str], idf) -> st
         if AGREEMENT.search(s.text):
             if row.relation != "agree":
                 return f"asserts agreement on a {row.relation} row"
-            if min(support(s.text, f"{q} {frame}", idf) for q in (quotes_a, quotes_b)) < MIN_SUPPORT:
+            if min(support(s.text, f"{q} {frame}", idf) for q in (quotes_a, quotes_b)) < SUMMARY_SUPPORT:
                 return "asserts agreement one side's quotes do not support"
     return None
 
