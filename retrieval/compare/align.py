@@ -21,8 +21,8 @@ from retrieval.contradictions.judge import topic_overlap
 from retrieval.models import Claim, Passage
 from retrieval.text import content_words, stem
 
-MATCH = 0.55         # link score for two claims to be candidates for one row (no topic given)
-TOPIC_MATCH = 0.45   # within a topic both sides are already on the subject
+MATCH = 0.55  # link score for one row (bench/compare.py reports what the calibration split would pick)
+TOPIC_MATCH = 0.45  # within a topic both sides are already on the subject
 SPECIFIC = 0.5  # IDF mass of shared content words (names aside), as a share of a one-passage word's IDF
 CONDITION_COVER = 0.5  # when exactly one is a condition or demand: share of its specific words the other uses
 LEXICAL_WEIGHT, LEXICAL_CAP = 0.04, 0.15
