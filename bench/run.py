@@ -1,4 +1,5 @@
-"""`make bench`: measures indexing, retrieval, the local LLM, answer quality and contradiction detection.
+"""`make bench`: measures indexing, retrieval, the local LLM, answer quality, contradiction detection and
+compare (alignment on the devset, rows on the first page, model summaries rejected).
 Prints one JSON object and writes it to bench/results.json. Every number is measured in this run."""
 from __future__ import annotations
 
@@ -145,6 +146,10 @@ def main() -> int:
             from bench.contradictions import bench_contradictions
 
             results["contradictions"] = bench_contradictions(server.base_url)
+            print("contradictions done", file=sys.stderr)
+            from bench.compare import bench_compare
+
+            results["compare"] = bench_compare(server.base_url)
         finally:
             server.stop()
     text = json.dumps(results, indent=2)
