@@ -55,9 +55,9 @@ def compare_sources(m: Material, a: str, b: str, topic: str | None, llm: ChatMod
                     since: str | None = None) -> CompareResult:
     pa, pb = _passages(m, a, topic, since), _passages(m, b, topic, since)
     claims_a, claims_b = _claims(pa, a), _claims(pb, b)
-    if topic:
-        claims_a, claims_b = _on_topic(m, topic, claims_a, claims_b)
     conditions = al.condition_ids([*pa, *pb], [*claims_a, *claims_b])
+    if topic:
+        claims_a, claims_b = _on_topic(m, topic, claims_a, claims_b, conditions)
     ignore = _name_stems(m)
     idf = al.make_idf([p.text for s in (a, b) for p in m.store.iter_passages(where={"speaker": s})])
     rows = align(m.embedder, claims_a, claims_b, _contradicted_pairs(m), match=al.TOPIC_MATCH if topic else al.MATCH,
@@ -87,8 +87,10 @@ def _claims(passages: Sequence[Passage], speaker: str) -> list[Claim]:
     return claims[:MAX_CLAIMS]
 
 
-def _on_topic(m: Material, topic: str, claims_a: list[Claim], claims_b: list[Claim]) -> tuple[list, list]:
-    """Claims of either side within TOPIC_SPREAD of the most on-topic claim of both sides."""
+def _on_topic(m: Material, topic: str, claims_a: list[Claim], claims_b: list[Claim],
+              conditions: set[str] = frozenset()) -> tuple[list, list]:
+    """Claims of either side within TOPIC_SPREAD of the most on-topic claim of both sides; a kept
+    condition keeps the other conditions of its passage (the items listed under it)."""
     both = claims_a + claims_b
     if not both:
         return claims_a, claims_b
@@ -96,6 +98,8 @@ def _on_topic(m: Material, topic: str, claims_a: list[Claim], claims_b: list[Cla
     sims = vecs[1:] @ vecs[0]
     floor = max(TOPIC_FLOOR, float(sims.max()) - TOPIC_SPREAD)
     keep = {c.id for c, s in zip(both, sims) if s >= floor}
+    lead = {c.passage_id for c in both if c.id in keep and c.id in conditions}
+    keep |= {c.id for c in both if c.id in conditions and c.passage_id in lead}
     return [c for c in claims_a if c.id in keep], [c for c in claims_b if c.id in keep]
 
 
