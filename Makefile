@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-fast test-faults bench lint chat doctor clean
+.PHONY: install run test test-fast test-faults test-docker docker bench lint chat doctor clean
 
 $(STAMP): pyproject.toml
 	@echo "Analyst: installing into $(VENV) (the first time llama-cpp-python builds from source, ~7 min;"
@@ -34,7 +34,8 @@ doctor: install
 lint: install
 	$(BIN)/ruff check .
 
-# Lint, then everything, including the tests that drive the real local LLM (CI runs this).
+# Lint, then everything, including the tests that drive the real local LLM (CI runs this). The
+# Docker tests skip here: a cold image build takes longer than CI's budget leaves (`make test-docker`).
 test: install lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -44,6 +45,14 @@ test-fast: install lint
 
 test-faults: install
 	$(BIN)/python -m pytest tests/faults $(PYTEST_ARGS)
+
+# The Docker image, built here without an image registry (starts dockerd if needed; base image once).
+docker:
+	deploy/build-local.sh --chroma
+
+# Build (via deploy/build-local.sh) and run the image and compose for real; skip without an engine.
+test-docker: install
+	RUN_DOCKER_TESTS=1 $(BIN)/python -m pytest -m docker tests/deploy $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m bench.run
