@@ -57,17 +57,21 @@ def test_the_bot_is_built_here_and_talks_to_the_chroma_service(config, tmp_path)
     assert bot["build"]["context"] == str(tmp_path) and bot["build"]["dockerfile"] == "Dockerfile"
     assert bot["environment"]["ANALYST_CHROMA_URL"] == "http://chroma:8000"
     assert bot["depends_on"]["chroma"]["condition"] == "service_healthy"
-    assert RAW["services"]["analyst"]["env_file"] == [{"path": ".env", "required": True}]
+    # The token may come from .env or the environment; without one the bot runs headless.
+    assert RAW["services"]["analyst"]["env_file"] == [{"path": ".env", "required": False}]
+    assert bot["build"]["args"]["BASE_IMAGE"].startswith("python:3.11-slim")
     assert bot["restart"] == "unless-stopped" and config["services"]["chroma"]["restart"] == "unless-stopped"
     assert "ports" not in bot  # the bot only connects out
     assert bot["cap_drop"] == ["ALL"] and "no-new-privileges:true" in bot["security_opt"]
 
 
-def test_chroma_matches_the_client_version():
+def test_chroma_matches_the_client_version(config):
+    """The default is the public image at the client's version; CHROMA_IMAGE=chroma:local picks the
+    one deploy/chroma.Dockerfile builds with the same pin."""
     import chromadb
 
-    image = RAW["services"]["chroma"]["image"]
-    assert image == f"chromadb/chroma:{chromadb.__version__}"
+    assert config["services"]["chroma"]["image"] == f"chromadb/chroma:{chromadb.__version__}"
+    assert f'"chromadb=={chromadb.__version__}"' in (REPO / "deploy" / "chroma.Dockerfile").read_text()
 
 
 def test_data_lives_in_named_volumes(config):
@@ -101,15 +105,20 @@ def test_compose_and_image_share_one_health_check():
 
 
 # ---- the health check itself ---------------------------------------------------------------------
-def run_health_check(data_dir, chroma_url: str | None) -> subprocess.CompletedProcess:
+def run_health_check(data_dir, chroma_url: str | None, ready: bool = True) -> subprocess.CompletedProcess:
     [check] = stages()[-1].all("HEALTHCHECK")
-    argv = check.args()
-    assert argv[0] == "python"
+    assert check.args() == ["analyst-healthcheck"]  # deploy/healthcheck.py, copied there
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANALYST_")}
     env["ANALYST_DATA_DIR"] = str(data_dir)
+    ready_file = data_dir.parent / "analyst.ready"
+    env["ANALYST_READY_FILE"] = str(ready_file)
+    ready_file.unlink(missing_ok=True)
+    if ready:
+        ready_file.write_text("1")
     if chroma_url:
         env["ANALYST_CHROMA_URL"] = chroma_url
-    return subprocess.run([sys.executable, *argv[1:]], env=env, capture_output=True, text=True, timeout=30)
+    return subprocess.run([sys.executable, str(REPO / "deploy" / "healthcheck.py")], env=env,
+                          capture_output=True, text=True, timeout=30)
 
 
 @pytest.mark.server
@@ -118,7 +127,7 @@ def test_health_check_follows_chroma(chroma_server, tmp_path):
     assert run_health_check(tmp_path, url).returncode == 0
     stop()
     down = run_health_check(tmp_path, url)
-    assert down.returncode != 0 and "Connection refused" in down.stderr
+    assert down.returncode != 0 and "does not answer" in down.stderr
     start()
     assert run_health_check(tmp_path, url).returncode == 0
 
@@ -127,3 +136,8 @@ def test_health_check_without_chroma_needs_a_data_dir(tmp_path):
     assert run_health_check(tmp_path, None).returncode == 0  # embedded store: the data dir is enough
     missing = run_health_check(tmp_path / "missing", None)
     assert missing.returncode != 0 and "is not writable" in missing.stderr
+
+
+def test_health_check_waits_for_the_index_run(tmp_path):
+    result = run_health_check(tmp_path, None, ready=False)
+    assert result.returncode != 0 and "still being indexed" in result.stderr

@@ -15,6 +15,8 @@ from tests.deploy.dockerfile import DOCKERFILE, REPO, ignored, stages, tool
 
 STAGES = stages()
 BUILD, RUNTIME = STAGES[0], STAGES[-1]
+# Read by the image's own scripts (deploy/serve.py, deploy/healthcheck.py), not by Settings.
+IMAGE_ONLY = {"ANALYST_READY_FILE"}
 # Settings the image sets that the lead has been asked to add (see docs/deploy.md).
 PENDING_SETTINGS: dict[str, str] = {}
 
@@ -41,13 +43,40 @@ def test_hadolint_would_catch_a_bad_dockerfile(tmp_path):
         assert rule in result.stdout, result.stdout
 
 
-def test_multi_stage_on_python_slim():
-    assert [s.name for s in STAGES] == ["build", "runtime"]
-    for stage in STAGES:
-        assert re.fullmatch(r"python:3\.11-slim(-\w+)?", stage.base), stage.base
+def test_multi_stage_on_the_base_image_argument():
+    """Every stage starts from BASE_IMAGE, whose default is the public python:3.11-slim a user pulls
+    (deploy/build-local.sh passes a local Debian base instead, where no registry is reachable)."""
+    assert [s.name for s in STAGES] == ["build", "wheel", "runtime"]
+    [default] = re.findall(r"^ARG BASE_IMAGE=(\S+)$", DOCKERFILE.read_text(), re.M)
+    assert re.fullmatch(r"python:3\.11-slim(-\w+)?", default), default
+    assert [s.base for s in STAGES] == [default] * 3  # the reader substitutes the ARG's default
+    assert len(re.findall(r"^FROM \$\{BASE_IMAGE\} AS \w+$", DOCKERFILE.read_text(), re.M)) == 3
     # Compilers only in the build stage.
     assert "build-essential" in " ".join(i.value for i in BUILD.all("RUN"))
-    assert "build-essential" not in " ".join(i.value for i in RUNTIME.all("RUN"))
+    assert "build-essential" not in " ".join(i.value for s in STAGES[1:] for i in s.all("RUN"))
+
+
+def test_the_project_is_installed_from_a_wheel_not_editable():
+    runs = " ".join(i.value for s in STAGES for i in s.all("RUN"))
+    assert " -e " not in runs and "--editable" not in runs
+    assert "pip wheel --no-cache-dir --no-deps --wheel-dir /dist ." in runs
+    [install] = [i for i in RUNTIME.all("RUN") if "from=wheel" in i.value]
+    assert "pip install --no-cache-dir --no-deps --no-index /dist/analyst-*.whl" in install.value
+    assert "r.files('prompts')" in install.value  # the prompts ship inside the wheel
+
+
+def test_code_changes_keep_the_expensive_layers():
+    """llama.cpp is compiled before anything of the project is copied, the dependencies see only
+    pyproject.toml/README.md, and the model assembly only the module that does it."""
+    order = [(i.keyword, i.value) for i in BUILD.instructions]
+    llama = next(n for n, (k, v) in enumerate(order) if "llama-cpp-python==" in v)
+    copies = [(n, v) for n, (k, v) in enumerate(order) if k == "COPY"]
+    assert all(n > llama for n, _ in copies)
+    sources = {src for _, v in copies for src in v.split()[:-1]}
+    assert sources == {"pyproject.toml", "README.md", "retrieval/__init__.py", "retrieval/errors.py",
+                       "retrieval/llm/local.py"}, sources
+    wheel_copies = " ".join(i.value for i in STAGES[1].all("COPY"))
+    assert "bot/" in wheel_copies and "retrieval/" in wheel_copies and "prompts/" in wheel_copies
 
 
 def test_every_copied_path_exists_and_is_in_the_build_context():
@@ -94,14 +123,14 @@ def test_runs_as_a_non_root_user_created_in_the_image():
     assert order.index("USER") > max(n for n, k in enumerate(order) if k in ("RUN", "COPY"))
 
 
-def test_cmd_is_the_analyst_console_script_and_its_run_command():
+def test_cmd_is_the_serve_script_under_tini():
     [cmd] = RUNTIME.all("CMD")
-    assert cmd.args() == ["analyst", "run"]
+    assert cmd.args() == ["analyst-serve"]
+    copied = {i.args()[-1]: i.args()[0] for i in RUNTIME.all("COPY") if "from" not in i.flags()}
+    assert copied["/usr/local/bin/analyst-serve"] == "deploy/serve.py"
+    assert copied["/usr/local/bin/analyst-healthcheck"] == "deploy/healthcheck.py"
     scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
-    assert scripts["analyst"] == "bot.cli:main"
-    from bot.cli import COMMANDS, build_parser
-
-    assert build_parser().parse_args(["run"]).command == "run" and "run" in COMMANDS
+    assert scripts["analyst"] == "bot.cli:main"  # `docker exec ... analyst ask` works too
     [entry] = RUNTIME.all("ENTRYPOINT")
     assert entry.args()[0] == "/usr/bin/tini" and "tini" in " ".join(i.value for i in RUNTIME.all("RUN"))
 
@@ -134,7 +163,10 @@ def test_every_analyst_variable_is_a_setting():
     names = set(RUNTIME.env()) | set(BUILD.env())
     analyst = {n for n in names if n.startswith("ANALYST_")}
     unknown = {n for n in analyst if n[len("ANALYST_"):].lower() not in Settings.model_fields}
-    assert unknown <= set(PENDING_SETTINGS), unknown
+    assert unknown <= set(PENDING_SETTINGS) | IMAGE_ONLY, unknown
+    for name in IMAGE_ONLY:
+        assert name in (REPO / "deploy" / "serve.py").read_text()
+        assert name in (REPO / "deploy" / "healthcheck.py").read_text()
 
 
 def test_the_model_dir_setting_has_landed():
