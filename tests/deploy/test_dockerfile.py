@@ -65,18 +65,37 @@ def test_the_project_is_installed_from_a_wheel_not_editable():
     assert "r.files('prompts')" in install.value  # the prompts ship inside the wheel
 
 
+def bind_sources(ins) -> list[str]:
+    """The build-context paths a RUN bind-mounts (not those mounted from another stage)."""
+    return [m.group(2) for m in re.finditer(r"--mount=type=bind,(from=\w+,)?source=([^,\s]+)", ins.value)
+            if not m.group(1)]
+
+
 def test_code_changes_keep_the_expensive_layers():
-    """llama.cpp is compiled before anything of the project is copied, the dependencies see only
+    """llama.cpp is compiled before anything of the project is used, the dependencies see only
     pyproject.toml/README.md, and the model assembly only the module that does it."""
-    order = [(i.keyword, i.value) for i in BUILD.instructions]
-    llama = next(n for n, (k, v) in enumerate(order) if "llama-cpp-python==" in v)
-    copies = [(n, v) for n, (k, v) in enumerate(order) if k == "COPY"]
-    assert all(n > llama for n, _ in copies)
-    sources = {src for _, v in copies for src in v.split()[:-1]}
+    order = BUILD.instructions
+    llama = next(n for n, i in enumerate(order) if "llama-cpp-python==" in i.value)
+    uses = [(n, i) for n, i in enumerate(order) if i.keyword == "COPY" or bind_sources(i)]
+    assert all(n > llama for n, _ in uses)
+    sources = {src for _, i in uses for src in (i.args()[:-1] if i.keyword == "COPY" else bind_sources(i))}
     assert sources == {"pyproject.toml", "README.md", "retrieval/__init__.py", "retrieval/errors.py",
                        "retrieval/llm/local.py"}, sources
     wheel_copies = " ".join(i.value for i in STAGES[1].all("COPY"))
     assert "bot/" in wheel_copies and "retrieval/" in wheel_copies and "prompts/" in wheel_copies
+    # In the runtime stage the code arrives in the last RUN, after the venv and the model.
+    runtime = RUNTIME.instructions
+    last_run = max(n for n, i in enumerate(runtime) if i.keyword == "RUN")
+    assert "from=wheel" in runtime[last_run].value
+    assert all(n < last_run for n, i in enumerate(runtime) if i.keyword == "COPY")
+
+
+def test_every_bind_mounted_path_exists_and_is_in_the_build_context():
+    mounts = [(i, src) for s in STAGES for i in s.all("RUN") for src in bind_sources(i)]
+    assert mounts
+    for ins, src in mounts:
+        assert (REPO / src).exists(), f"Dockerfile line {ins.line}: {src} does not exist"
+        assert not ignored(src), f"Dockerfile line {ins.line}: {src} is excluded by .dockerignore"
 
 
 def test_every_copied_path_exists_and_is_in_the_build_context():
@@ -126,9 +145,10 @@ def test_runs_as_a_non_root_user_created_in_the_image():
 def test_cmd_is_the_serve_script_under_tini():
     [cmd] = RUNTIME.all("CMD")
     assert cmd.args() == ["analyst-serve"]
-    copied = {i.args()[-1]: i.args()[0] for i in RUNTIME.all("COPY") if "from" not in i.flags()}
-    assert copied["/usr/local/bin/analyst-serve"] == "deploy/serve.py"
-    assert copied["/usr/local/bin/analyst-healthcheck"] == "deploy/healthcheck.py"
+    runs = " ".join(i.value for i in RUNTIME.all("RUN"))
+    assert "install -m 0755 /tmp/deploy/serve.py /usr/local/bin/analyst-serve" in runs
+    assert "install -m 0755 /tmp/deploy/healthcheck.py /usr/local/bin/analyst-healthcheck" in runs
+    assert "--mount=type=bind,source=deploy,target=/tmp/deploy" in runs
     scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
     assert scripts["analyst"] == "bot.cli:main"  # `docker exec ... analyst ask` works too
     [entry] = RUNTIME.all("ENTRYPOINT")
