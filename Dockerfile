@@ -40,11 +40,12 @@ RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=pip_cert \
     if [ -s /run/secrets/pip_cert ]; then export PIP_CERT=/run/secrets/pip_cert; fi \
  && pip wheel --no-deps --wheel-dir /wheels "llama-cpp-python==0.3.36"
 
-# Dependencies (cached until pyproject.toml changes): install the project with empty packages to
-# get its dependencies, then remove it; the real project comes in as a wheel in the runtime stage.
+# Dependencies (cached until pyproject.toml changes): install the project with empty packages (and
+# an empty README, so doc edits keep this layer) to get its dependencies, then remove it; the real
+# project comes in as a wheel in the runtime stage.
 WORKDIR /src
-COPY pyproject.toml README.md ./
-RUN mkdir -p bot retrieval prompts && touch bot/__init__.py retrieval/__init__.py prompts/__init__.py
+COPY pyproject.toml ./
+RUN mkdir -p bot retrieval prompts && touch README.md bot/__init__.py retrieval/__init__.py prompts/__init__.py
 # hadolint ignore=DL3013
 RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=pip_cert \
     if [ -s /run/secrets/pip_cert ]; then export PIP_CERT=/run/secrets/pip_cert; fi \

@@ -73,13 +73,13 @@ def bind_sources(ins) -> list[str]:
 
 def test_code_changes_keep_the_expensive_layers():
     """llama.cpp is compiled before anything of the project is used, the dependencies see only
-    pyproject.toml/README.md, and the model assembly only the module that does it."""
+    pyproject.toml, and the model assembly only the module that does it."""
     order = BUILD.instructions
     llama = next(n for n, i in enumerate(order) if "llama-cpp-python==" in i.value)
     uses = [(n, i) for n, i in enumerate(order) if i.keyword == "COPY" or bind_sources(i)]
     assert all(n > llama for n, _ in uses)
     sources = {src for _, i in uses for src in (i.args()[:-1] if i.keyword == "COPY" else bind_sources(i))}
-    assert sources == {"pyproject.toml", "README.md", "retrieval/__init__.py", "retrieval/errors.py",
+    assert sources == {"pyproject.toml", "retrieval/__init__.py", "retrieval/errors.py",
                        "retrieval/llm/local.py"}, sources
     wheel_copies = " ".join(i.value for i in STAGES[1].all("COPY"))
     assert "bot/" in wheel_copies and "retrieval/" in wheel_copies and "prompts/" in wheel_copies
