@@ -99,18 +99,17 @@ def index_reports(name: str) -> list[dict]:
 
 def processes(name: str) -> list[tuple[int, str]]:
     """(uid, command line) of every process in the container, read from /proc inside it."""
-    code = ("import os\n"
+    code = ("import json, os\n"
             "for p in os.listdir('/proc'):\n"
-            "    if p.isdigit():\n"
+            "    if p.isdigit() and int(p) != os.getpid():\n"
             "        try:\n"
             "            uid = [l.split()[1] for l in open(f'/proc/{p}/status') if l.startswith('Uid:')][0]\n"
-            "            cmd = open(f'/proc/{p}/cmdline').read().replace('\\0', ' ').strip()\n"
-            "        except OSError:\n"
+            "            cmd = open(f'/proc/{p}/cmdline').read().replace(chr(0), ' ').strip()\n"
+            "        except (OSError, IndexError):\n"
             "            continue\n"
-            "        print(uid, cmd)\n")
+            "        print(json.dumps([int(uid), cmd]))\n")
     result = docker("exec", name, "python", "-c", code)
-    return [(int(line.split(" ", 1)[0]), line.split(" ", 1)[1]) for line in result.stdout.splitlines()
-            if " " in line]
+    return [tuple(json.loads(line)) for line in result.stdout.splitlines() if line.startswith("[")]
 
 
 def assert_cited_answer(raw: str, corpus_text: str) -> dict:
@@ -157,7 +156,7 @@ def test_indexes_the_shipped_corpus_and_turns_healthy(container):
 
 def test_cited_answer_from_the_baked_in_model(container):
     wait_healthy(container)
-    result = docker("exec", container, "analyst", "ask", QUESTION, "--json", timeout=600)
+    result = docker("exec", container, "analyst", "ask", QUESTION, "--json", timeout=900)
     answer = assert_cited_answer(result.stdout, corpus_text())
     assert any(c["source"] == "kremlin" for c in answer["citations"]), answer
 
@@ -254,7 +253,7 @@ def test_compose_bot_uses_chroma_over_the_network_and_survives_it(compose):
     assert cols.returncode == 0 and json.loads(cols.stdout), cols.stderr
     assert docker("exec", bot, "sh", "-c", "ls /data/chroma 2>/dev/null | wc -l").stdout.strip() == "0"
     text = corpus_text()
-    assert_cited_answer(docker("exec", bot, "analyst", "ask", QUESTION, "--json", timeout=600).stdout, text)
+    assert_cited_answer(docker("exec", bot, "analyst", "ask", QUESTION, "--json", timeout=900).stdout, text)
 
     # Chroma goes away: one clear line in the bot's log, the health check fails, then recovery.
     started_at = docker("inspect", "-f", "{{.State.StartedAt}}", bot).stdout
@@ -267,7 +266,7 @@ def test_compose_bot_uses_chroma_over_the_network_and_survives_it(compose):
     assert docker("inspect", "-f", "{{.State.StartedAt}}", bot).stdout == started_at  # the bot stayed up
     logs = docker("logs", bot)
     assert (logs.stdout + logs.stderr).count("is unreachable") >= 1
-    assert_cited_answer(docker("exec", bot, "analyst", "ask", QUESTION, "--json", timeout=600).stdout, text)
+    assert_cited_answer(docker("exec", bot, "analyst", "ask", QUESTION, "--json", timeout=900).stdout, text)
 
     # The data survive down / up: nothing to re-index, answers still cited.
     compose("down", "--timeout", "30")
@@ -276,4 +275,4 @@ def test_compose_bot_uses_chroma_over_the_network_and_survives_it(compose):
     wait_healthy(bot)
     [again] = index_reports(bot)
     assert again["added"] == again["updated"] == again["removed"] == 0 and again["unchanged"] >= 1, again
-    assert_cited_answer(docker("exec", bot, "analyst", "ask", QUESTION, "--json", timeout=600).stdout, text)
+    assert_cited_answer(docker("exec", bot, "analyst", "ask", QUESTION, "--json", timeout=900).stdout, text)
