@@ -139,9 +139,31 @@ class Analyst:
         hits = self.searcher.search(question, parties=parties, k=self.settings.top_k)
         llm, note = self._llm_or_reason()
         return answer_question(question, hits, llm, names=self.registry.display,
-                               known_terms=self.searcher.known_terms(), idf=self.searcher.idf,
-                               history=history,
-                               on_token=on_token, note=note)
+                               known_terms=self._known_terms(), idf=self.searcher.idf,
+                               history=history, on_token=on_token, note=note,
+                               lookup=self.registry.lookup, similarity=self._similarity)
+
+    def _known_terms(self) -> set[str]:
+        """Every word stem of the indexed passages, their documents' titles and the source names."""
+        from retrieval.text import tokenize
+
+        terms = set(self.searcher.known_terms())
+        for title in {p.title for p in self.searcher.passages}:
+            terms.update(tokenize(title))
+        for s in self.registry.all():
+            terms.update(tokenize(" ".join((s.name, *s.aliases))))
+        return terms
+
+    def _similarity(self, question: str, text: str) -> float:
+        """The highest cosine between the question and a sentence of `text` (the embedder's vectors)."""
+        import numpy as np
+
+        from retrieval.text import split_sentences
+
+        sents = [s.text for s in split_sentences(text, 0, len(text))][:8] or [text]
+        vecs = np.asarray(self.embedder.embed([question, *sents]), dtype=np.float32)
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-9
+        return float((vecs[1:] @ vecs[0]).max())
 
     @property
     def conversations(self):
