@@ -12,7 +12,7 @@ from typing import Callable, Sequence
 from retrieval.errors import LLMUnavailableError, UsageError
 from retrieval.llm import ChatModel
 from retrieval.models import (
-    Answer, CompareResult, Contradiction, FeedInfo, FetchReport, Hit, IndexReport, SourceInfo,
+    Answer, CompareResult, Contradiction, FeedInfo, FetchReport, Hit, IndexReport, Skipped, SourceInfo,
 )
 from retrieval.settings import Settings, get_settings
 from retrieval.corpus.sources import SourceRegistry
@@ -35,6 +35,7 @@ class Analyst:
         self._engine = None
         self._conversations = None
         self._feed_db = None
+        self._feedback = None
 
     # ---- components (lazy) -------------------------------------------------------------
     @property
@@ -113,12 +114,32 @@ class Analyst:
                 on_stored()
             return self._detect(changed, removed) if detect else 0
 
+        refused, kept = [], []
+        for p in paths or ():
+            why = self._not_a_document(Path(p))
+            (refused.append(Skipped(path=str(p), reason=why)) if why else kept.append(p))
+        if paths and not kept:  # nothing left to index (and not the whole corpus either)
+            return IndexReport(passages=self.store.count(), skipped=refused)
         indexer = Indexer(self.settings, self.registry, self.store, self.embedder)
-        report = indexer.run(paths, progress=progress, on_change=on_change)
+        report = indexer.run(kept or None, progress=progress, on_change=on_change)
+        report.skipped[:0] = refused
         self._searcher = None  # keyword index is rebuilt on next search
         if on_stored:
             on_stored()
         return report
+
+    def _not_a_document(self, path: Path) -> str | None:
+        """Why an explicitly named file is not indexed (the source registry, a file type that is no
+        document, a missing path); None for folders and documents."""
+        from retrieval.corpus.loader import EXTENSIONS
+
+        if path.is_dir() or not path.exists():  # folders are scanned; a vanished file is un-indexed
+            return None
+        if path.resolve() == self.settings.sources_path.resolve():
+            return "this is the source registry (sources.yaml), not a document"
+        if path.suffix.lower() not in EXTENSIONS:
+            return f"not a document type Analyst indexes ({', '.join(sorted(EXTENSIONS))})"
+        return None
 
     def _detect(self, changed, removed) -> int:
         return self.engine.update(changed, removed)
@@ -180,6 +201,27 @@ class Analyst:
 
     def remember(self, conversation: str, question: str, answer: str) -> None:
         self.conversations.add(conversation, question, answer)
+
+    @property
+    def feedback_log(self):
+        with self._lock:
+            if self._feedback is None:
+                from retrieval.answers.feedback import FeedbackLog
+
+                self._feedback = FeedbackLog(self.settings.db_path)
+            return self._feedback
+
+    def log_answer(self, request_id: str, question: str, answer: Answer) -> None:
+        """Keep an answer shown to people (question, answer, citations) so feedback can refer to it."""
+        self.feedback_log.log_answer(request_id, question, answer)
+
+    def feedback(self, request_id: str, user: str, vote: str, reason: str | None = None) -> dict:
+        """Record a 👍 ("up") or 👎 ("down", optionally with a reason) on a logged answer."""
+        return self.feedback_log.vote(request_id, user, vote, reason)
+
+    def feedback_list(self, limit: int = 200) -> list[dict]:
+        """The feedback received, newest first, each with its question, answer and citations."""
+        return self.feedback_log.list(limit)
 
     def _llm_or_reason(self):
         try:
@@ -331,6 +373,10 @@ class Analyst:
         if self._feed_db is not None:
             self._feed_db.close()
             self._feed_db = None
+        for part in (self._feedback, self._conversations):
+            if part is not None:
+                part.close()
+        self._feedback = self._conversations = None
         if self._llm is not None:
             self._llm.close()
             self._llm = None

@@ -71,7 +71,6 @@ def missing_entities(question: str, known_terms: set[str],
     speaker = asked_speaker(q)
     if speaker and resolve(speaker, lookup):
         return []
-    scope = speaker if speaker else q
     if speaker:
         names = re.findall(r"[A-Za-z][\w-]*", re.sub(r"['’]s\b", "", speaker))
     else:

@@ -52,10 +52,10 @@ def resolve(phrase: str, lookup: Callable[[str], str | None]) -> str | None:
     """A source id for the phrase or its shorter tails ("Canada's forensic team" → "forensic team")."""
     words = phrase.replace("’", "'").split()
     for i in range(len(words)):
-        cand = " ".join(words[i:])
-        if cand.lower() in ("the", "a", "an"):
+        tail = " ".join(words[i:])
+        if tail.lower() in ("the", "a", "an"):
             continue
-        for cand in (cand, re.sub(r"^(?:the|a|an) ", "", cand, flags=re.IGNORECASE)):
+        for cand in (tail, re.sub(r"^(?:the|a|an) ", "", tail, flags=re.IGNORECASE)):
             sid = lookup(cand) or lookup(re.sub(r"'s\b", "", cand))
             if sid:
                 return sid
