@@ -46,6 +46,7 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button],
 class ReasonModal(discord.ui.Modal, title="What was wrong with this answer?"):
     reason: discord.ui.TextInput = discord.ui.TextInput(
         label="Reason (optional)", style=discord.TextStyle.paragraph, required=False, max_length=MAX_REASON,
+        custom_id="reason",
         placeholder="e.g. wrong speaker, doesn't answer the question, outdated")
 
     def __init__(self, rid: str) -> None:
