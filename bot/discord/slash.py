@@ -81,13 +81,17 @@ def discord_example(spec: Command) -> str:
                 parts.append(f"{w[2:]}:{words[i + 1]}")
             i += 2
             continue
+        if w.split(":", 1)[0] in names:  # already written the Discord way (`name:value`)
+            parts.append(w)
+            i += 1
+            continue
         rest.append(w)
         i += 1
     if positional and rest:
         many = positional[0].name == "question" or len(positional) == 1
         pairs = [(positional[0], " ".join(rest))] if many else list(zip(positional, rest))
         parts[1:1] = [f"{o.name if o.name in names else 'file'}:{v}" for o, v in pairs
-                      if o.name in names or (o.kind == "path" and "file" in names)]
+                      if o.name in names or (o.positional and "file" in names)]
     return " ".join(parts)
 
 
