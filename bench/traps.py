@@ -49,12 +49,14 @@ def judge(item: dict, answer) -> bool:
     return answer.grounded and any(w.lower() in text for w in item["any"])
 
 
-def run(questions: list[dict], svcs: dict) -> list[dict]:
+def run(questions: list[dict], svcs: dict, on_row=None) -> list[dict]:
     rows = []
     for item in questions:
         a = svcs[item["corpus"]].ask(item["q"])
         rows.append({"id": item["id"], "expect": item["expect"], "trap": item["trap"], "split": item["split"],
                      "ok": judge(item, a), "grounded": a.grounded, "mode": a.mode, "answer": a.answer[:300]})
+        if on_row:
+            on_row(rows[-1])
     return rows
 
 
@@ -92,17 +94,16 @@ def bench_traps(tmp: Path, **settings) -> dict:
     return {**report(rows), "note": "bench/devset/questions.json; thresholds tuned on the calibration split only"}
 
 
-if __name__ == "__main__":  # python -m bench.traps [base_url] [split]: the rows, for tuning
+if __name__ == "__main__":  # python -m bench.traps [base_url|-] [split] [id,id,...]: rows as they come
     import sys
     import tempfile
 
     url = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] != "-" else None
-    split = sys.argv[2] if len(sys.argv) > 2 else None
-    mode = {"llm": "remote", "llm_base_url": url} if url else {"llm": "none"}
+    split = sys.argv[2] if len(sys.argv) > 2 and sys.argv[2] != "-" else None
+    ids = set(sys.argv[3].split(",")) if len(sys.argv) > 3 else None
+    mode = {"llm": "remote", "llm_base_url": url, "llm_timeout_s": 900} if url else {"llm": "none"}
     with tempfile.TemporaryDirectory() as d:
-        qs = load_questions(split)
+        qs = [q for q in load_questions(split) if ids is None or q["id"] in ids]
         svcs = services(Path(d), [q["corpus"] for q in qs], **mode)
-        rows = run(qs, svcs)
-        for r in rows:
-            print(json.dumps(r, ensure_ascii=False))
+        rows = run(qs, svcs, on_row=lambda r: print(json.dumps(r, ensure_ascii=False), flush=True))
         print(json.dumps(report(rows), indent=1))

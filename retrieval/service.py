@@ -158,11 +158,27 @@ class Analyst:
             raise UsageError("The question is empty.", hint="Ask something about the indexed documents.")
         parties = [self.registry.resolve(s) for s in sources]
         hits = self.searcher.search(question, parties=parties, k=self.settings.top_k)
+        if not parties:
+            hits = self._with_asked_speaker(question, hits)
         llm, note = self._llm_or_reason()
         return answer_question(question, hits, llm, names=self.registry.display,
                                known_terms=self._known_terms(), idf=self.searcher.idf,
                                history=history, on_token=on_token, note=note,
                                lookup=self.registry.lookup, similarity=self._similarity)
+
+    def _with_asked_speaker(self, question: str, hits: list[Hit]) -> list[Hit]:
+        """When the question asks what a known source said ("According to Zelenskyy, …"), that source's
+        best passages first, then the others: a question about one speaker's words is not answered
+        from a louder neighbour's."""
+        from retrieval.answers.relevance import asked_speaker, resolve
+
+        phrase = asked_speaker(question)
+        sid = resolve(phrase, self.registry.lookup) if phrase else None
+        if sid is None:
+            return hits
+        own = self.searcher.search(question, parties=[sid], k=2)
+        ids = {h.passage.id for h in own}
+        return own + [h for h in hits if h.passage.id not in ids]  # at most two more passages
 
     def _known_terms(self) -> set[str]:
         """Every word stem of the indexed passages, their documents' titles and the source names."""

@@ -13,6 +13,7 @@ from typing import Callable, Sequence
 from retrieval.answers.citations import CITE, _numbers, resolve_citations, verify_citations
 from retrieval.answers.relevance import (
     Context, addresses, asked_speaker, best_sentence, cited_passages, fix_attributions, parties, resolve,
+    seen_text,
 )
 from retrieval.errors import BusyError, LLMUnavailableError
 from retrieval.models import Answer, Citation, Hit
@@ -117,7 +118,7 @@ def extractive_answer(question: str, hits: Sequence[Hit], note: str | None,
     picked, used = [first], {first[0].passage.id}
     for _, h, s in scored:
         if h.passage.id not in used and len(picked) < 3 and addresses(
-                question, s.text, parties([h.passage]), [h.passage.text], lookup=ctx.lookup, idf=ctx.idf).ok:
+                question, s.text, parties([h.passage]), [seen_text(h.passage)], lookup=ctx.lookup, idf=ctx.idf).ok:
             used.add(h.passage.id)
             picked.append((h, s))
     return quoted(picked, note)
@@ -143,7 +144,7 @@ def checked(question: str, answer: Answer, hits: Sequence[Hit], ctx: Context) ->
     text = fix_attributions(answer.answer, by_n, ctx)
     used = [n for m in CITE.finditer(text) for n in _numbers(m.group(1))]
     cited = [by_n[n] for n in dict.fromkeys(used) if n in by_n]
-    check = addresses(question, text, parties(cited), [p.text for p in cited], lookup=ctx.lookup, idf=ctx.idf,
+    check = addresses(question, text, parties(cited), [seen_text(p) for p in cited], lookup=ctx.lookup, idf=ctx.idf,
                       similarity=ctx.similarity)
     if cited and check.ok:
         return renumbered(text, answer)

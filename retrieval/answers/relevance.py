@@ -21,7 +21,10 @@ TOPIC_MIN = 0.5       # share of the topic's idf weight the answer + cited passa
 SIMILAR_MIN = 0.55    # or: cosine between the question and an answer sentence (MiniLM)
 # Words that shape a question without saying what it is about.
 SCAFFOLD = frozenset(stem(w) for w in """according tell told mention mentioned statement statements say said
-says happen happened many much long date day time number kind type types which what who whom whose""".split())
+says happen happened many much long date day time number kind type types which what who whom whose whether
+claim announce propose demand conclude find rule agree agreed list decide think call offer promise warn accuse
+deny reject describe dismiss admit blame report confirm insist respond reply react write believe accept stress
+note suggest threaten urge""".split())
 _AUX = r"(?:did|does|do|has|have|had|was|were|is|are|will|would|could|can)"
 # Verbs of saying and stance: "What did X <verb> …" asks what X said; "did each side release" does not.
 _VERBS = (r"(?:say|said|tell|claim|announce|propose|demand|conclude|find|rule|agree|want|list|mention|"
@@ -49,13 +52,16 @@ def asked_speaker(question: str) -> str | None:
 
 
 def resolve(phrase: str, lookup: Callable[[str], str | None]) -> str | None:
-    """A source id for the phrase or its shorter tails ("Canada's forensic team" → "forensic team")."""
+    """A source id for the phrase or its longest part that names one ("Canada's forensic team" →
+    "forensic team", "the White House readouts" → "White House")."""
     words = phrase.replace("’", "'").split()
-    for i in range(len(words)):
-        tail = " ".join(words[i:])
-        if tail.lower() in ("the", "a", "an"):
+    spans = sorted(((i, j) for i in range(len(words)) for j in range(i + 1, len(words) + 1)),
+                   key=lambda ij: (ij[0] - ij[1], ij[0]))
+    for i, j in spans:
+        part = " ".join(words[i:j])
+        if part.lower() in ("the", "a", "an", "of", "s"):
             continue
-        for cand in (tail, re.sub(r"^(?:the|a|an) ", "", tail, flags=re.IGNORECASE)):
+        for cand in (part, re.sub(r"^(?:the|a|an) ", "", part, flags=re.IGNORECASE)):
             sid = lookup(cand) or lookup(re.sub(r"'s\b", "", cand))
             if sid:
                 return sid
@@ -150,6 +156,11 @@ def cited_passages(citations, hits) -> dict[int, object]:
     return out
 
 
+def seen_text(p) -> str:
+    """What a reader sees of a cited passage: its document's title and its text."""
+    return f"{p.title}\n{p.text}"
+
+
 def parties(passages) -> list[str]:
     return list(dict.fromkeys(x for p in passages for x in (p.speaker, p.source)))
 
@@ -164,7 +175,7 @@ def fix_attributions(text: str, by_n: dict[int, object], ctx: Context) -> str:
     for s in split_sentences(text, 0, len(text)):
         out.append(text[pos:s.start])
         ps = [by_n[n] for m in CITE.finditer(s.text) for n in _numbers(m.group(1)) if n in by_n]
-        fixed = fix_speakers(s.text, [p.speaker for p in ps], [p.text for p in ps], ctx.lookup, ctx.names) \
+        fixed = fix_speakers(s.text, [p.speaker for p in ps], [seen_text(p) for p in ps], ctx.lookup, ctx.names) \
             if ps else s.text
         if fixed is not None:
             out.append(fixed)
@@ -182,7 +193,7 @@ def best_sentence(question: str, hits, ctx: Context):
     best, best_cov = None, -1.0
     for h in hits:
         p = h.passage
-        if not speaker_matches(phrase, [p.speaker, p.source], [p.text], ctx.lookup):
+        if not speaker_matches(phrase, [p.speaker, p.source], [seen_text(p)], ctx.lookup):
             continue
         for s in split_sentences(p.text, 0, len(p.text)):
             if s.text.endswith(":"):
@@ -193,6 +204,6 @@ def best_sentence(question: str, hits, ctx: Context):
     if best is None:
         return None
     h, s = best
-    check = addresses(question, s.text, parties([h.passage]), [h.passage.text], lookup=ctx.lookup, idf=ctx.idf,
+    check = addresses(question, s.text, parties([h.passage]), [seen_text(h.passage)], lookup=ctx.lookup, idf=ctx.idf,
                       similarity=ctx.similarity)
     return best if check.ok else None
