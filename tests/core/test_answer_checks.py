@@ -76,8 +76,9 @@ def test_asked_speaker_and_topic():
     assert asked_speaker("What did the German chancellor say about the downing?") == "the German chancellor"
     assert asked_speaker("According to Lavrov, what could the guarantees be?") == "Lavrov"
     assert asked_speaker("How many prisoners did each side release?") is None  # not a verb of saying
-    assert topic_terms("What did Zelenskyy agree to in his call with Trump on 19 March?", "Zelenskyy") == \
-        {"agree", "call", "trump"}  # no dates, no speaker
+    # no dates, no speaker, no verbs of saying or agreeing ("agree", "call"): what is left is the topic
+    assert topic_terms("What did Zelenskyy agree to in his call with Trump on 19 March?", "Zelenskyy") == {"trump"}
+    assert topic_terms("What was agreed about a prisoner exchange?", None) == {"prisoner", "exchange"}
 
 
 def test_calendar_words_are_not_missing_names(indexed):
