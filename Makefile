@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --upgrade pip > $(VENV)/install.log 2>&1 || { tail -40 $(VENV)/install.log; exit 1; }
 	@$(BIN)/python -m pip install -e ".[local-llm,dev]" >> $(VENV)/install.log 2>&1 || { tail -40 $(VENV)/install.log; exit 1; }
-	@$(BIN)/python -m pip check
+	@$(BIN)/python -m pip check >> $(VENV)/install.log 2>&1 || $(BIN)/python -m pip check
 	@! $(BIN)/python -m pip show torch >/dev/null 2>&1 || { echo "torch must not be installed"; exit 1; }
 	@touch $(STAMP)
 	@echo "Analyst: installed."
@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: install
-	$(BIN)/analyst run
+	@$(BIN)/analyst run
 
 chat: install
 	$(BIN)/analyst chat

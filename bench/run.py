@@ -143,6 +143,10 @@ def main() -> int:
         try:
             results["llm"], results["quality"] = bench_llm_and_quality(tmp / "llm", server.base_url)
             print("llm done", file=sys.stderr)
+            from bench.traps import bench_traps
+
+            results["traps"] = bench_traps(tmp / "traps", llm="remote", llm_base_url=server.base_url)
+            print("traps done", file=sys.stderr)
             from bench.contradictions import bench_contradictions
 
             results["contradictions"] = bench_contradictions(server.base_url)

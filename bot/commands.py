@@ -115,6 +115,8 @@ TABLE: tuple[Command, ...] = (
     Command("index", "Index documents (default: the corpus folder).", (
         Option("paths", "Files or folders to index", kind="path", many=True, positional=True),
     ), fronts=CLI, example="index"),
+    Command("feedback", "List the 👍/👎 feedback given on answers, newest first.", fronts=TERMINAL,
+            example="feedback --json"),
     Command("help", "List the commands with an example each.", fronts=frozenset({"console", "discord"}),
             example="help"),
     Command("new", "Forget the conversation so far.", fronts=frozenset({"console"}), example="new"),
@@ -127,7 +129,7 @@ TABLE: tuple[Command, ...] = (
     Command("sync", "Register the slash commands with Discord (bot owner only).", (
         Option("scope", "guild: copy the commands to this server now; global: register everywhere",
                kind="choice", choices=("guild", "global"), default="guild"),
-    ), fronts=frozenset({"discord"})),
+    ), fronts=frozenset({"discord"}), example="sync --scope guild"),
 )
 
 BY_NAME: dict[str, Command] = {c.name: c for c in TABLE}

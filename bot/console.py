@@ -50,7 +50,7 @@ class Console:
         try:
             return self.handle(line) or ""
         except AnalystError as exc:
-            return f"⚠ {exc}"
+            return f"⚠ {exc.for_front('console')}"
         except Exception:
             rid = logs.request_id.get()
             rid = logs.new_request_id() if rid == "-" else rid

@@ -54,13 +54,27 @@ def secret_values(settings) -> list[str]:
     return out
 
 
+OWN = ("retrieval", "bot", "bench", "analyst", "__main__")
+
+
+class QuietLibraries(logging.Filter):
+    """Libraries' debug and info lines (bm25s sets its own logger to DEBUG when imported, so setting
+    levels up front is not enough) stay out unless -v; their warnings and errors still show."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or record.name.split(".")[0] in OWN
+
+
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
 
-def _add_handler(root: logging.Logger, handler: logging.Handler, settings, level: int | None) -> None:
+def _add_handler(root: logging.Logger, handler: logging.Handler, settings, level: int | None,
+                 verbose: bool = False) -> None:
     handler._analyst = True  # type: ignore[attr-defined]
     handler.setFormatter(logging.Formatter(FORMAT))
     handler.addFilter(RedactSecrets(secret_values(settings)))
+    if not verbose:
+        handler.addFilter(QuietLibraries())
     if level is not None:
         handler.setLevel(level)
     root.addHandler(handler)
@@ -75,12 +89,12 @@ def setup_logging(settings, verbose: bool = False, stream=None, interactive: boo
             root.removeHandler(h)
     quiet = interactive and not verbose
     _add_handler(root, logging.StreamHandler(stream or sys.stderr), settings,  # stderr of now
-                 logging.WARNING if quiet else None)
+                 logging.WARNING if quiet else None, verbose)
     if quiet:
         try:
             (settings.data_dir / "logs").mkdir(parents=True, exist_ok=True)
             _add_handler(root, logging.FileHandler(settings.data_dir / "logs" / "analyst.log",
-                                                   encoding="utf-8"), settings, None)
+                                                   encoding="utf-8"), settings, None, verbose)
         except OSError:
             pass  # an unusable data dir is reported by the command itself
     root.setLevel(logging.DEBUG if verbose else getattr(logging, settings.log_level.upper(), logging.INFO))

@@ -118,3 +118,17 @@ def render_fetch(report: FetchReport) -> str:
     if any(f.new for f in report.feeds):
         out.append(render_index(report.index))
     return "\n".join(out)
+
+
+def render_feedback(items: list[dict]) -> str:
+    if not items:
+        return "No feedback yet."
+    out = []
+    for f in items:
+        vote = "👍" if f["vote"] == "up" else "👎"
+        reason = f" — {f['reason']}" if f.get("reason") else ""
+        answer = textwrap.shorten(f["answer"], 160, placeholder=" …")
+        out.append(f"{vote} {f['at']} user {f['user']} (request {f['request_id']}){reason}\n"
+                   f"  Q: {textwrap.shorten(f['question'], 160, placeholder=' …')}\n  A: {answer}"
+                   f" [{len(f['citations'])} citation(s)]")
+    return "\n".join(out)

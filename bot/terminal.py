@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from bot import render
-from bot.commands import BY_NAME, Option, commands_for
+from bot.commands import BY_NAME, MAX_QUESTION, Option, commands_for
 from bot.logs import new_request_id
 from retrieval.errors import UsageError
 
@@ -98,6 +98,8 @@ def question_of(args: argparse.Namespace) -> str:
     question = " ".join(args.question).strip() if isinstance(args.question, list) else args.question.strip()
     if not question:
         raise UsageError("The question is empty.", hint="Ask something, e.g. `ask What did the Kremlin say?`")
+    if len(question) > MAX_QUESTION:
+        raise UsageError(f"Questions are limited to {MAX_QUESTION} characters (this one has {len(question)}).")
     return question
 
 
@@ -185,6 +187,11 @@ def _index_outcome(report) -> Outcome:
     return out
 
 
+def do_feedback(service, args) -> Outcome:
+    items = service.feedback_list()
+    return Outcome(items, render.render_feedback(items))
+
+
 def help_text(front: str, prefix: str = "/") -> str:
     rows = [f"  {c.name:<15} {c.help}" + (f"\n  {'':<15} e.g. {prefix}{c.example}" if c.example else "")
             for c in commands_for(front)]
@@ -195,4 +202,5 @@ SHARED: dict[str, Callable[..., Outcome]] = {
     "ask": do_ask, "compare": do_compare, "contradictions": do_contradictions, "dismiss": do_dismiss,
     "sources": do_sources, "digest": do_digest, "ingest": do_ingest, "index": do_index,
     "feeds": do_feeds, "fetch": do_fetch,
+    "feedback": do_feedback,
 }

@@ -12,7 +12,7 @@ from typing import Callable, Sequence
 from retrieval.errors import LLMUnavailableError, UsageError
 from retrieval.llm import ChatModel
 from retrieval.models import (
-    Answer, CompareResult, Contradiction, FeedInfo, FetchReport, Hit, IndexReport, SourceInfo,
+    Answer, CompareResult, Contradiction, FeedInfo, FetchReport, Hit, IndexReport, Skipped, SourceInfo,
 )
 from retrieval.settings import Settings, get_settings
 from retrieval.corpus.sources import SourceRegistry
@@ -35,6 +35,7 @@ class Analyst:
         self._engine = None
         self._conversations = None
         self._feed_db = None
+        self._feedback = None
 
     # ---- components (lazy) -------------------------------------------------------------
     @property
@@ -113,12 +114,32 @@ class Analyst:
                 on_stored()
             return self._detect(changed, removed) if detect else 0
 
+        refused, kept = [], []
+        for p in paths or ():
+            why = self._not_a_document(Path(p))
+            (refused.append(Skipped(path=str(p), reason=why)) if why else kept.append(p))
+        if paths and not kept:  # nothing left to index (and not the whole corpus either)
+            return IndexReport(passages=self.store.count(), skipped=refused)
         indexer = Indexer(self.settings, self.registry, self.store, self.embedder)
-        report = indexer.run(paths, progress=progress, on_change=on_change)
+        report = indexer.run(kept or None, progress=progress, on_change=on_change)
+        report.skipped[:0] = refused
         self._searcher = None  # keyword index is rebuilt on next search
         if on_stored:
             on_stored()
         return report
+
+    def _not_a_document(self, path: Path) -> str | None:
+        """Why an explicitly named file is not indexed (the source registry, a file type that is no
+        document, a missing path); None for folders and documents."""
+        from retrieval.corpus.loader import EXTENSIONS
+
+        if path.is_dir() or not path.exists():  # folders are scanned; a vanished file is un-indexed
+            return None
+        if path.resolve() == self.settings.sources_path.resolve():
+            return "this is the source registry (sources.yaml), not a document"
+        if path.suffix.lower() not in EXTENSIONS:
+            return f"not a document type Analyst indexes ({', '.join(sorted(EXTENSIONS))})"
+        return None
 
     def _detect(self, changed, removed) -> int:
         return self.engine.update(changed, removed)
@@ -137,11 +158,49 @@ class Analyst:
             raise UsageError("The question is empty.", hint="Ask something about the indexed documents.")
         parties = [self.registry.resolve(s) for s in sources]
         hits = self.searcher.search(question, parties=parties, k=self.settings.top_k)
+        if not parties:
+            hits = self._with_asked_speaker(question, hits)
         llm, note = self._llm_or_reason()
         return answer_question(question, hits, llm, names=self.registry.display,
-                               known_terms=self.searcher.known_terms(), idf=self.searcher.idf,
-                               history=history,
-                               on_token=on_token, note=note)
+                               known_terms=self._known_terms(), idf=self.searcher.idf,
+                               history=history, on_token=on_token, note=note,
+                               lookup=self.registry.lookup, similarity=self._similarity)
+
+    def _with_asked_speaker(self, question: str, hits: list[Hit]) -> list[Hit]:
+        """When the question asks what a known source said ("According to Zelenskyy, …"), that source's
+        best passages first, then the others: a question about one speaker's words is not answered
+        from a louder neighbour's."""
+        from retrieval.answers.relevance import asked_speaker, resolve
+
+        phrase = asked_speaker(question)
+        sid = resolve(phrase, self.registry.lookup) if phrase else None
+        if sid is None:
+            return hits
+        own = self.searcher.search(question, parties=[sid], k=2)
+        ids = {h.passage.id for h in own}
+        return own + [h for h in hits if h.passage.id not in ids]  # at most two more passages
+
+    def _known_terms(self) -> set[str]:
+        """Every word stem of the indexed passages, their documents' titles and the source names."""
+        from retrieval.text import tokenize
+
+        terms = set(self.searcher.known_terms())
+        for title in {p.title for p in self.searcher.passages}:
+            terms.update(tokenize(title))
+        for s in self.registry.all():
+            terms.update(tokenize(" ".join((s.name, *s.aliases))))
+        return terms
+
+    def _similarity(self, question: str, text: str) -> float:
+        """The highest cosine between the question and a sentence of `text` (the embedder's vectors)."""
+        import numpy as np
+
+        from retrieval.text import split_sentences
+
+        sents = [s.text for s in split_sentences(text, 0, len(text))][:8] or [text]
+        vecs = np.asarray(self.embedder.embed([question, *sents]), dtype=np.float32)
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-9
+        return float((vecs[1:] @ vecs[0]).max())
 
     @property
     def conversations(self):
@@ -158,6 +217,27 @@ class Analyst:
 
     def remember(self, conversation: str, question: str, answer: str) -> None:
         self.conversations.add(conversation, question, answer)
+
+    @property
+    def feedback_log(self):
+        with self._lock:
+            if self._feedback is None:
+                from retrieval.answers.feedback import FeedbackLog
+
+                self._feedback = FeedbackLog(self.settings.db_path)
+            return self._feedback
+
+    def log_answer(self, request_id: str, question: str, answer: Answer) -> None:
+        """Keep an answer shown to people (question, answer, citations) so feedback can refer to it."""
+        self.feedback_log.log_answer(request_id, question, answer)
+
+    def feedback(self, request_id: str, user: str, vote: str, reason: str | None = None) -> dict:
+        """Record a 👍 ("up") or 👎 ("down", optionally with a reason) on a logged answer."""
+        return self.feedback_log.vote(request_id, user, vote, reason)
+
+    def feedback_list(self, limit: int = 200) -> list[dict]:
+        """The feedback received, newest first, each with its question, answer and citations."""
+        return self.feedback_log.list(limit)
 
     def _llm_or_reason(self):
         try:
@@ -309,6 +389,10 @@ class Analyst:
         if self._feed_db is not None:
             self._feed_db.close()
             self._feed_db = None
+        for part in (self._feedback, self._conversations):
+            if part is not None:
+                part.close()
+        self._feedback = self._conversations = None
         if self._llm is not None:
             self._llm.close()
             self._llm = None

@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     admin_role: str | None = None
     allowed_channels: list[int] = Field(default_factory=list)
     cooldown_s: float = 10.0
+    # Opt-in: the privileged message content intent (enable it in the Developer Portal too). Without it
+    # Discord sends the bot the text of a message only when it mentions the bot or replies to it; with
+    # it, follow-ups in the bot's own threads are answered without a mention.
+    message_content: bool = False
 
     # Feeds and web pages (retrieval/feeds/)
     fetch_allow_private: bool = False  # allow loopback/private/link-local/metadata addresses

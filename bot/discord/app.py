@@ -22,17 +22,21 @@ from bot.logs import new_request_id
 from bot.discord.access import Cooldowns, channel_allowed
 from bot.discord.commands import build_commands, report_error
 from bot.discord.digest import DismissButton
+from bot.discord.feedback import FeedbackButton
 from retrieval.errors import AnalystError, BusyError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def intents() -> discord.Intents:
-    """Only what is used: guilds (channels, threads, roles) and guild messages (mentions)."""
+def intents(settings=None) -> discord.Intents:
+    """Only what is used: guilds (channels, threads, roles) and guild messages (mentions); the
+    privileged message content intent only when ANALYST_MESSAGE_CONTENT opts in (thread follow-ups
+    without a mention)."""
     it = discord.Intents.none()
     it.guilds = True
     it.guild_messages = True
+    it.message_content = bool(getattr(settings, "message_content", False))
     return it
 
 
@@ -54,7 +58,7 @@ class AnalystTree(app_commands.CommandTree):
 
 class AnalystBot(discord.Client):
     def __init__(self, service, settings, *, scheduler: bool = True, sync_dev_guild: bool = True) -> None:
-        super().__init__(intents=intents(), allowed_mentions=discord.AllowedMentions.none())
+        super().__init__(intents=intents(settings), allowed_mentions=discord.AllowedMentions.none())
         self.service, self.settings = service, settings
         self.tree = AnalystTree(self)
         for cmd in build_commands(settings):
@@ -89,7 +93,7 @@ class AnalystBot(discord.Client):
             self._slots.release()
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(DismissButton)
+        self.add_dynamic_items(DismissButton, FeedbackButton)
         await asyncio.to_thread(self.service.source_names)  # load sources.yaml off the loop
         if self.settings.dev_guild_id and self._sync_dev_guild:
             guild = discord.Object(id=self.settings.dev_guild_id)

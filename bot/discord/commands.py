@@ -14,11 +14,13 @@ from typing import Optional, Sequence
 import discord
 from discord import app_commands
 
-from bot.commands import commands_for
+from bot.commands import MAX_QUESTION, commands_for
 from bot.discord.access import AccessDenied
+from bot.discord.feedback import feedback_view
 from bot.discord.render import (
-    Outgoing, fit, render_answer, render_compare, render_contradictions, render_report, render_sources,
+    Outgoing, fit, plain, render_answer, render_compare, render_contradictions, render_report, render_sources,
 )
+from bot.logs import request_id
 from bot.discord.slash import help_embed, slash_command
 from retrieval.corpus.loader import EXTENSIONS
 from retrieval.errors import AnalystError, UsageError
@@ -41,15 +43,39 @@ async def deliver(interaction: discord.Interaction, messages: Sequence[Outgoing]
     if not public:
         first, *rest = messages
         await interaction.edit_original_response(content=first.content or None, embeds=first.embeds,
-                                                 allowed_mentions=NONE)
+                                                 allowed_mentions=NONE, **_view(first))
         for m in rest:
             await interaction.followup.send(content=m.content or None, embeds=m.embeds,
-                                            ephemeral=True, allowed_mentions=NONE)
+                                            ephemeral=True, allowed_mentions=NONE, **_view(m))
         return
     await interaction.edit_original_response(content="Posting…")  # completes the ephemeral original
     for m in messages:
-        await interaction.followup.send(content=m.content or None, embeds=m.embeds, allowed_mentions=NONE)
+        await interaction.followup.send(content=m.content or None, embeds=m.embeds, allowed_mentions=NONE,
+                                        **_view(m))
     await interaction.delete_original_response()
+
+
+def _view(m: Outgoing) -> dict:
+    return {"view": m.view} if m.view is not None else {}
+
+
+def check_question(question: str) -> str:
+    """The question, stripped; UsageError when empty or longer than the one limit every route shares."""
+    question = (question or "").strip()
+    if not question:
+        raise UsageError("The question is empty.", hints={"discord": "Ask something after the command."})
+    if len(question) > MAX_QUESTION:
+        raise UsageError(f"Questions are limited to {MAX_QUESTION} characters (this one has {len(question)}).")
+    return question
+
+
+async def answer_messages(client, question: str, answer) -> list[Outgoing]:
+    """The rendered answer, logged for feedback under this request's id, with 👍/👎 on its last message."""
+    rid = request_id.get()
+    await client.run_blocking(client.service.log_answer, rid, question, answer)
+    messages = render_answer(question, answer, client.service.source_names())
+    messages[-1].view = feedback_view(rid)
+    return messages
 
 
 def error_text(error: BaseException) -> tuple[str, bool]:
@@ -59,7 +85,7 @@ def error_text(error: BaseException) -> tuple[str, bool]:
     if isinstance(error, AccessDenied):
         return error.user_message, True
     if isinstance(error, AnalystError):
-        return f"{error.user_message} {error.hint}".strip(), True
+        return error.for_front("discord"), True
     if isinstance(error, app_commands.TransformerError):
         return f"Invalid value {str(error.value)[:50]!r}.", True
     if isinstance(error, app_commands.CheckFailure):
@@ -75,7 +101,7 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
         log.info("/%s by %s refused: %s", command, interaction.user.id, text)
     else:
         log.error("/%s by %s failed (%s)", command, interaction.user.id, text, exc_info=error)
-    text = fit(text, 1900)
+    text = plain(text, 1900)
     try:
         if not interaction.response.is_done():
             await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NONE)
@@ -92,11 +118,10 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
 async def ask(interaction: discord.Interaction, question: str, source: Optional[str] = None) -> None:
     service = interaction.client.service
     sources = [service.resolve_source(source)] if source else []
-    if not question.strip():
-        raise UsageError("The question is empty.")
+    question = check_question(question)
     await thinking(interaction)
     answer = await interaction.client.run_blocking(service.ask, question, sources)
-    await deliver(interaction, render_answer(question, answer, service.source_names()), public=True)
+    await deliver(interaction, await answer_messages(interaction.client, question, answer), public=True)
 
 
 async def compare(interaction: discord.Interaction, a: str, b: str, topic: Optional[str] = None,
@@ -229,7 +254,8 @@ async def sync(interaction: discord.Interaction, scope: str = "guild") -> None:
 
 
 async def help(interaction: discord.Interaction) -> None:
-    await interaction.response.send_message(embed=help_embed(), ephemeral=True, allowed_mentions=NONE)
+    embed = help_embed(interaction.client.settings.message_content)
+    await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NONE)
 
 
 HANDLERS = {"ask": ask, "compare": compare, "contradictions": contradictions, "sources": sources,

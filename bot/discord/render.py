@@ -42,6 +42,7 @@ class Outgoing:
     content: str = ""
     embeds: list[discord.Embed] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
+    view: discord.ui.View | None = None  # buttons (feedback, dismiss), set by the handler that sends it
 
 
 # ---- text safety -----------------------------------------------------------------------------
@@ -65,6 +66,13 @@ def fit(text: str | None, limit: int) -> str:
         raw = raw[: max(0, len(raw) - (len(out) - limit) - 1)].rstrip()
         out = safe(raw) + "…"
     return out
+
+
+def plain(text: str | None, limit: int) -> str:
+    """Our own message text (errors, notices): markdown kept (backticks work), but no mentions and no
+    <...> syntax, at most `limit` characters."""
+    out = (text or "").replace("@", "@" + _ZWSP).replace("<", "<" + _ZWSP)
+    return out if len(out) <= limit else out[: limit - 1].rstrip() + "…"
 
 
 def quote_block(text: str, limit: int) -> str:
@@ -122,29 +130,68 @@ def _who(sid: str, names: dict[str, str]) -> str:
     return names.get(sid, sid)
 
 
-def citation_field(c: Citation, names: dict[str, str], label: str | None = None) -> tuple[str, str]:
-    """(name, value) of a field: `[n] Speaker — Title`, then the quote, then date and document."""
+_URL = re.compile(r"^https?://[^\s<>()\[\]`|\\]{1,400}$")
+
+
+def link(url: str | None, label: str = "source") -> str:
+    """A markdown link to a document's `url` (http(s) only, no characters that could break out of the
+    link); empty when there is none."""
+    if not url or not _URL.match(url.strip()):
+        return ""
+    return f"[{label}](<{url.strip()}>)"
+
+
+def citation_field(c: Citation, names: dict[str, str], label: str | None = None,
+                   title: bool = True) -> tuple[str, str]:
+    """(name, value) of a field: `[n] Speaker — Title` (title only the first time a document appears),
+    then the quote, then date, document and a link to it."""
     label = label or f"[{c.n}]"
-    name = fit(f"{label} {_who(c.speaker, names)} — {c.title or c.doc}", FIELD_NAME)
+    head = f"{label} {_who(c.speaker, names)}" + (f" — {c.title or c.doc}" if title else "")
     meta = f"{fit(c.date or 'undated', 40)} · {fit(c.doc, 300)}"
     if c.source != c.speaker:
         meta += f" · via {fit(_who(c.source, names), 100)}"
-    return name, quote_block(c.quote, FIELD_VALUE - len(meta) - 1) + "\n" + meta
+    if link(c.url):
+        meta += f" · {link(c.url)}"
+    return fit(head, FIELD_NAME), quote_block(c.quote, FIELD_VALUE - len(meta) - 1) + "\n" + meta
 
 
 # ---- answers ---------------------------------------------------------------------------------
+def _first_of_doc(citations: Sequence[Citation]) -> list[bool]:
+    seen: set[str] = set()
+    out = []
+    for c in citations:
+        out.append(c.doc not in seen)
+        seen.add(c.doc)
+    return out
+
+
+def _extractive_body(answer: Answer, names: dict[str, str]) -> str:
+    """Each quote once, with its speaker, title (once per document), date and link."""
+    lines = []
+    for c, first in zip(answer.citations, _first_of_doc(answer.citations)):
+        where = " · ".join(x for x in (fit(c.title or c.doc, 200) if first else "", fit(c.date or "", 40),
+                                       link(c.url)) if x)
+        lines.append(f"{quote_block(c.quote, 900)}\n[{c.n}] {fit(_who(c.speaker, names), 100)}"
+                     + (f" — {where}" if where else ""))
+    return "\n".join(lines)
+
+
 def render_answer(question: str, answer: Answer, names: dict[str, str]) -> list[Outgoing]:
-    body = safe(answer.answer.strip()) or "_No answer._"
-    notes = []
-    if answer.mode == "extractive":
-        notes.append("Extractive answer: quoted passages, no model.")
-    if answer.note:
-        notes.append(fit(answer.note, 500))
-    if not answer.grounded:
-        notes.append("Not supported by the indexed documents.")
-    description = body + ("\n\n" + "\n".join(f"*{n}*" for n in notes) if notes else "")
-    fields = [citation_field(c, names) for c in answer.citations]
-    footer = f"{answer.mode} · {len(answer.citations)} source(s)"
+    """An answer: the model's text and one field per citation; an extractive answer shows each quote
+    once (in the text, no fields) with one note on why there is no model answer."""
+    extractive = answer.mode == "extractive" and answer.grounded and answer.citations
+    if extractive:
+        body = _extractive_body(answer, names)
+        why = f": {answer.note}" if answer.note else ""
+        notes = [f"Quoted passages, no model answer{why}."]
+        fields = []
+    else:
+        body = safe(answer.answer.strip()) or "_No answer._"
+        notes = [answer.note] if answer.note else []
+        fields = [citation_field(c, names, title=first)
+                  for c, first in zip(answer.citations, _first_of_doc(answer.citations))]
+    description = body + ("\n\n" + "\n".join(f"*{fit(n, 500)}*" for n in notes) if notes else "")
+    footer = f"{answer.mode} · {len(answer.citations)} source(s)" + ("" if answer.grounded else " · not answered")
     return group(pack(fit("Q: " + question, TITLE), description, fields, color=BLUE, footer=footer))
 
 

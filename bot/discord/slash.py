@@ -13,7 +13,7 @@ from discord import app_commands
 
 from bot.commands import Command, Option, commands_for
 from bot.discord.access import admin_only, cooldown
-from bot.discord.render import BLUE, fit
+from bot.discord.render import BLUE, fit, plain
 
 Handler = Callable[..., Awaitable[None]]
 
@@ -66,15 +66,46 @@ def slash_command(spec: Command, handler: Handler) -> app_commands.Command:
     return app_commands.Command(name=spec.name, description=fit(spec.help, 100), callback=callback)
 
 
-def help_embed() -> discord.Embed:
+def discord_example(spec: Command) -> str:
+    """The table's (terminal) example as typed in Discord: `ask What …` → `/ask question:What …`,
+    `compare kremlin whitehouse --topic energy` → `/compare a:kremlin b:whitehouse topic:energy`."""
+    words = spec.example.split()[1:]
+    names = {o.name for o in spec.options_for("discord")}
+    positional = [o for o in spec.options if o.positional]
+    parts, rest = [f"/{spec.name}"], []
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if w.startswith("--") and i + 1 < len(words):
+            if w[2:] in names:
+                parts.append(f"{w[2:]}:{words[i + 1]}")
+            i += 2
+            continue
+        if w.split(":", 1)[0] in names:  # already written the Discord way (`name:value`)
+            parts.append(w)
+            i += 1
+            continue
+        rest.append(w)
+        i += 1
+    if positional and rest:
+        many = positional[0].name == "question" or len(positional) == 1
+        pairs = [(positional[0], " ".join(rest))] if many else list(zip(positional, rest))
+        parts[1:1] = [f"{o.name if o.name in names else 'file'}:{v}" for o, v in pairs
+                      if o.name in names or (o.positional and "file" in names)]
+    return " ".join(parts)
+
+
+def help_embed(follow_ups_without_mention: bool = False) -> discord.Embed:
     """/help: each command with its options and an example, from the table."""
+    follow = ("follow-ups in that thread need no mention." if follow_ups_without_mention
+              else "mention me again in that thread for a follow-up.")
     embed = discord.Embed(title="Analyst commands", color=BLUE,
-                          description="Mention me with a question to get a cited answer in a thread; "
-                                      "follow-ups in that thread need no mention.")
+                          description="Mention me with a question to get a cited answer in a thread; " + follow
+                          + " Rate any answer with 👍/👎.")
     for spec in commands_for("discord"):
         opts = " ".join(f"`{o.name}`" if o.required else f"`[{o.name}]`" for o in spec.options_for("discord"))
-        example = f"\ne.g. `/{spec.example}`" if spec.example else ""
+        example = f"\ne.g. `{discord_example(spec)}`" if spec.example else ""
         admin = " (admins)" if spec.admin else ""
-        embed.add_field(name=fit(f"/{spec.name}{admin}", 256), value=fit(f"{spec.help} {opts}{example}", 1024),
+        embed.add_field(name=fit(f"/{spec.name}{admin}", 256), value=plain(f"{spec.help} {opts}{example}", 1024),
                         inline=False)
     return embed

@@ -1,11 +1,13 @@
 """Mention → thread conversations.
 
 Mentioning the bot with a question in an allowed channel opens a thread on that message and answers
-there. In that thread, a follow-up that mentions the bot (or replies to one of its messages) is
-answered with the earlier turns of the thread passed to the service as history.
+there. In that thread, a follow-up is answered with the earlier turns of the thread passed to the
+service as history.
 
-The bot asks for no privileged intent: Discord delivers the text of a message only when it mentions
-the bot (or replies to it), which is exactly what this needs."""
+By default the bot asks for no privileged intent, and Discord then delivers the text of a message
+only when it mentions the bot (or replies to it): follow-ups need a mention. With
+ANALYST_MESSAGE_CONTENT=true (and the Message Content intent enabled in the Developer Portal) every
+message in the bot's own threads is delivered with its text and answered without a mention."""
 from __future__ import annotations
 
 import logging
@@ -18,7 +20,7 @@ from bot.commands import MAX_QUESTION
 from bot.logs import new_request_id
 
 from bot.discord.access import channel_allowed
-from bot.discord.render import fit, render_answer
+from bot.discord.render import fit, plain
 from retrieval.errors import AnalystError
 
 log = logging.getLogger(__name__)
@@ -38,13 +40,18 @@ def _addressed(bot: discord.Client, message: discord.Message) -> bool:
     return isinstance(ref, discord.Message) and ref.author.id == bot.user.id
 
 
+def _own_thread(bot: discord.Client, channel) -> bool:
+    return isinstance(channel, discord.Thread) and channel.owner_id == bot.user.id
+
+
 async def on_message(bot, message: discord.Message) -> None:
     if message.author.bot or bot.user is None or message.guild is None:
         return
-    if not _addressed(bot, message) or not channel_allowed(message.channel, bot.settings):
-        return
     channel = message.channel
-    own_thread = isinstance(channel, discord.Thread) and channel.owner_id == bot.user.id
+    own_thread = _own_thread(bot, channel)
+    follow_up = own_thread and bot.settings.message_content and bool((message.content or "").strip())
+    if not (follow_up or _addressed(bot, message)) or not channel_allowed(channel, bot.settings):
+        return
     if not own_thread and not isinstance(channel, discord.TextChannel):
         return
     question = question_text(message, bot.user.id)
@@ -67,18 +74,22 @@ async def on_message(bot, message: discord.Message) -> None:
 
 
 async def answer_in_thread(bot, thread: discord.Thread, question: str) -> None:
+    from bot.discord.commands import answer_messages
+
     new_request_id()
     history = await bot.run_blocking(bot.service.history, str(thread.id))
     try:
         answer = await bot.run_blocking(bot.service.ask, question, (), history)
+        messages = await answer_messages(bot, question, answer)
     except AnalystError as exc:
-        await thread.send(fit(f"{exc.user_message} {exc.hint}".strip(), 1900), allowed_mentions=NONE)
+        await thread.send(plain(exc.for_front("discord"), 1900), allowed_mentions=NONE)
         return
     except Exception:
         log.exception("mention answer failed in thread %s", thread.id)
         await thread.send("Something went wrong; the details are in the bot's log.", allowed_mentions=NONE)
         return
-    for m in render_answer(question, answer, bot.service.source_names()):
-        await thread.send(content=m.content or None, embeds=m.embeds, allowed_mentions=NONE)
+    for m in messages:
+        kw = {"view": m.view} if m.view is not None else {}
+        await thread.send(content=m.content or None, embeds=m.embeds, allowed_mentions=NONE, **kw)
     if answer.grounded:
         await bot.run_blocking(bot.service.remember, str(thread.id), question, answer.answer)

@@ -7,13 +7,18 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from typing import Callable, Sequence
 
-from retrieval.answers.citations import CITE, resolve_citations, verify_citations
+from retrieval.answers.citations import CITE, _numbers, resolve_citations, verify_citations
+from retrieval.answers.relevance import (
+    Context, addresses, asked_speaker, best_sentence, cited_passages, fix_attributions, parties, resolve,
+    seen_text,
+)
 from retrieval.errors import BusyError, LLMUnavailableError
 from retrieval.models import Answer, Citation, Hit
 from retrieval.llm.prompts import load_prompt
-from retrieval.text import STOPWORDS, split_sentences, stem, tokenize
+from retrieval.text import CALENDAR, STOPWORDS, split_sentences, stem, tokenize
 
 log = logging.getLogger(__name__)
 NOT_FOUND = "NOT_FOUND"
@@ -27,6 +32,7 @@ _INSTRUCTIONS = re.compile(
     r"|\byour (?:whole |entire |final )?(?:answer|reply|response)\b",
     re.IGNORECASE | re.MULTILINE)
 _PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]{2,})\b")
+_ACRONYM = re.compile(r"\b([A-Z]{2,6})\b")
 
 
 def _fence(text: str) -> str:
@@ -56,10 +62,28 @@ def format_history(history: Sequence[tuple[str, str]]) -> str:
     return f"\nConversation so far (for context only; cite only the passages above):\n{turns}\n"
 
 
-def missing_entities(question: str, known_terms: set[str]) -> list[str]:
-    """Capitalised names in the question that no indexed passage mentions at all."""
-    words = [m.group(1) for m in _PROPER.finditer(question.strip())]
-    return [w for w in words if w.lower() not in STOPWORDS and stem(w.lower()) not in known_terms]
+def missing_entities(question: str, known_terms: set[str],
+                     lookup: Callable[[str], str | None] = lambda name: None) -> list[str]:
+    """Names the question is about (the speaker it asks about, or a name in a question that asks about
+    no speaker) that no indexed passage, title or source name mentions. Months, weekdays and
+    sentence-initial capitals are not names; lower-case words of the asked speaker count too ("the
+    German chancellor": "chancellor")."""
+    q = question.strip()
+    speaker = asked_speaker(q)
+    if speaker and resolve(speaker, lookup):
+        return []
+    if speaker:
+        names = re.findall(r"[A-Za-z][\w-]*", re.sub(r"['’]s\b", "", speaker))
+    else:
+        names = [m.group(1) for m in _PROPER.finditer(q)] + _ACRONYM.findall(q)
+    out = []
+    for w in dict.fromkeys(names):
+        low = w.lower()
+        if low in STOPWORDS or low in CALENDAR or low in ("the", "a", "an") or lookup(w):
+            continue
+        if stem(low) not in known_terms and low not in known_terms:
+            out.append(w)
+    return out
 
 
 def llm_answer(question: str, hits: Sequence[Hit], llm, names, history, on_token, idf) -> Answer:
@@ -77,26 +101,31 @@ def llm_answer(question: str, hits: Sequence[Hit], llm, names, history, on_token
 
 
 def extractive_answer(question: str, hits: Sequence[Hit], note: str | None,
-                      idf: Callable[[str], float] = lambda t: 1.0) -> Answer:
+                      idf: Callable[[str], float] = lambda t: 1.0, ctx: Context | None = None) -> Answer:
+    """The sentences that address the question best, quoted and cited; none: the corpus doesn't answer."""
+    ctx = ctx or Context(idf=idf)
+    first = best_sentence(question, hits, ctx)
+    if first is None:
+        return Answer(answer=NO_SUPPORT, grounded=False, mode="extractive", note=note)
     q = set(tokenize(question))
     scored = []
     for rank, h in enumerate(hits):
-        p = h.passage
-        for s in split_sentences(p.text, 0, len(p.text)):
-            if s.text.endswith(":"):  # a lead-in ("The statement included the following:") says nothing
-                continue
-            overlap = sum(idf(t) for t in q & set(tokenize(s.text)))
-            if overlap:
+        for s in split_sentences(h.passage.text, 0, len(h.passage.text)):
+            overlap = sum(ctx.idf(t) for t in q & set(tokenize(s.text)))
+            if overlap and not s.text.endswith(":"):
                 scored.append((overlap + (h.dense or 0) - rank * 0.05, h, s))
     scored.sort(key=lambda x: -x[0])
-    picked, used = [], set()
+    picked, used = [first], {first[0].passage.id}
     for _, h, s in scored:
-        if h.passage.id not in used and len(picked) < 3:
+        if h.passage.id not in used and len(picked) < 3 and addresses(
+                question, s.text, parties([h.passage]), [seen_text(h.passage)], lookup=ctx.lookup, idf=ctx.idf).ok:
             used.add(h.passage.id)
             picked.append((h, s))
+    return quoted(picked, note)
+
+
+def quoted(picked, note: str | None) -> Answer:
     why = f": {note}" if note else ""
-    if not picked:
-        return Answer(answer=NO_SUPPORT, grounded=False, mode="extractive", note=note)
     citations, lines = [], []
     for n, (h, s) in enumerate(picked, 1):
         p = h.passage
@@ -104,6 +133,37 @@ def extractive_answer(question: str, hits: Sequence[Hit], note: str | None,
         lines.append(f"“{s.text}” [{n}]")
     text = f"Most relevant passages (extractive answer{why}):\n" + "\n".join(lines)
     return Answer(answer=text, grounded=True, mode="extractive", citations=citations, note=note)
+
+
+def checked(question: str, answer: Answer, hits: Sequence[Hit], ctx: Context) -> Answer:
+    """The model's answer if it addresses the question (speakers in its text fixed to the cited
+    passages'); otherwise the one retrieved sentence that does, quoted; otherwise a refusal."""
+    if not answer.grounded:
+        return answer
+    by_n = cited_passages(answer.citations, hits)
+    text = fix_attributions(answer.answer, by_n, ctx)
+    used = [n for m in CITE.finditer(text) for n in _numbers(m.group(1))]
+    cited = [by_n[n] for n in dict.fromkeys(used) if n in by_n]
+    check = addresses(question, text, parties(cited), [seen_text(p) for p in cited], lookup=ctx.lookup, idf=ctx.idf,
+                      similarity=ctx.similarity)
+    if cited and check.ok:
+        return renumbered(text, answer)
+    log.info("model answer does not address the question (%s): %r", check.why, answer.answer[:200])
+    best = best_sentence(question, hits, ctx)
+    if best is None:
+        return Answer(answer=NO_SUPPORT, grounded=False, mode="llm")
+    return quoted([best], "the model's answer did not address the question")
+
+
+def renumbered(text: str, answer: Answer) -> Answer:
+    """`answer` with `text`, keeping only the citations the text still uses, numbered by first use."""
+    order: dict[int, int] = {}
+    for m in CITE.finditer(text):
+        for n in _numbers(m.group(1)):
+            order.setdefault(n, len(order) + 1)
+    text = CITE.sub(lambda m: "".join(f"[{order[n]}]" for n in dict.fromkeys(_numbers(m.group(1)))), text)
+    cites = sorted((replace(c, n=order[c.n]) for c in answer.citations if c.n in order), key=lambda c: c.n)
+    return Answer(answer=text, grounded=True, mode=answer.mode, citations=cites, note=answer.note)
 
 
 def without_instructions(hits: Sequence[Hit]) -> list[Hit]:
@@ -119,20 +179,23 @@ def without_instructions(hits: Sequence[Hit]) -> list[Hit]:
 def answer_question(question: str, hits: Sequence[Hit], llm, *, names: Callable[[str], str] = str,
                     known_terms: set[str] | None = None, idf: Callable[[str], float] = lambda t: 1.0,
                     history: Sequence[tuple[str, str]] = (),
-                    on_token: Callable[[str], None] | None = None, note: str | None = None) -> Answer:
+                    on_token: Callable[[str], None] | None = None, note: str | None = None,
+                    lookup: Callable[[str], str | None] = lambda name: None,
+                    similarity: Callable[[str, str], float] | None = None) -> Answer:
+    ctx = Context(lookup=lookup, names=names, idf=idf, similarity=similarity)
     hits = without_instructions(hits)
     if not hits:
         return Answer(answer=NO_SUPPORT, grounded=False, mode="llm" if llm else "extractive", note=note)
-    absent = missing_entities(question, known_terms or set()) if known_terms is not None else []
+    absent = missing_entities(question, known_terms, lookup) if known_terms is not None else []
     if absent:
         msg = f"The indexed documents don't mention {', '.join(absent)}, so they can't answer that."
         return Answer(answer=msg, grounded=False, mode="llm" if llm else "extractive", note=note)
     if llm is not None:
         try:
-            return llm_answer(question, hits, llm, names, history, on_token, idf)
+            return checked(question, llm_answer(question, hits, llm, names, history, on_token, idf), hits, ctx)
         except (LLMUnavailableError, BusyError) as exc:
             log.warning("LLM failed, answering extractively: %s", exc.user_message)
             note = exc.user_message
     elif note is None:
         note = "no language model configured"
-    return extractive_answer(question, hits, note, idf)
+    return extractive_answer(question, hits, note, idf, ctx)

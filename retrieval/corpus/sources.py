@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,9 +81,18 @@ class SourceRegistry:
     def resolve(self, name: str) -> str:
         sid = self.lookup(name)
         if sid is None:
+            close = self.suggest(name)
+            if close:
+                guess = " or ".join(f"{s} ({self.display(s)})" for s in close)
+                raise UnknownSourceError(f"Unknown source {name!r}. Did you mean {guess}?")
             known = ", ".join(sorted(self._sources)) or "none"
             raise UnknownSourceError(f"Unknown source {name!r}. Known sources: {known}.")
         return sid
+
+    def suggest(self, name: str, n: int = 2) -> list[str]:
+        """Source ids whose id, name or an alias is close to a mistyped `name` (difflib)."""
+        close = difflib.get_close_matches(_norm(name), list(self._alias), n=6, cutoff=0.75)
+        return list(dict.fromkeys(self._alias[c] for c in close))[:n]
 
     def display(self, sid: str) -> str:
         s = self._sources.get(sid)

@@ -1,13 +1,13 @@
 """The one lexicon every part of Analyst uses: words and stems, stopwords, sentences, report verbs,
 negation. Fix a rule here and search, attribution, claims, the judge and the fronts all follow."""
 from retrieval.text.lexicon import (
-    NEGATION, OPPOSITES, REPORT_VERBS, STOPWORDS, SUBORDINATE_END, clip, content_words, normalise, opposite_terms,
-    stem, stems, tokenize, words,
+    CALENDAR, MONTHS, NEGATION, OPPOSITES, REPORT_VERBS, STOPWORDS, SUBORDINATE_END, WEEKDAYS, clip, content_words,
+    normalise, opposite_terms, stem, stems, tokenize, words,
 )
 from retrieval.text.sentences import Sentence, line_spans, sentence_ends, sentence_spans, split_sentences
 
 __all__ = [
-    "NEGATION", "OPPOSITES", "REPORT_VERBS", "STOPWORDS", "SUBORDINATE_END", "Sentence", "clip", "content_words",
-    "line_spans", "normalise", "opposite_terms", "sentence_ends", "sentence_spans", "split_sentences", "stem",
-    "stems", "tokenize", "words",
+    "CALENDAR", "MONTHS", "NEGATION", "OPPOSITES", "REPORT_VERBS", "STOPWORDS", "SUBORDINATE_END", "Sentence",
+    "WEEKDAYS", "clip", "content_words", "line_spans", "normalise", "opposite_terms", "sentence_ends",
+    "sentence_spans", "split_sentences", "stem", "stems", "tokenize", "words",
 ]

@@ -8,6 +8,13 @@ if in into is it its me my not of on or our she so than that the their them then
 those to was we were what when where which who whom whose why will with would you your about after before
 said say says also can could should may might just while any all such per""".split())
 
+# Calendar words: a question naming a month or weekday asks about a date, not a name; documents say
+# "on Tuesday" far less often than their date line implies it.
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+CALENDAR = frozenset(MONTHS + WEEKDAYS + ("today", "yesterday", "tomorrow", "tonight", "week", "month", "year"))
+
 # "X said …": the verbs that report someone else's statement (one list for attribution and claims).
 REPORT_VERBS = (r"(?:said|says|say|stated|states|told|added|adds|continued|claimed|claims|announced|insisted|"
                 r"warned|wrote|declared|argued|replied|responded|reported|alleged|maintained|asserted)")

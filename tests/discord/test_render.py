@@ -94,3 +94,21 @@ def test_command_schema_matches_what_the_bot_registers(world):
         ["new", "posted", "dismissed", "retired", "all"]
     assert ask["question"]["max_length"] == MAX_QUESTION  # one question length for every route
     assert all(c["dm_permission"] is False for c in schema)
+
+
+def test_model_answer_links_citations_and_names_each_document_once():
+    def cite(n, doc, url=None):
+        return Citation(n=n, source="news", speaker="kremlin", doc=doc, title=f"Title of {doc}", quote=f"quote {n}",
+                        start=0, end=7, date="2025-03-19", url=url)
+
+    cites = [cite(1, "a.md", "https://example.org/a"), cite(2, "a.md", "https://example.org/a"), cite(3, "b.md"),
+             cite(4, "c.md", "javascript:alert(1)")]
+    [msg] = render_answer("Q?", Answer("One [1]. Two [2]. Three [3]. Four [4].", True, "llm", cites),
+                          {"kremlin": "The Kremlin"})
+    fields = msg.embeds[0].fields
+    assert [f.name for f in fields] == ["[1] The Kremlin — Title of a.md", "[2] The Kremlin",
+                                        "[3] The Kremlin — Title of b.md", "[4] The Kremlin — Title of c.md"]
+    assert "[source](<https://example.org/a>)" in fields[0].value and "[source](" in fields[1].value
+    assert "[source]" not in fields[2].value  # no url, no link
+    assert "javascript" not in fields[3].value  # only http(s) links
+    assert msg.embeds[0].description.count("*") == 0  # a model answer with no note carries no notes

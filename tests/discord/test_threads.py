@@ -21,7 +21,7 @@ async def test_mention_answers_in_a_thread_and_follow_up_carries_history(world, 
     assert thread.name.startswith("What did Putin agree to")
     first = thread.history()
     assert first and first[-1].author.id == world.bot.user.id
-    assert first[-1].embeds[0].fields and first[-1].embeds[0].fields[0].name.startswith("[1] ")
+    assert "\n[1] " in first[-1].embeds[0].description  # the cited quote, then its source
     assert calls == [("What did Putin agree to about energy infrastructure?", [])]
     first_answer = first[-1].embeds[0].description
 
@@ -31,7 +31,8 @@ async def test_mention_answers_in_a_thread_and_follow_up_carries_history(world, 
     question, history = calls[1]
     assert question == "And what did Zelenskyy say about concessions?"
     assert len(history) == 1 and history[0][0] == calls[0][0]
-    assert history[0][1].split("\n")[0][:40].replace("*", "") in first_answer.replace("\\", "")
+    quote = history[0][1].split("\n")[1].strip("“”[]1 ")[:40]  # the first quote of the earlier answer
+    assert quote in first_answer.replace("\\", "")
     later = thread.history()
     assert len(later) > len(first) and later[-1].embeds[0].title.startswith("Q: And what did Zelenskyy")
     assert len(world.channel.threads) == 1  # the follow-up stayed in the thread
