@@ -5,7 +5,12 @@ A news article mixes voices. Each sentence gets a speaker:
 - inside such a list, the publisher's own asides ("(There has so far been no news…)", "The statement does
   not specify…") stay with the publisher;
 - "Zelenskyy said…", "…, the Kremlin said", "according to the White House…" attribute their sentence;
-  "he said" continues the previous speaker;
+  "he said" continues the previous speaker (or the source the previous sentence opened with);
+- the speaker is the MAIN clause's: in "He said the ministry was lying when it claimed the plant was
+  closed" the first report verb ("said") is the main one, so the sentence is his (he says the plant is
+  open), never the ministry's own statement; "When X claimed …, Y said …" and "…, Y said." at the end are
+  Y's; a main-clause subject that is no known source ("Officials said …") leaves the sentence with the
+  publisher rather than handing it to a party named further in;
 - anything else belongs to the publisher.
 Consecutive sentences of one speaker within a paragraph are merged into one Segment."""
 from __future__ import annotations
@@ -13,18 +18,36 @@ from __future__ import annotations
 import re
 
 from retrieval.models import Segment
-from retrieval.text import REPORT_VERBS, SUBORDINATE_END, split_sentences
+from retrieval.text import REPORT_VERBS, split_sentences
 from retrieval.text.sentences import BULLET as _BULLET
 from retrieval.corpus.sources import SourceRegistry
 
 VERBS = rf"(?:has |had |have )?{REPORT_VERBS}"
-_PRONOUN_SAID = re.compile(rf"\b(?:he|she|they|it)\s+{VERBS}\b", re.IGNORECASE)
+_REPORT = re.compile(rf"\b{REPORT_VERBS}\b", re.IGNORECASE)
+_PRONOUN_SUBJECT = re.compile(r"\b(?:he|she|they|it)\s+(?:has\s+|had\s+|have\s+|also\s+)?$", re.IGNORECASE)
+_CLAUSE_START = re.compile(r"\b(?:that|when|because|while|whereas|which|who|after|before|if|as|since|"
+                           r"although|though|where)\b", re.IGNORECASE)
+_SUBORDINATE = re.compile(r"^(?:When|While|Whereas|After|Before|Although|Though|If|As|Because|Since|Once)\b")
+# what may follow a trailing main verb: ", the Kremlin said [on Tuesday / in a statement / after …]."
+_TRAILING = re.compile(r"^(?:\s+(?:on|in|at|after|late|early|this|last|yesterday|today|earlier|later|"
+                       r"during|via|through|when)\b[^,;]{0,80})?\s*[.!?]?[\"'”’)]*\s*$", re.IGNORECASE)
 _EDITORIAL = re.compile(
     r"^\(|\bno news\b|\bso far\b|\b(?:does|did|do) not (?:specify|say|mention|spell out)\b"
     r"|\bwas not (?:given|specified|mentioned)\b|\bnot (?:specified|given)\b|\bit is unclear\b",
     re.IGNORECASE,
 )
 
+
+
+def _inside_quotes(text: str, pos: int) -> bool:
+    """True when `pos` lies inside a quotation (“…” or an odd number of straight quotes before it)."""
+    before = text[:pos]
+    return before.count("“") > before.count("”") or before.count('"') % 2 == 1
+
+
+def _quote_or_clause_before(text: str, pos: int) -> bool:
+    """A trailing report verb is the main one when a comma closes the reported content before it."""
+    return bool(re.search(r"[,”\"]\s*[^,]{0,60}$", text[:pos]))
 
 
 def paragraphs(text: str) -> list[tuple[int, int]]:
@@ -45,7 +68,6 @@ class Attributor:
         alias_re = "|".join(re.escape(a) for a, _ in items) or r"(?!x)x"
         self._alias_to_id = {a.lower().replace("’", "'"): sid for a, sid in items}
         self._alias = re.compile(rf"(?<![\w])({alias_re})(?![\w])", re.IGNORECASE)
-        self._said = re.compile(rf"(?<![\w])({alias_re})(?![\w])[^.!?“”\"]{{0,90}}?\b{VERBS}\b", re.IGNORECASE)
         self._according = re.compile(rf"\baccording to (?:the |a |an )?({alias_re})(?![\w])", re.IGNORECASE)
         self._statement = re.compile(
             rf"(?<![\w])({alias_re})(?:['’]s)?\s+(?:statement|readout|statements)\b", re.IGNORECASE)
@@ -54,18 +76,68 @@ class Attributor:
         return self._alias_to_id.get(alias.lower().replace("’", "'"))
 
     def sentence_speaker(self, sentence: str) -> str | None:
-        """The speaker a sentence's own cue names, if any."""
+        """The speaker a sentence's own main-clause cue names, if any (see `main_cue`)."""
+        kind, sid = self.main_cue(sentence)
+        return sid if kind == "alias" else None
+
+    def main_cue(self, sentence: str) -> tuple[str, str | None]:
+        """("alias", id) when the main clause's report verb has a known source as subject,
+        ("pronoun", None) for "he said" (the previous speaker), ("other", None) for a subject that is no
+        known source ("Officials said"), ("none", None) without a report verb outside quotes.
+
+        Which report verb is the main one: a trailing ", X said [adverbial]." wins; otherwise the first
+        one outside quotation marks, unless it sits in a leading subordinate clause ("When X claimed …, Y
+        said …"). "according to X" at the start or after a comma attributes the sentence too."""
         m = self._according.search(sentence)
-        if m:
-            return self._id(m.group(1))
-        best = None
-        for m in self._said.finditer(sentence):
-            # the alias nearest to the verb is the subject: re-search inside the match
-            inner = list(self._alias.finditer(m.group(0)))
-            if not inner or SUBORDINATE_END.search(sentence[: m.start() + inner[-1].start()]):
-                continue  # "… after Putin told Trump …": a subordinate clause, not the sentence's speaker
-            best = self._id(inner[-1].group(1))
-        return best
+        if m and (m.start() == 0 or sentence[: m.start()].rstrip().endswith((",", "(", "—", "–"))):
+            return "alias", self._id(m.group(1))
+        verbs = [v for v in _REPORT.finditer(sentence) if not _inside_quotes(sentence, v.start())]
+        if not verbs:
+            return "none", None
+        main = verbs[0]
+        tail = [v for v in verbs if _TRAILING.match(sentence[v.end():]) and
+                re.search(r",\s*[^,]{0,60}$", sentence[: v.start()])]
+        if tail and _quote_or_clause_before(sentence, tail[-1].start()):
+            at = tail[-1].start()  # "…, officials said.": the subject is after the last comma
+            return self._subject(sentence, at, floor=max(sentence.rfind(",", 0, at), 0))
+        elif _SUBORDINATE.match(sentence):
+            comma = sentence.find(",")
+            later = [v for v in verbs if v.start() > comma] if comma > main.start() else []
+            main = later[0] if later else main
+        return self._subject(sentence, main.start())
+
+    def _leading_alias(self, sentence: str) -> str | None:
+        """The known source a sentence opens with as its subject ("Mayor Okafor toured …"), if any."""
+        m = self._alias.match(sentence.lstrip("“\"‘'(– "))
+        return self._id(m.group(1)) if m else None
+
+    def _subject(self, sentence: str, verb_at: int, floor: int = 0) -> tuple[str, str | None]:
+        """Who the report verb at `verb_at` has as subject: the nearest alias before it in its clause
+        (up to 120 characters back, not across a quotation), or a pronoun right before it."""
+        lo = max(floor, verb_at - 120)
+        while lo > floor and sentence[lo - 1].isalnum():  # never start inside a word
+            lo -= 1
+        window = sentence[lo:verb_at]
+        cut = max(window.rfind("“"), window.rfind("”"), window.rfind('"'))
+        window = window[cut + 1:] if cut >= 0 else window
+        # the subject sits in the verb's own clause. After ", which"/", who" (a relative clause between
+        # subject and verb) the subject is before it; after any other subordinator ("that", "when",
+        # "after") the report verb is itself subordinate, so the main clause reports nobody.
+        sub = list(_CLAUSE_START.finditer(window))
+        if sub:
+            m = sub[-1]
+            if m.group(0).lower() in ("which", "who") and window[: m.start()].rstrip().endswith(","):
+                found = list(self._alias.finditer(window[: m.start()]))
+                return ("alias", self._id(found[-1].group(1))) if found else ("other", None)
+            if floor == 0 and sentence[lo + m.start():].strip() and (lo + m.start()) > 0:
+                return "none", None
+            window = window[m.end():]
+        if _PRONOUN_SUBJECT.search(window):
+            return "pronoun", None
+        found = list(self._alias.finditer(window))
+        if found:
+            return "alias", self._id(found[-1].group(1))
+        return "other", None
 
     def lead_in_speaker(self, paragraph: str) -> str | None:
         """For a paragraph that ends with ':' and introduces a list: whose statement the list reports."""
@@ -90,7 +162,10 @@ class Attributor:
                 list_speaker = None
             for sent in split_sentences(text, ps + (bullet.end() if bullet else 0), pe):
                 speaker = self._speaker_for(sent.text, is_bullet, list_speaker, publisher, previous)
-                previous = speaker if speaker != publisher else previous
+                if speaker != publisher:
+                    previous = speaker
+                else:  # "Mayor Okafor toured the site. He said …": a named subject is who "he" is
+                    previous = self._leading_alias(sent.text) or previous
                 _extend(segments, Segment(sent.start, sent.end, speaker), text, ps)
             if not is_bullet and para.rstrip().endswith(":"):
                 list_speaker = self.lead_in_speaker(para) or publisher
@@ -102,10 +177,10 @@ class Attributor:
             return publisher
         if is_bullet and list_speaker and list_speaker != publisher:
             return list_speaker
-        cue = self.sentence_speaker(sentence)
-        if cue:
+        kind, cue = self.main_cue(sentence)
+        if kind == "alias" and cue:
             return cue
-        if _PRONOUN_SAID.search(sentence) and previous:
+        if kind == "pronoun" and previous:
             return previous
         return publisher
 
