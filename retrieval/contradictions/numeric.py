@@ -4,7 +4,11 @@
 half hours", "on March 18" vs "on March 25". Numbers may be digits or words. Each quantity becomes an
 interval (qualifiers such as "more than" or "about" widen it) and two quantities conflict only when
 they are of the same kind, describe the same thing (same head noun, or shared nearby words for
-durations and dates) and their intervals do not overlap."""
+durations and dates) and their intervals do not overlap. A value the sentence itself rejects ("on the
+9th, not on the 2nd"; "rather than 300") is marked `negated`: it conflicts with a statement of that
+value instead of agreeing with it. Fractions of units are normalised ("three quarters of an hour" = 45
+minutes, "half an hour", "an hour-long call"), and a bare ordinal day ("on the 9th") is a date whose
+month is unknown (compared by day of the month)."""
 from __future__ import annotations
 
 import re
@@ -22,6 +26,7 @@ _DURATION = {"second": 1 / 60, "minute": 1, "min": 1, "hour": 60, "hr": 60, "day
 _MONTHS = {m: i + 1 for i, m in enumerate("january february march april may june july august september "
                                           "october november december".split())}
 _MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())} | {"sept": 9})
+_ORDINAL = {"st", "nd", "rd", "th"}
 _WEEKDAYS = set("monday tuesday wednesday thursday friday saturday sunday".split())
 _QUALIFIERS = {("more", "than"): (1, None), ("over",): (1, None), ("at", "least"): (1, None),
                ("nearly",): (0.8, 1), ("almost",): (0.8, 1), ("about",): (0.8, 1.2), ("around",): (0.8, 1.2),
@@ -48,6 +53,7 @@ class Quantity:
     phrase: frozenset[str]
     context: frozenset[str]
     surface: str
+    negated: bool = False  # "not on the 2nd", "rather than 300": a value the sentence rejects
 
 
 @dataclass(frozen=True)
@@ -142,9 +148,27 @@ def extract_quantities(text: str) -> list[Quantity]:
         q, nxt = _date_at(toks, i) or _quantity_at(toks, i) or (None, i + 1)
         if q is not None:
             surface = text[tok_spans[i][1] : tok_spans[nxt - 1][2]]
-            out.append(Quantity(q[0], q[1], q[2], q[3], q[4], _context(toks, i, nxt), surface))
+            out.append(Quantity(q[0], q[1], q[2], q[3], q[4], _context(toks, i, nxt), surface,
+                                _rejected(toks, i)))
         i = max(nxt, i + 1)
     return out
+
+
+_REJECT = {("not",), ("not", "on"), ("not", "the"), ("not", "on", "the"), ("never",), ("rather", "than"),
+           ("rather", "than", "the"), ("instead", "of"), ("instead", "of", "the"), ("not", "in"), ("not", "at")}
+
+
+def _rejected(toks: list[str], i: int) -> bool:
+    """The value at toks[i] is one the sentence rejects: "not (on) (the) 2nd", "rather than 300"."""
+    low = [t.lower() for t in toks[max(0, i - 3) : i]]
+    return any(tuple(low[-n:]) in _REJECT for n in (1, 2, 3) if len(low) >= n)
+
+
+def _day_preposition(toks: list[str], i: int) -> bool:
+    """"on the 9th", "since the 2nd", "on 9th": a day, not "the 3rd brigade"."""
+    preps = ("on", "since", "until", "till", "by", "from", "before", "after")
+    prev = [t.lower() for t in toks[max(0, i - 2) : i]]
+    return (len(prev) == 2 and prev[1] == "the" and prev[0] in preps) or (bool(prev) and prev[-1] in preps)
 
 
 def _date_at(toks: list[str], i: int):
@@ -158,10 +182,50 @@ def _date_at(toks: list[str], i: int):
     if t.isdigit() and int(t) <= 31 and i + 1 < len(toks) and toks[i + 1].lower().rstrip(".") in _MONTHS:
         d = _MONTHS[toks[i + 1].lower().rstrip(".")] * 100 + int(t)
         return ("date", d, d, "", frozenset()), i + 2
+    if t.isdigit() and 1 <= int(t) <= 31 and i + 1 < len(toks) and toks[i + 1].lower() in _ORDINAL \
+            and _day_preposition(toks, i):
+        if i + 3 < len(toks) and toks[i + 2].lower() == "of" and toks[i + 3].lower().rstrip(".") in _MONTHS:
+            d = _MONTHS[toks[i + 3].lower().rstrip(".")] * 100 + int(t)  # "the 9th of March"
+            return ("date", d, d, "", frozenset()), i + 4
+        d = float(int(t))  # "on the 9th": a day of an unnamed month
+        return ("date", d, d, "dom", frozenset()), i + 2
+    return None
+
+
+_FRACTIONS = {"half": 0.5, "quarter": 0.25, "quarters": 0.25, "third": 1 / 3, "thirds": 1 / 3}
+
+
+def _fraction_at(toks: list[str], i: int):
+    """"half an hour", "a quarter of an hour", "three quarters of an hour", "two thirds of a day"."""
+    low = [t.lower() for t in toks[i : i + 6]]
+    n, k = 1.0, 0
+    if low and (low[0] in _UNITS or low[0] in _TENS) and len(low) > 1 and low[1] in _FRACTIONS:
+        n, k = float(_UNITS.get(low[0], _TENS.get(low[0], 1))), 1
+    elif low and low[0] in ("a", "an") and len(low) > 1 and low[1] in _FRACTIONS:
+        k = 1
+    if k >= len(low) or low[k] not in _FRACTIONS:
+        return None
+    frac = n * _FRACTIONS[low[k]]
+    j = k + 1
+    if j < len(low) and low[j] == "of":
+        j += 1
+    if j < len(low) and low[j] in ("a", "an"):
+        j += 1
+    if j < len(low) and _unit(low[j]) in _DURATION:
+        f = _DURATION[_unit(low[j])] * frac
+        return ("duration", f, f, "time", frozenset()), i + j + 1
     return None
 
 
 def _quantity_at(toks: list[str], i: int):
+    frac = _fraction_at(toks, i)
+    if frac is not None:
+        return frac
+    t = toks[i].lower()
+    if _unit(t) in _DURATION and i + 1 < len(toks) and toks[i + 1].lower() == "long" and (
+            i == 0 or toks[i - 1].lower() in ("a", "an", "the")):
+        f = _DURATION[_unit(t)]  # "an hour-long call"
+        return ("duration", f, f, "time", frozenset()), i + 2
     parsed = _parse_number(toks, i)
     if parsed is None:
         return None
@@ -202,19 +266,41 @@ def _same_thing(a: Quantity, b: Quantity) -> bool:
 
 def _overlap(a: Quantity, b: Quantity) -> bool:
     eps = 1e-9
+    if a.kind == "date" and "dom" in (a.head, b.head):  # compare the day of the month only
+        return a.low % 100 == b.low % 100
     return a.low <= b.high + eps and b.low <= a.high + eps
 
 
 def find_conflict(a_text: str, b_text: str) -> Conflict | None:
     """The first pair of quantities that describe the same thing with values that cannot both hold,
-    unless the texts also agree on that thing somewhere (then the difference is likely a second figure)."""
+    unless the texts also agree on that thing somewhere (then the difference is likely a second figure).
+    A value one text rejects ("not on the 2nd") conflicts with the other stating it."""
+    relation, conflict = quantity_relation(a_text, b_text)
+    return conflict if relation == "conflict" else None
+
+
+def quantity_relation(a_text: str, b_text: str) -> tuple[str, Conflict | None]:
+    """How the quantities of two texts relate: "conflict" (same thing, values that cannot both hold),
+    "agree" (same thing, compatible values), "different" (both state quantities, but of different
+    things: "300 prisoners" vs "40 wounded"), or "none" (at most one of them states any)."""
     qa, qb = extract_quantities(a_text), extract_quantities(b_text)
+    if not qa or not qb:
+        return "none", None
     clash: Conflict | None = None
+    agree = same = False
     for x in qa:
         for y in qb:
-            if not _same_thing(x, y):
+            if not _same_thing(x, y) or (x.negated and y.negated):
                 continue
-            if _overlap(x, y):
-                return None
-            clash = clash or Conflict(x.kind, x.surface, y.surface)
-    return clash
+            same = True
+            if x.negated or y.negated:  # one rejects a value: a conflict when the other states it
+                if _overlap(x, y):
+                    clash = clash or Conflict(x.kind, x.surface, y.surface)
+            elif _overlap(x, y):
+                agree = True
+            else:
+                clash = clash or Conflict(x.kind, x.surface, y.surface)
+    rejected = any(_same_thing(x, y) and _overlap(x, y) and (x.negated != y.negated) for x in qa for y in qb)
+    if clash is not None and (rejected or not agree):
+        return "conflict", clash
+    return ("agree" if agree else "different" if not same else "none"), None
