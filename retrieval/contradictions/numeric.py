@@ -16,7 +16,10 @@ from dataclasses import dataclass
 
 from retrieval.text import STOPWORDS, normalise
 
-_TOKEN = re.compile(r"\$|%|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[A-Za-z]+(?:['’][a-z]+)?")
+# codes glued to letters ("PS752", "F-16", "G7") are names, not numbers; punctuation is kept as tokens
+# so a counted noun phrase never runs across a comma or a bracket
+_TOKEN = re.compile(r"[A-Za-z]+-?\d[\w-]*|\d+(?!(?:st|nd|rd|th)\b)[A-Za-z]\w*|\$|%|"
+                    r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[A-Za-z]+(?:['’][a-z]+)?|[,;:()\[\]“”\"]")
 _UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve "
                                      "thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split())}
 _TENS = {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
@@ -67,9 +70,18 @@ class Conflict:
         return f"different {noun}: \u201c{self.a}\u201d vs \u201c{self.b}\u201d"
 
 
+_LENGTH = {"metre": 1.0, "meter": 1.0, "m": 1.0, "kilometre": 1000.0, "kilometer": 1000.0, "km": 1000.0,
+           "mile": 1609.34, "foot": 0.3048, "feet": 0.3048, "ft": 0.3048, "yard": 0.9144}
+_PLURAL_UNITS = {"days": "day", "hours": "hour", "mins": "min", "hrs": "hr", "weeks": "week", "years": "year",
+                 "months": "month", "minutes": "minute", "seconds": "second", "metres": "metre",
+                 "meters": "meter", "kilometres": "kilometre", "kilometers": "kilometer", "miles": "mile",
+                 "yards": "yard"}
+
+
 def _unit(w: str) -> str:
     """The word a quantity counts or measures, singular, with synonyms folded ("wounded" → "injured")."""
     w = normalise(w)
+    w = _PLURAL_UNITS.get(w, w)
     w = _SYNONYMS.get(w, w)
     if len(w) > 4 and w.endswith("s") and not w.endswith("ss"):
         w = w[:-1]
@@ -238,6 +250,9 @@ def _quantity_at(toks: list[str], i: int):
         return ("money", low, high, "$", frozenset()), j
     if j < len(toks) and _unit(toks[j]) == "%":
         return ("percent", low, high, "%", frozenset()), j + 1
+    if j < len(toks) and _unit(toks[j]) in _LENGTH and _unit(toks[j]) != "m" and not toks[j][0].isupper():
+        f = _LENGTH[_unit(toks[j])]  # lengths and altitudes in metres: "2,400 metres" ~ "8,000 feet"
+        return ("length", low * f, high * f, "length", frozenset()), j + 1
     if j < len(toks) and _unit(toks[j]) in _DURATION:
         f, j = _DURATION[_unit(toks[j])], j + 1
         if j + 2 < len(toks) and [x.lower() for x in toks[j : j + 3]] == ["and", "a", "half"]:
