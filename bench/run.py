@@ -154,6 +154,10 @@ def main() -> int:
             from bench.compare import bench_compare
 
             results["compare"] = bench_compare(server.base_url)
+            print("compare done", file=sys.stderr)
+            from bench.disputes import evaluate
+
+            results["disputes"] = evaluate(server.base_url)
         finally:
             server.stop()
     text = json.dumps(results, indent=2)
