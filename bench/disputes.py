@@ -222,19 +222,44 @@ def old_modules():
 _OLD_COMMIT = "9d1a5b1"  # main when this work started (gated judge, hand-set floor/ceiling)
 
 
-def old_judge_scores(items: list[Item], llm, idf_by_registry) -> list[float]:
+class _Answer:
+    """Answers every model request of the old judge with one pair's cached answer (the old judge asks
+    forward, and backward when forward is high, then takes the lower: with one order both are equal)."""
+
+    def __init__(self, probs: dict | None) -> None:
+        self.probs = probs
+
+    def label_probabilities(self, messages, labels, timeout=None):
+        if self.probs is None:
+            raise KeyError("no cached model answer")
+        return self.probs
+
+
+def old_judge_scores(items: list[Item], llm, idf_by_registry, sims=None) -> list[float]:
+    """The old judge's score per item (0 unless it calls the pair a contradiction): its attribution,
+    gates, numeric check and floor/ceiling rescaling, fed the same cached model answer as the new judge."""
+    from retrieval.contradictions.judge import Judge as NewJudge
+
     mods = old_modules()
     old_items, _ = load_items(attributor_cls=mods["attribution"].Attributor)
     by_id = {it.id: it for it in old_items}
     out = []
-    for it in items:
+    sims = sims if sims is not None else [None] * len(items)
+    for it, sim in zip(items, sims):
         old = by_id[it.id]
         reg = old.registry
-        judge = mods["judge"].Judge(llm, names=reg.display, aliases=reg.alias_items(), idf=idf_by_registry(reg))
+        new = NewJudge(llm, names=reg.display, aliases=reg.alias_items())
+        first, second = sorted((it.a, it.b), key=lambda c: (str(c.date or ""), c.doc, c.start))
         try:
-            v = judge.judge(old.a, old.b, similarity=None, adjacent=old.adjacent)
+            probs = llm.label_probabilities(new.messages(first, second), ["contradiction", "agreement", "unrelated"])
         except KeyError:
-            v = judge.judge(old.a, old.b, similarity=None, adjacent=old.adjacent, use_llm=False)
+            probs = None
+        judge = mods["judge"].Judge(_Answer(probs), names=reg.display, aliases=reg.alias_items(),
+                                    idf=idf_by_registry(reg))
+        try:
+            v = judge.judge(old.a, old.b, similarity=sim, adjacent=old.adjacent)
+        except KeyError:
+            v = judge.judge(old.a, old.b, similarity=sim, adjacent=old.adjacent, use_llm=False)
         out.append(v.score if v.label == "contradiction" else 0.0)
     return out
 
@@ -293,7 +318,7 @@ def evaluate(llm_url: str | None = None, with_speed: bool = True) -> dict:
                       for row, h, pn in zip(X, have, p_nollm)])
     llm_alone = np.array([(p[0] + p[1]) / 2 if p else 0.0 for p in probs])
     idf = idf_for(docs.all_claims())
-    old = np.array(old_judge_scores(items, llm, lambda reg: idf))
+    old = np.array(old_judge_scores(items, llm, lambda reg: idf, list(X[:, NAMES.index("cosine")])))
     e = ev & have
     ye = y[e]
     result = {

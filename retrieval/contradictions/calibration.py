@@ -158,7 +158,7 @@ def choose_threshold(p: np.ndarray, y: np.ndarray, min_precision: float = 0.8) -
     return max(0.5, min(candidates)) if candidates else max(0.5, best_t)
 
 
-def fit(X: np.ndarray, y: np.ndarray, features: Sequence[str], l2_grid=(0.3, 1, 3, 10, 30)) -> tuple[Model, dict]:
+def fit(X: np.ndarray, y: np.ndarray, features: Sequence[str], l2_grid=(0.3, 1, 3, 10, 30, 100, 300)) -> tuple[Model, dict]:
     """Fit one variant: the penalty with the best cross-validated log loss, then the threshold on the
     cross-validated predictions (so it is not chosen on predictions of pairs the model was fitted to)."""
     scores = {l2: log_loss(cross_val_predictions(X, y, l2), y) for l2 in l2_grid}

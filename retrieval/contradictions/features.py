@@ -25,16 +25,19 @@ from retrieval.text import NEGATION, REPORT_VERBS, STOPWORDS, content_words, nor
 # The feature vector, in order. `llm` is the model's P(contradiction) (mean of both orders, as a logit);
 # the no-model variant of the calibration leaves it out.
 NAMES = ("topic", "topic_share", "cosine", "polarity", "stance", "antonym", "refutes", "pending",
-         "actor_same", "actor_clash", "num_conflict", "num_agree", "num_different", "hedged",
-         "reported", "same_speaker", "date_gap", "adjacent", "llm")
+         "later", "actor_same", "actor_clash", "num_conflict", "num_agree", "num_different", "hedged",
+         "reported", "same_speaker", "dated_apart_same_speaker", "date_gap", "adjacent", "llm")
 
 # Refutation: a claim that calls another statement false asserts its opposite.
 REFUTE = re.compile(r"\b(?:lie|lies|lying|lied|false|falsely|untrue|fake|fabricat\w*|hoax|baseless|"
                     r"groundless|disinformation|misleading|refuted?|refutes|dismissed|contrary)\b", re.I)
 # "There has been no sign of X so far": a statement that something has not (yet) happened.
 PENDING = re.compile(r"\b(?:so far|not yet|yet to|no sign|no news|no word|no evidence|no confirmation|"
-                     r"has not|have not|had not|hasn[’']t|haven[’']t|did not take place|still no|"
-                     r"remains? unconfirmed|no indication)\b", re.I)
+                     r"has not|have not|had not|hasn[’']t|haven[’']t|hadn[’']t|still not|still no|"
+                     r"did not take place|remains? unconfirmed|no indication|to date|as of yet|until now)\b", re.I)
+_TIME_CUE = re.compile(r"\b(?:so far|yet|still|to date|until now|as of|has not|have not|had not|hasn[’']t|"
+                       r"haven[’']t|hadn[’']t|no sign|no news|no word)\b", re.I)
+_NOT_YET = re.compile(r"\b(?:not yet|yet to|no sign|no news|no word|has not|have not|had not|still not)\b", re.I)
 HEDGE = re.compile(r"\b(?:may|might|could|perhaps|possibly|likely|unlikely|hopes?|reportedly|"
                    r"apparently|allegedly|expected)\b", re.I)
 OMISSION = re.compile(r"\b(?:does|did|do) not (?:specify|say|mention|spell out|include|address)\b|"
@@ -220,7 +223,8 @@ def later_contradicted(a: Claim, b: Claim) -> bool:
     if not gap:
         return False
     early, late = (a, b) if str(a.date) < str(b.date) else (b, a)
-    return bool(PENDING.search(early.text)) and not PENDING.search(late.text) and not NEGATION.search(late.text)
+    not_happened = bool(_TIME_CUE.search(early.text)) and bool(NEGATION.search(early.text) or PENDING.search(early.text))
+    return not_happened and not NEGATION.search(late.text) and not _NOT_YET.search(late.text)
 
 
 def _logit(p: float) -> float:
@@ -250,6 +254,7 @@ def pair_features(a: Claim, b: Claim, *, idf: Callable[[str], float], names: Ent
         "antonym": antonym(ta, tb),
         "refutes": float(ra != rb),
         "pending": float(pa != pb),
+        "later": float(later_contradicted(a, b)),
         "actor_same": same,
         "actor_clash": clash,
         "num_conflict": float(relation == "conflict"),
@@ -258,6 +263,7 @@ def pair_features(a: Claim, b: Claim, *, idf: Callable[[str], float], names: Ent
         "hedged": float(bool(HEDGE.search(ta)) or bool(HEDGE.search(tb))),
         "reported": float(reported or bool(OMISSION.search(ta)) or bool(OMISSION.search(tb))),
         "same_speaker": float(a.speaker == b.speaker),
+        "dated_apart_same_speaker": float(a.speaker == b.speaker and bool(gap)),
         "date_gap": math.log1p(gap) if gap is not None else 0.0,
         "adjacent": float(adjacent),
         "llm": (_logit(llm[0]) + _logit(llm[1])) / 2 if llm is not None else 0.0,
