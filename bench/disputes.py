@@ -302,7 +302,7 @@ def prf(scores, y, threshold: float) -> dict:
 
 
 def evaluate(llm_url: str | None = None, with_speed: bool = True) -> dict:
-    from retrieval.contradictions.calibration import NOLLM, load, roc_auc
+    from retrieval.contradictions.calibration import load, roc_auc
     from retrieval.contradictions.features import NAMES
 
     items, docs = load_items()
@@ -312,9 +312,8 @@ def evaluate(llm_url: str | None = None, with_speed: bool = True) -> dict:
     ev = np.array([it.split == "evaluation" for it in items])
     have = np.array([p is not None for p in probs])
     cal = load()
-    nollm_idx = [NAMES.index(n) for n in NOLLM]
-    p_nollm = np.array([cal.nollm.probability(dict(zip(NOLLM, row[nollm_idx]))) for row in X])
-    p_llm = np.array([cal.llm.probability(dict(zip(NAMES, row))) if h else pn
+    p_nollm = np.array([cal.probability(dict(zip(NAMES, row)), with_llm=False) for row in X])
+    p_llm = np.array([cal.probability(dict(zip(NAMES, row)), with_llm=True) if h else pn
                       for row, h, pn in zip(X, have, p_nollm)])
     llm_alone = np.array([(p[0] + p[1]) / 2 if p else 0.0 for p in probs])
     idf = idf_for(docs.all_claims())

@@ -4,7 +4,9 @@ Fitted by `bench/calibrate.py` on the calibration split of the labelled developm
 evaluation split) and shipped as `calibration.json` next to this module. Two variants share one file:
 `llm` uses every feature including the model's P(contradiction); `nollm` leaves that feature out and is
 used for pairs the model was not asked about (no model configured, or beyond the per-run budget), so a
-score is always a probability fitted for the signals it actually saw.
+score is always a probability fitted for the signals it actually saw. The `llm` variant is stacked: its
+inputs are the `nollm` logit (`base`) and the model's answer (`llm`), three parameters fitted on the
+calibration pairs the model answered, so a thin set of model answers does not refit every feature.
 
 Plain numpy: standardised features, L2-penalised logistic regression by Newton's method, the penalty
 chosen by cross-validation within the calibration split, and an operating threshold chosen on the
@@ -34,9 +36,12 @@ class Model:
     intercept: float
     threshold: float
 
-    def probability(self, feats: dict[str, float]) -> float:
+    def logit(self, feats: dict[str, float]) -> float:
         x = np.array([feats.get(n, 0.0) for n in self.features], dtype=float)
-        z = float(self.intercept + ((x - self.mean) / self.std) @ self.coef)
+        return float(self.intercept + ((x - self.mean) / self.std) @ self.coef)
+
+    def probability(self, feats: dict[str, float]) -> float:
+        z = self.logit(feats)
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def contributions(self, feats: dict[str, float]) -> dict[str, float]:
@@ -63,6 +68,18 @@ class Calibration:
 
     def model(self, with_llm: bool) -> Model:
         return self.llm if with_llm else self.nollm
+
+    def inputs(self, feats: dict[str, float], with_llm: bool) -> dict[str, float]:
+        """The inputs of the variant: all features (no model), or the base logit and the model's answer."""
+        if not with_llm:
+            return feats
+        return {"base": self.nollm.logit(feats), "llm": feats.get("llm", 0.0)}
+
+    def probability(self, feats: dict[str, float], with_llm: bool) -> float:
+        return self.model(with_llm).probability(self.inputs(feats, with_llm))
+
+    def threshold(self, with_llm: bool) -> float:
+        return self.model(with_llm).threshold
 
     def version(self) -> str:
         return str(self.meta.get("version", "0"))
@@ -124,6 +141,11 @@ def cross_val_predictions(X: np.ndarray, y: np.ndarray, l2: float, folds: int = 
     return out
 
 
+def cv_logits(X: np.ndarray, y: np.ndarray, l2: float, folds: int = 5, seed: int = 0) -> np.ndarray:
+    p = np.clip(cross_val_predictions(X, y, l2, folds, seed), 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
 def log_loss(p: np.ndarray, y: np.ndarray) -> float:
     p = np.clip(p, 1e-6, 1 - 1e-6)
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
@@ -172,3 +194,4 @@ def fit(X: np.ndarray, y: np.ndarray, features: Sequence[str], l2_grid=(0.3, 1, 
 
 
 NOLLM = tuple(n for n in NAMES if n != "llm")
+STACKED = ("base", "llm")

@@ -58,15 +58,24 @@ class Judge:
         self.names = names or (lambda sid: sid)
         self.aliases = aliases or []
         self.entities = F.EntityNames(self.aliases)
+        self._reported: dict[tuple[str, str], bool] = {}
         self.calibration = calibration or load()
         self.prompt = load_prompt("judge", frozenset({"speaker_a", "claim_a", "speaker_b", "claim_b"}))
 
     # ---- signals -----------------------------------------------------------------------------
     def features(self, a: Claim, b: Claim, similarity: float | None = None, adjacent: bool = False,
                  llm: tuple[float, float] | None = None) -> dict[str, float]:
-        reported = any((p := reported_party(c.text, self.aliases)) is not None and p != c.speaker for c in (a, b))
+        reported = any(self._reports_other(c) for c in (a, b))
         return F.pair_features(a, b, idf=self.idf, names=self.entities, ignore=self.names_stems,
                                similarity=similarity, adjacent=adjacent, reported=reported, llm=llm)
+
+    def _reports_other(self, c: Claim) -> bool:
+        """The claim only reports what another party said (memoised: the alias patterns are many)."""
+        key = (c.text, c.speaker)
+        if key not in self._reported:
+            party = reported_party(c.text, self.aliases)
+            self._reported[key] = party is not None and party != c.speaker
+        return self._reported[key]
 
     def llm_probabilities(self, a: Claim, b: Claim) -> tuple[float, float]:
         """The model's P(contradiction) for (A, B) and, with ORDERS = 2, for (B, A) (else the forward
@@ -94,22 +103,24 @@ class Judge:
         return self.verdict(a, b, feats, with_llm=llm_probs is not None)
 
     def verdict(self, a: Claim, b: Claim, feats: dict[str, float], with_llm: bool) -> Verdict:
-        model = self.calibration.model(with_llm)
-        p = round(model.probability(feats), 4)
+        cal = self.calibration
+        p = round(cal.probability(feats, with_llm), 4)
+        threshold = cal.threshold(with_llm)
         kind = self.kind(a, b)
         method = "llm" if with_llm else "calibrated"
-        log.debug("judge p=%.3f kind=%s %s | %s | %s", p, kind, model.contributions(feats), a.text[:60], b.text[:60])
-        if p >= model.threshold:
+        log.debug("judge p=%.3f kind=%s %s | %s | %s", p, kind, cal.nollm.contributions(feats), a.text[:60],
+                  b.text[:60])
+        if p >= threshold:
             return Verdict("contradiction", p, self.explain(a, b, kind, p), method, kind, feats)
         label = "agreement" if feats.get("num_agree") or (
             feats["topic_share"] > 0.5 and not feats["polarity"] and not feats["antonym"]) else "unrelated"
-        return Verdict(label, p, f"confidence {p:.2f} below {model.threshold:.2f}", method, kind, feats)
+        return Verdict(label, p, f"confidence {p:.2f} below {threshold:.2f}", method, kind, feats)
 
     def score(self, a: Claim, b: Claim, feats: dict[str, float], with_llm: bool) -> float:
-        return self.calibration.model(with_llm).probability(feats)
+        return self.calibration.probability(feats, with_llm)
 
     def threshold(self, with_llm: bool) -> float:
-        return self.calibration.model(with_llm).threshold
+        return self.calibration.threshold(with_llm)
 
     @staticmethod
     def kind(a: Claim, b: Claim) -> str:
