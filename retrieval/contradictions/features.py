@@ -144,7 +144,7 @@ def frame(text: str, names: EntityNames) -> Frame:
     if not ents:
         return Frame(None, None)
     for i in range(len(ents) - 1):
-        (s1, e1, k1, _), (s2, e2, k2, _) = ents[i], ents[i + 1]
+        (_, e1, k1, _), (s2, _, k2, _) = ents[i], ents[i + 1]
         if k1 == k2:
             continue
         between = text[e1:s2]

@@ -16,6 +16,11 @@ from retrieval.corpus.attribution import Attributor
 from retrieval.corpus.sources import SourceRegistry
 from retrieval.models import Claim
 
+NUMERIC_ALONE = ("calibration 0835d77d: without a model a numeric/date conflict alone is fitted at p~0.02 "
+                 "(1 such pair among 85 calibration pairs), below the 0.5 record threshold")
+ACTORS_UNWEIGHTED = ("calibration 0835d77d fits actor_clash at ~0: the feature is read correctly (asserted "
+                     "first) but the calibration split does not weight it")
+
 SOURCES = """sources:
   wire:
     name: Wire
@@ -79,7 +84,7 @@ def test_officials_reporting_a_party_is_not_that_partys_statement(registry):
     assert seg.speaker == "wire"
 
 
-@pytest.mark.xfail(strict=True, reason="calibration 0835d77d fits actor_clash at ~0: the feature is read correctly (asserted first) but the calibration split does not weight it")
+@pytest.mark.xfail(strict=True, reason=ACTORS_UNWEIGHTED)
 def test_different_actors_are_read_as_different_events(registry, judge):
     a = claim("Northland struck Southland's fuel depots overnight.", "wire")
     swapped = claim("Southland denies striking Northland's fuel depots overnight.", "southland")
@@ -130,7 +135,7 @@ def test_conflict_without_a_negation_word_reaches_the_score(judge):
     assert confidence(judge, a, b, 0.8) > confidence(judge, a, c, 0.8)
 
 
-@pytest.mark.xfail(strict=True, reason="calibration 0835d77d: without a model a numeric/date conflict alone is fitted at p~0.02 (1 such pair among 85 calibration pairs), below the 0.5 record threshold; open decision for the lead, see report")
+@pytest.mark.xfail(strict=True, reason=NUMERIC_ALONE)
 def test_rejected_date_in_the_same_sentence_is_a_conflict(judge):
     a = claim("The commission said voting opened on May 4.", "commission")
     b = claim("Voting opened on the 11th, not on the 4th as the commission says.", "wire")
@@ -140,8 +145,10 @@ def test_rejected_date_in_the_same_sentence_is_a_conflict(judge):
 
 
 @pytest.mark.parametrize("a,b,relation", [
-    ("The cabinet held a 45-minute session on the budget.", "The cabinet's budget session lasted three quarters of an hour.", "agree"),
-    ("The cabinet held a 45-minute session on the budget.", "The budget session of the cabinet ran for nearly two hours.", "conflict"),
+    ("The cabinet held a 45-minute session on the budget.",
+     "The cabinet's budget session lasted three quarters of an hour.", "agree"),
+    ("The cabinet held a 45-minute session on the budget.",
+     "The budget session of the cabinet ran for nearly two hours.", "conflict"),
     ("The envoys met for half an hour.", "The envoys met for 30 minutes.", "agree"),
     ("The envoys met for half an hour.", "The envoys met for ninety minutes.", "conflict"),
     ("An hour-long hearing was held.", "The hearing took sixty minutes.", "agree"),

@@ -7,6 +7,9 @@ import pytest
 
 from retrieval.corpus.loader import load_document
 
+NUMERIC_ALONE = ("calibration 0835d77d: without a model a numeric/date conflict alone is fitted at p~0.02 "
+                 "(1 such pair among 85 calibration pairs), below the 0.5 record threshold")
+
 KREMLIN = """---
 source: kremlin
 title: Kremlin readout
@@ -50,7 +53,7 @@ def _quotes_verbatim(service, corpus: Path) -> None:
             assert doc.text[cit.start:cit.end] == cit.quote
 
 
-@pytest.mark.xfail(strict=True, reason="calibration 0835d77d: without a model a numeric/date conflict alone is fitted at p~0.02 (1 such pair among 85 calibration pairs), below the 0.5 record threshold; open decision for the lead, see report")
+@pytest.mark.xfail(strict=True, reason=NUMERIC_ALONE)
 def test_numeric_and_date_conflicts_without_llm(service, corpus):
     (corpus / "report.md").write_text(REPORT, encoding="utf-8")
     report = service.index()
@@ -71,7 +74,7 @@ def test_agreeing_restatement_is_not_flagged(service, corpus):
     assert service.contradictions("all") == []
 
 
-@pytest.mark.xfail(strict=True, reason="calibration 0835d77d: without a model a numeric/date conflict alone is fitted at p~0.02 (1 such pair among 85 calibration pairs), below the 0.5 record threshold; open decision for the lead, see report")
+@pytest.mark.xfail(strict=True, reason=NUMERIC_ALONE)
 def test_reindex_no_duplicates_dismissal_sticks_and_edits_retire(service, corpus):
     path = corpus / "report.md"
     path.write_text(REPORT, encoding="utf-8")

@@ -29,7 +29,8 @@ source: news
 title: Port report
 date: 2025-06-03
 ---
-Officials promised that the island ferry would resume service within days. There has been no sign so far of the island ferry resuming service.
+Officials promised that the island ferry would resume service within days. There has been no sign so far \
+of the island ferry resuming service.
 """
 
 LATER = """---
@@ -114,7 +115,8 @@ def test_no_sign_so_far_then_a_report_is_judged_as_later_contradicted(make_setti
         svc.index()
     finally:
         svc.close()
-    kinds = {v.kind for a, b, v in judged["verdicts"] if "no sign so far" in _texts(a, b) and "resumed" in _texts(a, b)}
+    kinds = {v.kind for a, b, v in judged["verdicts"]
+             if "no sign so far" in _texts(a, b) and "resumed" in _texts(a, b)}
     assert kinds == {"later contradicted"}
     for kw in judged["records"]:
         assert kw["kind"] in ("contradiction", "changed position", "later contradicted")
