@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 LABELS = ("contradiction", "agreement", "unrelated")
 KINDS = ("contradiction", "changed position", "later contradicted")
+NUMERIC_CONFIDENCE = 0.9  # a deterministic quantity/date conflict on the same measured thing
 CLAIM_CHARS = 400  # a claim as shown to the model
 # Model calls per pair: 1 (earlier claim first) or 2 (both orders, averaged). One on 2 shared cores: the
 # local model's prompt speed made both orders cost ~1 minute per pair under load; the calibration is
@@ -105,6 +106,11 @@ class Judge:
     def verdict(self, a: Claim, b: Claim, feats: dict[str, float], with_llm: bool) -> Verdict:
         cal = self.calibration
         p = round(cal.probability(feats, with_llm), 4)
+        if feats.get("num_conflict"):
+            # The same measured quantity or date stated differently is a conflict on its face. The
+            # calibration set holds too few of them to fit a weight (one pair), so the fitted model
+            # cannot speak for them: they keep the deterministic check's confidence.
+            p = max(p, NUMERIC_CONFIDENCE)
         threshold = cal.threshold(with_llm)
         kind = self.kind(a, b)
         method = "llm" if with_llm else "calibrated"

@@ -135,7 +135,6 @@ def test_conflict_without_a_negation_word_reaches_the_score(judge):
     assert confidence(judge, a, b, 0.8) > confidence(judge, a, c, 0.8)
 
 
-@pytest.mark.xfail(strict=True, reason=NUMERIC_ALONE)
 def test_rejected_date_in_the_same_sentence_is_a_conflict(judge):
     a = claim("The commission said voting opened on May 4.", "commission")
     b = claim("Voting opened on the 11th, not on the 4th as the commission says.", "wire")

@@ -53,7 +53,6 @@ def _quotes_verbatim(service, corpus: Path) -> None:
             assert doc.text[cit.start:cit.end] == cit.quote
 
 
-@pytest.mark.xfail(strict=True, reason=NUMERIC_ALONE)
 def test_numeric_and_date_conflicts_without_llm(service, corpus):
     (corpus / "report.md").write_text(REPORT, encoding="utf-8")
     report = service.index()
@@ -74,7 +73,6 @@ def test_agreeing_restatement_is_not_flagged(service, corpus):
     assert service.contradictions("all") == []
 
 
-@pytest.mark.xfail(strict=True, reason=NUMERIC_ALONE)
 def test_reindex_no_duplicates_dismissal_sticks_and_edits_retire(service, corpus):
     path = corpus / "report.md"
     path.write_text(REPORT, encoding="utf-8")
