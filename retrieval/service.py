@@ -140,8 +140,9 @@ class Analyst:
         llm, note = self._llm_or_reason()
         return answer_question(question, hits, llm, names=self.registry.display,
                                known_terms=self.searcher.known_terms(), idf=self.searcher.idf,
-                               history=history,
-                               on_token=on_token, note=note)
+                               history=history, on_token=on_token, note=note,
+                               passage_chars=self.settings.answer_passage_chars,
+                               max_tokens=self.settings.answer_max_tokens)
 
     @property
     def conversations(self):

@@ -20,6 +20,7 @@ from bot.discord.render import (
     Outgoing, fit, render_answer, render_compare, render_contradictions, render_report, render_sources,
 )
 from bot.discord.slash import help_embed, slash_command
+from bot.discord.stream import stream_reply
 from retrieval.corpus.loader import EXTENSIONS
 from retrieval.errors import AnalystError, UsageError
 from retrieval.urls import safe_url
@@ -95,8 +96,9 @@ async def ask(interaction: discord.Interaction, question: str, source: Optional[
     if not question.strip():
         raise UsageError("The question is empty.")
     await thinking(interaction)
-    answer = await interaction.client.run_blocking(service.ask, question, sources)
-    await deliver(interaction, render_answer(question, answer, service.source_names()), public=True)
+    await stream_reply(interaction, question,
+                       lambda on_token: interaction.client.run_blocking(service.ask, question, sources, (), on_token),
+                       lambda answer: render_answer(question, answer, service.source_names()))
 
 
 async def compare(interaction: discord.Interaction, a: str, b: str, topic: Optional[str] = None,

@@ -10,6 +10,7 @@ import re
 from typing import Callable, Sequence
 
 from retrieval.answers.citations import CITE, resolve_citations, verify_citations
+from retrieval.answers.context import focus_passages, held_back
 from retrieval.errors import BusyError, LLMUnavailableError
 from retrieval.models import Answer, Citation, Hit
 from retrieval.llm.prompts import load_prompt
@@ -18,6 +19,9 @@ from retrieval.text import STOPWORDS, split_sentences, stem, tokenize
 log = logging.getLogger(__name__)
 NOT_FOUND = "NOT_FOUND"
 NO_SUPPORT = "The indexed documents don't answer that."
+# Generation ends at the answer: nothing the model writes after these is part of it.
+STOP = ("\nQuestion:", "\nPassages:", "<passage", "\n### ")
+PASSAGE_CHARS = 320  # default of settings.answer_passage_chars
 # Text addressed to a language model rather than to readers: an injection attempt, never evidence.
 _INSTRUCTIONS = re.compile(
     r"\bignore (?:all |any )?(?:the |your )?(?:previous|prior|above|earlier|preceding) (?:instructions|prompts?|rules)"
@@ -62,11 +66,21 @@ def missing_entities(question: str, known_terms: set[str]) -> list[str]:
     return [w for w in words if w.lower() not in STOPWORDS and stem(w.lower()) not in known_terms]
 
 
-def llm_answer(question: str, hits: Sequence[Hit], llm, names, history, on_token, idf) -> Answer:
+def answer_messages(question: str, hits: Sequence[Hit], names: Callable[[str], str] = str,
+                    history: Sequence[tuple[str, str]] = ()) -> list[dict[str, str]]:
+    """The chat messages for one question. Everything that varies (passages, history, question) is in
+    the last message, after a head that is the same bytes for every question, so the server reuses
+    the head's KV cache instead of evaluating it again."""
     prompt = load_prompt("answer", frozenset({"passages", "history", "question"}))
-    messages = prompt.render(passages=format_passages(hits, names), history=format_history(history),
-                             question=question.strip())
-    text = llm.chat(messages, on_token=on_token)
+    return prompt.render(passages=format_passages(hits, names), history=format_history(history),
+                         question=question.strip())
+
+
+def llm_answer(question: str, hits: Sequence[Hit], llm, names, history, on_token, idf,
+               passage_chars: int = PASSAGE_CHARS, max_tokens: int | None = None) -> Answer:
+    hits = focus_passages(question, hits, idf, passage_chars)
+    messages = answer_messages(question, hits, names, history)
+    text = llm.chat(messages, on_token=held_back(on_token, NOT_FOUND), max_tokens=max_tokens, stop=STOP)
     if NOT_FOUND in text.upper().replace(" ", "_") or not text.strip():
         return Answer(answer=NO_SUPPORT, grounded=False, mode="llm")
     cleaned, citations = resolve_citations(verify_citations(text, hits, idf), hits, idf)
@@ -119,7 +133,8 @@ def without_instructions(hits: Sequence[Hit]) -> list[Hit]:
 def answer_question(question: str, hits: Sequence[Hit], llm, *, names: Callable[[str], str] = str,
                     known_terms: set[str] | None = None, idf: Callable[[str], float] = lambda t: 1.0,
                     history: Sequence[tuple[str, str]] = (),
-                    on_token: Callable[[str], None] | None = None, note: str | None = None) -> Answer:
+                    on_token: Callable[[str], None] | None = None, note: str | None = None,
+                    passage_chars: int = PASSAGE_CHARS, max_tokens: int | None = None) -> Answer:
     hits = without_instructions(hits)
     if not hits:
         return Answer(answer=NO_SUPPORT, grounded=False, mode="llm" if llm else "extractive", note=note)
@@ -129,7 +144,7 @@ def answer_question(question: str, hits: Sequence[Hit], llm, *, names: Callable[
         return Answer(answer=msg, grounded=False, mode="llm" if llm else "extractive", note=note)
     if llm is not None:
         try:
-            return llm_answer(question, hits, llm, names, history, on_token, idf)
+            return llm_answer(question, hits, llm, names, history, on_token, idf, passage_chars, max_tokens)
         except (LLMUnavailableError, BusyError) as exc:
             log.warning("LLM failed, answering extractively: %s", exc.user_message)
             note = exc.user_message
