@@ -40,7 +40,8 @@ def prompt_sizes(tmp: Path) -> dict:
     for q in questions():
         hits = svc.searcher.search(q, k=svc.settings.top_k)
         before = answer_messages(q, hits, svc.registry.display)
-        after = answer_messages(q, focus_passages(q, hits, svc.searcher.idf, svc.settings.answer_passage_chars),
+        after = answer_messages(q, focus_passages(q, hits, svc.searcher.idf, svc.settings.answer_passage_chars,
+                                                       svc.settings.answer_context_chars),
                                 svc.registry.display)
         head = head or sum(len(m["content"]) for m in before[:-1])
         whole.append(len(before[-1]["content"]))

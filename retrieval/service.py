@@ -142,7 +142,8 @@ class Analyst:
                                known_terms=self.searcher.known_terms(), idf=self.searcher.idf,
                                history=history, on_token=on_token, note=note,
                                passage_chars=self.settings.answer_passage_chars,
-                               max_tokens=self.settings.answer_max_tokens)
+                               max_tokens=self.settings.answer_max_tokens,
+                               context_chars=self.settings.answer_context_chars)
 
     @property
     def conversations(self):

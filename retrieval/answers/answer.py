@@ -22,6 +22,7 @@ NO_SUPPORT = "The indexed documents don't answer that."
 # Generation ends at the answer: nothing the model writes after these is part of it.
 STOP = ("\nQuestion:", "\nPassages:", "<passage", "\n### ")
 PASSAGE_CHARS = 320  # default of settings.answer_passage_chars
+CONTEXT_CHARS = 1200  # default of settings.answer_context_chars
 # Text addressed to a language model rather than to readers: an injection attempt, never evidence.
 _INSTRUCTIONS = re.compile(
     r"\bignore (?:all |any )?(?:the |your )?(?:previous|prior|above|earlier|preceding) (?:instructions|prompts?|rules)"
@@ -47,8 +48,8 @@ def format_passages(hits: Sequence[Hit], names: Callable[[str], str]) -> str:
     blocks = []
     for i, h in enumerate(hits, 1):
         p = h.passage
-        meta = f'speaker="{_attr(names(p.speaker))}" document="{_attr(p.title)}"' + (
-            f' date="{_attr(p.date)}"' if p.date else "")
+        # no document title: it repeats across passages and costs prompt tokens the answer never uses
+        meta = f'speaker="{_attr(names(p.speaker))}"' + (f' date="{_attr(p.date)}"' if p.date else "")
         blocks.append(f"<passage n=\"{i}\" {meta}>\n{_fence(p.text)}\n</passage>")
     return "\n".join(blocks)
 
@@ -77,8 +78,9 @@ def answer_messages(question: str, hits: Sequence[Hit], names: Callable[[str], s
 
 
 def llm_answer(question: str, hits: Sequence[Hit], llm, names, history, on_token, idf,
-               passage_chars: int = PASSAGE_CHARS, max_tokens: int | None = None) -> Answer:
-    hits = focus_passages(question, hits, idf, passage_chars)
+               passage_chars: int = PASSAGE_CHARS, max_tokens: int | None = None,
+               context_chars: int = CONTEXT_CHARS) -> Answer:
+    hits = focus_passages(question, hits, idf, passage_chars, context_chars)
     messages = answer_messages(question, hits, names, history)
     text = llm.chat(messages, on_token=held_back(on_token, NOT_FOUND), max_tokens=max_tokens, stop=STOP)
     if NOT_FOUND in text.upper().replace(" ", "_") or not text.strip():
@@ -134,7 +136,8 @@ def answer_question(question: str, hits: Sequence[Hit], llm, *, names: Callable[
                     known_terms: set[str] | None = None, idf: Callable[[str], float] = lambda t: 1.0,
                     history: Sequence[tuple[str, str]] = (),
                     on_token: Callable[[str], None] | None = None, note: str | None = None,
-                    passage_chars: int = PASSAGE_CHARS, max_tokens: int | None = None) -> Answer:
+                    passage_chars: int = PASSAGE_CHARS, max_tokens: int | None = None,
+                    context_chars: int = CONTEXT_CHARS) -> Answer:
     hits = without_instructions(hits)
     if not hits:
         return Answer(answer=NO_SUPPORT, grounded=False, mode="llm" if llm else "extractive", note=note)
@@ -144,7 +147,8 @@ def answer_question(question: str, hits: Sequence[Hit], llm, *, names: Callable[
         return Answer(answer=msg, grounded=False, mode="llm" if llm else "extractive", note=note)
     if llm is not None:
         try:
-            return llm_answer(question, hits, llm, names, history, on_token, idf, passage_chars, max_tokens)
+            return llm_answer(question, hits, llm, names, history, on_token, idf, passage_chars, max_tokens,
+                              context_chars)
         except (LLMUnavailableError, BusyError) as exc:
             log.warning("LLM failed, answering extractively: %s", exc.user_message)
             note = exc.user_message

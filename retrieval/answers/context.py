@@ -14,10 +14,18 @@ from retrieval.text import split_sentences, tokenize
 
 
 def focus_passages(question: str, hits: Sequence[Hit], idf: Callable[[str], float],
-                   max_chars: int) -> list[Hit]:
-    """The hits with each passage longer than `max_chars` narrowed to its best sentence window."""
+                   max_chars: int, total_chars: int = 0) -> list[Hit]:
+    """The hits with each passage longer than `max_chars` narrowed to its best sentence window; with
+    `total_chars`, only the best-ranked hits whose texts fit in it (always the first)."""
     terms = set(tokenize(question))
-    return [_focus(h, terms, idf, max_chars) for h in hits]
+    out, used = [], 0
+    for h in hits:
+        f = _focus(h, terms, idf, max_chars)
+        if out and total_chars and used + len(f.passage.text) > total_chars:
+            break
+        out.append(f)
+        used += len(f.passage.text)
+    return out
 
 
 def _focus(hit: Hit, terms: set[str], idf: Callable[[str], float], max_chars: int) -> Hit:
