@@ -128,13 +128,29 @@ def bench_llm_and_quality(tmp: Path, base_url: str) -> tuple[dict, dict]:
     return llm, quality
 
 
+def server_log_figures(log_text: str) -> dict:
+    """Where the model's time went, from llama.cpp's own log: prompt tokens evaluated per request and
+    how many requests reused a cached prefix."""
+    import re
+
+    evaluated = [int(n) for n in re.findall(r"prompt eval time = .*?/\s*(\d+) tokens", log_text)]
+    hits = [int(n) for n in re.findall(r"(\d+) prefix-match hit", log_text)]
+    return {"requests": len(evaluated), "prompt_tokens_evaluated_p50": statistics.median(evaluated) if evaluated else None,
+            "prompt_tokens_evaluated_total": sum(evaluated), "prefix_cache_hits": len(hits),
+            "prefix_tokens_reused_p50": statistics.median(hits) if hits else None}
+
+
 def main() -> int:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     from retrieval.llm.local import LocalLLMServer
 
-    results: dict = {}
+    from bench import speed
+
+    results: dict = {"machine_start": speed.machine()}
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
+        results["speed"] = speed.run(tmp / "speed")
+        print("speed done", file=sys.stderr)
         results["index"] = bench_index(tmp / "index")
         print("index done", file=sys.stderr)
         results["query"] = bench_query(tmp / "query")
@@ -158,8 +174,10 @@ def main() -> int:
             from bench.disputes import evaluate
 
             results["disputes"] = evaluate(server.base_url)
+            results["llm_server_log"] = server_log_figures(server.log_tail(100_000))
         finally:
             server.stop()
+    results["machine_end"] = speed.machine()
     text = json.dumps(results, indent=2)
     (REPO / "bench" / "results.json").write_text(text + "\n")
     print(text)

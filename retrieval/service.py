@@ -164,7 +164,10 @@ class Analyst:
         return answer_question(question, hits, llm, names=self.registry.display,
                                known_terms=self._known_terms(), idf=self.searcher.idf,
                                history=history, on_token=on_token, note=note,
-                               lookup=self.registry.lookup, similarity=self._similarity)
+                               lookup=self.registry.lookup, similarity=self._similarity,
+                               passage_chars=self.settings.answer_passage_chars,
+                               max_tokens=self.settings.answer_max_tokens,
+                               context_chars=self.settings.answer_context_chars)
 
     def _with_asked_speaker(self, question: str, hits: list[Hit]) -> list[Hit]:
         """When the question asks what a known source said ("According to Zelenskyy, …"), that source's
@@ -180,16 +183,18 @@ class Analyst:
         ids = {h.passage.id for h in own}
         return own + [h for h in hits if h.passage.id not in ids]  # at most two more passages
 
-    def _known_terms(self) -> set[str]:
-        """Every word stem of the indexed passages, their documents' titles and the source names."""
+    def _known_terms(self) -> KnownTerms:
+        """Every word stem of the indexed passages (the keyword index's vocabulary), of the indexed
+        documents' titles and of the source names."""
+        from retrieval.index.manifest import Manifest
         from retrieval.text import tokenize
 
-        terms = set(self.searcher.known_terms())
-        for title in {p.title for p in self.searcher.passages}:
-            terms.update(tokenize(title))
+        extra: set[str] = set()
+        for title in Manifest(self.settings.db_path).titles():
+            extra.update(tokenize(title))
         for s in self.registry.all():
-            terms.update(tokenize(" ".join((s.name, *s.aliases))))
-        return terms
+            extra.update(tokenize(" ".join((s.name, *s.aliases))))
+        return KnownTerms(self.searcher.known_terms(), extra)
 
     def _similarity(self, question: str, text: str) -> float:
         """The highest cosine between the question and a sentence of `text` (the embedder's vectors)."""
@@ -405,3 +410,13 @@ def _iso_date(text: str) -> str:
         return date.fromisoformat(text.strip()).isoformat()
     except ValueError:
         raise UsageError(f"Not a date: {text!r}.", hint="Use YYYY-MM-DD, e.g. --since 2025-03-20.") from None
+
+
+class KnownTerms:
+    """Membership in the keyword index's vocabulary or in a small set of extra terms."""
+
+    def __init__(self, vocabulary, extra: set[str]) -> None:
+        self.vocabulary, self.extra = vocabulary, extra
+
+    def __contains__(self, term: object) -> bool:
+        return term in self.extra or term in self.vocabulary

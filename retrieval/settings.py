@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     llm_ctx: int = 4096
     llm_threads: int = 2
     llm_port: int = 0  # 0 = pick a free port on 127.0.0.1
+    llm_batch: int = 512  # llama.cpp n_batch: prompt tokens evaluated per step
+    answer_max_tokens: int = 200  # an answer is one to three sentences
+    answer_passage_chars: int = 320  # each passage sent to the model is cut to its best sentences
+    answer_context_chars: int = 1200  # passage text per question: the best-ranked passages that fit
     model_dir: Path | None = None  # folder holding models/ with the assembled GGUF (default: data_dir)
 
     # Splitting and retrieval

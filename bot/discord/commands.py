@@ -22,6 +22,7 @@ from bot.discord.render import (
 )
 from bot.logs import request_id
 from bot.discord.slash import help_embed, slash_command
+from bot.discord.stream import stream_reply
 from retrieval.corpus.loader import EXTENSIONS
 from retrieval.errors import AnalystError, UsageError
 from retrieval.urls import safe_url
@@ -120,8 +121,9 @@ async def ask(interaction: discord.Interaction, question: str, source: Optional[
     sources = [service.resolve_source(source)] if source else []
     question = check_question(question)
     await thinking(interaction)
-    answer = await interaction.client.run_blocking(service.ask, question, sources)
-    await deliver(interaction, await answer_messages(interaction.client, question, answer), public=True)
+    await stream_reply(interaction, question,
+                       lambda on_token: interaction.client.run_blocking(service.ask, question, sources, (), on_token),
+                       lambda answer: answer_messages(interaction.client, question, answer))
 
 
 async def compare(interaction: discord.Interaction, a: str, b: str, topic: Optional[str] = None,

@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Callable, Sequence
 
 from retrieval.answers.citations import CITE, _numbers, resolve_citations, verify_citations
+from retrieval.answers.context import focus_passages, held_back
 from retrieval.answers.relevance import (
     Context, addresses, asked_speaker, best_sentence, cited_passages, fix_attributions, parties, resolve,
     seen_text,
@@ -23,6 +24,10 @@ from retrieval.text import CALENDAR, STOPWORDS, split_sentences, stem, tokenize
 log = logging.getLogger(__name__)
 NOT_FOUND = "NOT_FOUND"
 NO_SUPPORT = "The indexed documents don't answer that."
+# Generation ends at the answer: nothing the model writes after these is part of it.
+STOP = ("\nQuestion:", "\nPassages:", "<passage", "\n### ")
+PASSAGE_CHARS = 320  # default of settings.answer_passage_chars
+CONTEXT_CHARS = 1200  # default of settings.answer_context_chars
 # Text addressed to a language model rather than to readers: an injection attempt, never evidence.
 _INSTRUCTIONS = re.compile(
     r"\bignore (?:all |any )?(?:the |your )?(?:previous|prior|above|earlier|preceding) (?:instructions|prompts?|rules)"
@@ -49,8 +54,8 @@ def format_passages(hits: Sequence[Hit], names: Callable[[str], str]) -> str:
     blocks = []
     for i, h in enumerate(hits, 1):
         p = h.passage
-        meta = f'speaker="{_attr(names(p.speaker))}" document="{_attr(p.title)}"' + (
-            f' date="{_attr(p.date)}"' if p.date else "")
+        # no document title: it repeats across passages and costs prompt tokens the answer never uses
+        meta = f'speaker="{_attr(names(p.speaker))}"' + (f' date="{_attr(p.date)}"' if p.date else "")
         blocks.append(f"<passage n=\"{i}\" {meta}>\n{_fence(p.text)}\n</passage>")
     return "\n".join(blocks)
 
@@ -86,11 +91,22 @@ def missing_entities(question: str, known_terms: set[str],
     return out
 
 
-def llm_answer(question: str, hits: Sequence[Hit], llm, names, history, on_token, idf) -> Answer:
+def answer_messages(question: str, hits: Sequence[Hit], names: Callable[[str], str] = str,
+                    history: Sequence[tuple[str, str]] = ()) -> list[dict[str, str]]:
+    """The chat messages for one question. Everything that varies (passages, history, question) is in
+    the last message, after a head that is the same bytes for every question, so the server reuses
+    the head's KV cache instead of evaluating it again."""
     prompt = load_prompt("answer", frozenset({"passages", "history", "question"}))
-    messages = prompt.render(passages=format_passages(hits, names), history=format_history(history),
-                             question=question.strip())
-    text = llm.chat(messages, on_token=on_token)
+    return prompt.render(passages=format_passages(hits, names), history=format_history(history),
+                         question=question.strip())
+
+
+def llm_answer(question: str, hits: Sequence[Hit], llm, names, history, on_token, idf,
+               passage_chars: int = PASSAGE_CHARS, max_tokens: int | None = None,
+               context_chars: int = CONTEXT_CHARS) -> Answer:
+    hits = focus_passages(question, hits, idf, passage_chars, context_chars)
+    messages = answer_messages(question, hits, names, history)
+    text = llm.chat(messages, on_token=held_back(on_token, NOT_FOUND), max_tokens=max_tokens, stop=STOP)
     if NOT_FOUND in text.upper().replace(" ", "_") or not text.strip():
         return Answer(answer=NO_SUPPORT, grounded=False, mode="llm")
     cleaned, citations = resolve_citations(verify_citations(text, hits, idf), hits, idf)
@@ -181,7 +197,9 @@ def answer_question(question: str, hits: Sequence[Hit], llm, *, names: Callable[
                     history: Sequence[tuple[str, str]] = (),
                     on_token: Callable[[str], None] | None = None, note: str | None = None,
                     lookup: Callable[[str], str | None] = lambda name: None,
-                    similarity: Callable[[str, str], float] | None = None) -> Answer:
+                    similarity: Callable[[str, str], float] | None = None,
+                    passage_chars: int = PASSAGE_CHARS, max_tokens: int | None = None,
+                    context_chars: int = CONTEXT_CHARS) -> Answer:
     ctx = Context(lookup=lookup, names=names, idf=idf, similarity=similarity)
     hits = without_instructions(hits)
     if not hits:
@@ -192,7 +210,9 @@ def answer_question(question: str, hits: Sequence[Hit], llm, *, names: Callable[
         return Answer(answer=msg, grounded=False, mode="llm" if llm else "extractive", note=note)
     if llm is not None:
         try:
-            return checked(question, llm_answer(question, hits, llm, names, history, on_token, idf), hits, ctx)
+            answer = llm_answer(question, hits, llm, names, history, on_token, idf, passage_chars, max_tokens,
+                                context_chars)
+            return checked(question, answer, hits, ctx)
         except (LLMUnavailableError, BusyError) as exc:
             log.warning("LLM failed, answering extractively: %s", exc.user_message)
             note = exc.user_message

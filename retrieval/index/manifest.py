@@ -40,5 +40,9 @@ class Manifest:
         with self._lock:
             self._conn.execute("DELETE FROM index_documents WHERE doc = ?", (doc,))
 
+    def titles(self) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self._conn.execute("SELECT DISTINCT title FROM index_documents WHERE title != ''")]
+
     def close(self) -> None:
         self._conn.close()

@@ -1,19 +1,16 @@
-"""Hybrid retrieval: dense similarity (Chroma) + BM25 keyword scores, fused by reciprocal rank,
+"""Hybrid retrieval: dense similarity (Chroma) + BM25 keyword scores (persisted SQLite FTS5), fused by reciprocal rank,
 filtered by source / speaker, with near-duplicate neighbours removed."""
 from __future__ import annotations
 
 import logging
-import re
 import math
-import threading
-from collections import Counter
+import re
 from typing import Any, Sequence
 
-import bm25s
 import numpy as np
 
+from retrieval.index.keywords import KeywordIndex, Vocabulary
 from retrieval.models import Hit, Passage
-from retrieval.text import tokenize
 
 log = logging.getLogger(__name__)
 RRF_K = 60
@@ -34,64 +31,35 @@ def where_clause(sources: Sequence[str] = (), speakers: Sequence[str] = (),
 
 
 class HybridSearcher:
+    """Holds no passages: the dense side is Chroma, the keyword side the store's persisted FTS5 index."""
+
     def __init__(self, store: Any, embedder: Any, settings: Any) -> None:
         self.store = store
         self.embedder = embedder
         self.settings = settings
-        self._lock = threading.Lock()
-        self._built = False
+        self._vocabulary: Vocabulary | None = None
 
-    def _build(self) -> None:
-        with self._lock:
-            if self._built:
-                return
-            passages = self.store.all_passages()
-            self.passages = passages
-            self.by_id = {p.id: i for i, p in enumerate(passages)}
-            self.next_in_doc = _successors(passages)
-            self.source_arr = np.array([p.source for p in passages], dtype=object)
-            self.speaker_arr = np.array([p.speaker for p in passages], dtype=object)
-            corpus = [tokenize(p.text) for p in passages]
-            self.df = Counter(t for toks in corpus for t in set(toks))
-            self.vocab = set(self.df)
-            self.bm25 = bm25s.BM25()
-            if passages:
-                self.bm25.index(corpus, show_progress=False)
-            self._built = True
-            log.debug("keyword index built over %d passages", len(passages))
+    @property
+    def keywords(self) -> KeywordIndex:
+        return self.store.keywords
 
-    def known_terms(self) -> set[str]:
-        self._build()
-        return self.vocab
+    def known_terms(self) -> Vocabulary:
+        """Supports `term in known_terms()`; asked of the index, not loaded."""
+        if self._vocabulary is None:
+            self._vocabulary = Vocabulary(self.keywords)
+        return self._vocabulary
 
     def idf(self, term: str) -> float:
-        self._build()
-        n = len(self.passages) or 1
-        return math.log(1 + (n - self.df.get(term, 0) + 0.5) / (self.df.get(term, 0) + 0.5))
+        n = self.keywords.count() or 1
+        df = self.keywords.doc_freq(term)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
-    def _mask(self, sources, speakers, parties) -> np.ndarray:
-        mask = np.ones(len(self.passages), dtype=bool)
-        if sources:
-            mask &= np.isin(self.source_arr, list(sources))
-        if speakers:
-            mask &= np.isin(self.speaker_arr, list(speakers))
-        if parties:
-            mask &= np.isin(self.source_arr, list(parties)) | np.isin(self.speaker_arr, list(parties))
-        return mask
-
-    def keyword(self, query: str, n: int, sources=(), speakers=(), parties=()) -> list[tuple[int, float]]:
-        self._build()
-        tokens = [t for t in tokenize(query) if t in self.vocab]
-        if not tokens or not self.passages:
-            return []
-        scores = np.asarray(self.bm25.get_scores(tokens), dtype=np.float32)
-        scores = np.where(self._mask(sources, speakers, parties), scores, 0.0)
-        top = np.argpartition(-scores, min(n, len(scores) - 1))[:n]
-        return sorted(((int(i), float(scores[i])) for i in top if scores[i] > 0), key=lambda x: -x[1])
+    def keyword(self, query: str, n: int, sources=(), speakers=(), parties=()) -> list[tuple[str, float]]:
+        """(passage id, BM25 score), best first."""
+        return self.keywords.search(query, n, sources, speakers, parties)
 
     def search(self, query: str, sources: Sequence[str] = (), speakers: Sequence[str] = (),
                parties: Sequence[str] = (), k: int = 5) -> list[Hit]:
-        self._build()
         n = max(self.settings.candidate_k, k * 4)
         qvec = self.embedder.embed([query])[0]
         dense = self.store.query(qvec, n, where_clause(sources, speakers, parties))
@@ -99,9 +67,12 @@ class HybridSearcher:
         fused: dict[str, Hit] = {}
         for rank, (p, sim) in enumerate(dense):
             fused[p.id] = Hit(passage=p, score=1.0 / (RRF_K + rank + 1), dense=sim)
-        for rank, (i, score) in enumerate(kw):
-            p = self.passages[i]
-            hit = fused.setdefault(p.id, Hit(passage=p, score=0.0))
+        fetched = {p.id: p for p in self.store.get([pid for pid, _ in kw if pid not in fused])}
+        for rank, (pid, score) in enumerate(kw):
+            p = fused[pid].passage if pid in fused else fetched.get(pid)
+            if p is None:  # gone from the store since (a concurrent re-index)
+                continue
+            hit = fused.setdefault(pid, Hit(passage=p, score=0.0))
             hit.score += 1.0 / (RRF_K + rank + 1)
             hit.keyword = score
         self._fill_dense(fused.values(), qvec)
@@ -118,11 +89,11 @@ class HybridSearcher:
             if not p.text.rstrip().endswith(":"):
                 continue
             while added < budget:
-                i = self.next_in_doc.get(p.id)
+                nxt = self.store.following(p)
                 # a list item follows its predecessor after a newline and a marker ("\n- ", "\n1. ")
-                if i is None or not 3 <= self.passages[i].start - p.end <= 6 or self.passages[i].id in seen:
+                if nxt is None or not 3 <= nxt.start - p.end <= 6 or nxt.id in seen:
                     break
-                p = self.passages[i]
+                p = nxt
                 seen.add(p.id)
                 added += 1
                 out.append(Hit(passage=p, score=h.score, dense=h.dense))
@@ -156,13 +127,6 @@ def dedupe(hits: list[Hit]) -> list[Hit]:
     return kept
 
 
-def _successors(passages: list[Passage]) -> dict[str, int]:
-    """passage id -> index of the next passage in the same document."""
-    order = sorted(range(len(passages)), key=lambda i: (passages[i].doc, passages[i].start))
-    return {passages[a].id: b for a, b in zip(order, order[1:]) if passages[a].doc == passages[b].doc}
-
-
 def passage_by_id(searcher: HybridSearcher, pid: str) -> Passage | None:
-    searcher._build()
-    i = searcher.by_id.get(pid)
-    return searcher.passages[i] if i is not None else None
+    found = searcher.store.get([pid])
+    return found[0] if found else None

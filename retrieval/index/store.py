@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from retrieval.errors import StoreUnavailableError
+from retrieval.index.keywords import KeywordIndex
 from retrieval.urls import safe_url
 from retrieval.models import Passage
 
@@ -66,6 +67,21 @@ class PassageStore:
         self.client = make_client(settings)
         self.collection = self._guard(lambda: self.client.get_or_create_collection(
             settings.collection, embedding_function=embedder, metadata={"hnsw:space": "cosine"}))
+        self._keywords: KeywordIndex | None = None
+
+    @property
+    def keywords(self) -> KeywordIndex:
+        """The persisted keyword index of this collection, kept in step by `upsert` and `delete_ids`;
+        filled from the store once if it does not hold the same number of passages."""
+        if self._keywords is None:
+            index = KeywordIndex(self.settings.data_dir / f"keywords-{self.settings.collection}.sqlite3")
+            if index.count() != self.count():
+                log.info("filling the keyword index from the store (%d passages)", self.count())
+                index.clear()
+                for batch in _batches(self.iter_passages(), BATCH):
+                    index.upsert(batch)
+            self._keywords = index
+        return self._keywords
 
     def side_collection(self, name: str):
         """Another collection in the same Chroma (e.g. the contradiction engine's claims), with the same
@@ -95,6 +111,7 @@ class PassageStore:
                 ids=[p.id for p in part], documents=[p.text for p in part],
                 metadatas=[p.metadata() for p in part],
                 embeddings=[e.tolist() for e in embeddings[i : i + BATCH]]))
+            self.keywords.upsert(part)
 
     def ids_for_doc(self, doc: str) -> list[str]:
         return self._guard(lambda: self.collection.get(where={"doc": doc}, include=[])["ids"])
@@ -102,6 +119,7 @@ class PassageStore:
     def delete_ids(self, ids: list[str]) -> None:
         for i in range(0, len(ids), BATCH):
             self._guard(lambda: self.collection.delete(ids=ids[i : i + BATCH]))
+            self.keywords.delete(ids[i : i + BATCH])
 
     def delete_doc(self, doc: str) -> int:
         ids = self.ids_for_doc(doc)
@@ -126,10 +144,19 @@ class PassageStore:
         return list(self.iter_passages())
 
     def get(self, ids: list[str]) -> list[Passage]:
+        if not ids:
+            return []
         got = self._guard(lambda: self.collection.get(ids=ids, include=["documents", "metadatas"]))
         by_id = {pid: Passage.from_record(pid, t, m)
                  for pid, t, m in zip(got["ids"], got["documents"], got["metadatas"])}
         return [by_id[i] for i in ids if i in by_id]
+
+    def following(self, p: Passage) -> Passage | None:
+        """The passage right after `p` in its document."""
+        got = self._guard(lambda: self.collection.get(
+            where={"$and": [{"doc": p.doc}, {"start": {"$gte": p.end}}]}, include=["documents", "metadatas"]))
+        after = [Passage.from_record(pid, t, m) for pid, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
+        return min(after, key=lambda q: q.start, default=None)
 
     def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
         got = self._guard(lambda: self.collection.get(ids=ids, include=["embeddings"]))
@@ -151,6 +178,17 @@ class PassageStore:
 
     def documents_by_speaker(self) -> Counter:
         return Counter(sp for sp, _ in {(p.speaker, p.doc) for p in self.iter_passages()})
+
+
+def _batches(items, size: int):
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _is_connection_error(exc: Exception) -> bool:

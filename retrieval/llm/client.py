@@ -20,6 +20,7 @@ import openai
 from retrieval.urls import safe_url
 from retrieval.errors import BusyError, LLMUnavailableError
 from retrieval.llm.gate import FairGate
+from retrieval.llm.stats import CallStats, StatsTotals, usage_of
 
 try:  # the transport the openai client uses (httpx2 in openai 3.x, httpx before)
     from httpx2 import HTTPError as _TransportError, TimeoutException as _TransportTimeout
@@ -56,6 +57,12 @@ class LLMClient:
             base_url=self.base_url, api_key=self._secret or "no-key", max_retries=0,
             timeout=openai.Timeout(settings.llm_timeout_s, connect=settings.llm_connect_timeout_s))
         self._closed = False
+        self._totals = StatsTotals()
+
+    @property
+    def stats(self) -> dict:
+        """Totals over this client's calls (time, tokens, cache hits when reported) and the last call."""
+        return self._totals.snapshot()
 
     def __repr__(self) -> str:
         return f"LLMClient({safe_url(self.base_url)!r}, model={self.model!r})"
@@ -74,7 +81,13 @@ class LLMClient:
         with self._slot():  # always streamed: the deadline holds between tokens, and a call given
             # up on closes the connection, which makes llama.cpp stop generating for it
             deadline = time.monotonic() + (timeout or self.settings.llm_timeout_s)
-            return self._stream(deadline, params, on_token)
+            call = CallStats("chat")
+            started = time.monotonic()
+            try:
+                return self._stream(deadline, params, on_token, call)
+            finally:
+                call.seconds = time.monotonic() - started
+                self._totals.add(call)
 
     def label_probabilities(self, messages: Sequence[dict], labels: Sequence[str],
                             timeout: float | None = None) -> dict[str, float]:
@@ -88,7 +101,11 @@ class LLMClient:
                   "max_tokens": 1, "logprobs": True, "top_logprobs": 10}
         with self._slot():
             deadline = time.monotonic() + (timeout or self.settings.llm_timeout_s)
+            call, started = CallStats("labels"), time.monotonic()
             reply = self._request(deadline, params)
+            usage_of(reply, call)
+            call.seconds = time.monotonic() - started
+            self._totals.add(call)
             probs = _probs_from_logprobs(reply, labels)
             if probs is None:
                 text = self._content(reply)
@@ -160,7 +177,9 @@ class LLMClient:
             time.sleep(0.5)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _stream(self, deadline: float, params: dict, on_token: Callable[[str], None] | None) -> str:
+    def _stream(self, deadline: float, params: dict, on_token: Callable[[str], None] | None,
+                call: CallStats) -> str:
+        started = time.monotonic()
         stream = self._request(deadline, {**params, "stream": True})
         parts: list[str] = []
         chunks = 0
@@ -170,8 +189,11 @@ class LLMClient:
                     chunks += 1
                     if time.monotonic() > deadline:
                         raise self._error("The language model timed out.")
+                    usage_of(chunk, call)
                     delta = chunk.choices[0].delta.content if chunk.choices else None
                     if delta:
+                        if not parts:
+                            call.first_token_s = time.monotonic() - started
                         parts.append(delta)
                         if on_token is not None:
                             on_token(delta)
@@ -181,6 +203,8 @@ class LLMClient:
             raise self._error("The language model stream broke off.", exc) from None
         if not chunks:
             raise self._error("The language model endpoint gave a malformed reply (no stream events).")
+        if call.completion_tokens is None:
+            call.completion_tokens = len(parts)
         return "".join(parts)
 
     def _content(self, reply) -> str:

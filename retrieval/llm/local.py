@@ -289,7 +289,8 @@ class LocalLLMServer:
                 "--model", str(self.model), "--model_alias", s.llm_model,
                 "--host", self.host, "--port", str(self.port),
                 "--n_ctx", str(s.llm_ctx), "--n_threads", str(s.llm_threads),
-                "--n_threads_batch", str(s.llm_threads), "--interrupt_requests", "false"]
+                "--n_threads_batch", str(s.llm_threads), "--n_batch", str(s.llm_batch),
+                "--interrupt_requests", "false"]
 
     def _spawn(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)

@@ -72,10 +72,10 @@ async def test_unexpected_error_is_generic_and_ephemeral_with_details_in_log(wor
 async def test_long_answer_is_split_under_discord_limits(world, monkeypatch):
     real_ask = world.bot.service.ask
 
-    def long_ask(question, sources=(), history=()):
+    def long_ask(question, sources=(), history=(), on_token=None):
         # The real answer, stretched: neither extractive answers nor the local model (350 tokens)
         # produce > 4096 characters or > 25 citations, so the length is padded here.
-        ans = real_ask(question, sources, history)
+        ans = real_ask(question, sources, history, on_token)
         cites = [dataclasses.replace(ans.citations[i % len(ans.citations)], n=i + 1) for i in range(30)]
         text = "\n\n".join(f"Point {i}: " + ans.answer.replace("\n", " ") for i in range(20))
         return dataclasses.replace(ans, answer=text, citations=cites, mode="llm")  # as a model's answer
