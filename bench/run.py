@@ -170,10 +170,6 @@ def main() -> int:
             from bench.compare import bench_compare
 
             results["compare"] = bench_compare(server.base_url)
-            print("compare done", file=sys.stderr)
-            from bench.disputes import evaluate
-
-            results["disputes"] = evaluate(server.base_url)
             results["llm_server_log"] = server_log_figures(server.log_tail(100_000))
         finally:
             server.stop()

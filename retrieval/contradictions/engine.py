@@ -2,17 +2,13 @@
 
 For the documents an index run changed: replace their claims (SQLite `claims_items` + the Chroma
 collection `claims`), retire ledger entries whose claims are gone, then for each new claim fetch its
-nearest neighbours from the vector index (one k-NN query per claim, so the cost grows linearly with the
-corpus, never with the number of pairs): claims by OTHER speakers, and claims by the SAME speaker from a
-document dated apart (a changed position). Claims of one paragraph are paired too (an aside refers to
-what precedes it). No regex gate drops a pair: every candidate gets the judge's features and a
-calibrated confidence without the model; the most promising pairs, within a per-run budget, are then
-asked of the model (both orders) and re-scored with its answer as one more feature. Pairs whose
-calibrated confidence reaches the fitted threshold go to the ledger with their kind and features."""
+nearest neighbours by OTHER speakers from the vector index (one k-NN query per claim, so the cost grows
+linearly with the corpus, never with the number of pairs), rank the candidate pairs by similarity plus
+entity and number overlap, and judge them: deterministic checks for every pair, the LLM for the best
+ranked pairs within a budget. Contradictions above `settings.contradiction_threshold` go to the ledger."""
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import math
 import re
@@ -24,10 +20,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from retrieval.contradictions.claims import extract_claims
-from retrieval.contradictions.features import days_between
+from retrieval.contradictions.claims import extract_claims, reported_party
 from retrieval.errors import BusyError, LLMUnavailableError
-from retrieval.contradictions.judge import ORDERS, Judge
+from retrieval.contradictions.judge import Judge, Verdict
 from retrieval.contradictions.ledger import Ledger, pair_id
 from retrieval.models import Claim, Document, Passage
 from retrieval.contradictions.numeric import extract_quantities
@@ -41,7 +36,8 @@ COLLECTION = "claims"
 BATCH = 500
 OVERSAMPLE = 3  # neighbours fetched per wanted neighbour, before dropping same-speaker ones
 CONTEXT_BACK = 3
-LLM_MIN_PRIOR = 0.02  # below this confidence without the model, not worth a model call
+_OMISSION = re.compile(r"\b(?:does|did|do) not (?:specify|say|mention|spell out|include|address)\b|"
+                       r"\bmade no (?:reference|mention)\b|\bwas not (?:given|specified|mentioned)\b", re.I)
 _POLARITY = re.compile(r"\b(?:no|not|never|none|nothing|without|halt|halted|stop|stopped|cessation|cease|end|"
                        r"reject|rejected|deny|denied|refuse|refused|increase|more|despite|however|but)\b|n't\b", re.I)
 _HEDGE = re.compile(r"\b(?:may|might|could|perhaps|possibly|likely|unlikely|hopes?)\b", re.I)
@@ -107,10 +103,9 @@ class ContradictionEngine:
 
     # ---- candidates -----------------------------------------------------------------------
     def candidates(self, claims: list[Claim], embeddings: np.ndarray) -> list[Candidate]:
-        """Pairs (new claim, neighbour by another speaker or by the same speaker on another date) above
-        the similarity floor, best first."""
+        """Pairs (new claim, neighbour by another speaker) above the similarity floor, best first."""
         total = self.collection.count()
-        keep = list(range(len(claims)))
+        keep = [i for i, c in enumerate(claims) if self.is_assertion(c)]
         if not keep or total < 2:
             return []
         want = self.settings.claim_neighbours
@@ -133,13 +128,11 @@ class ContradictionEngine:
             if len(out) >= want:
                 break
             sim = 1.0 - float(dist)
-            if cid == claim.id or sim < self.settings.claim_similarity_floor:
+            if meta["speaker"] == claim.speaker or sim < self.settings.claim_similarity_floor:
                 continue
             other = _claim(cid, text, meta)
-            if not pairable(claim, other):
-                continue
             key = pair_id(claim, other)
-            if key in seen:
+            if key in seen or not self.is_assertion(other):
                 continue
             seen.add(key)
             a, b = sorted((claim, other), key=lambda c: (c.doc, c.start))
@@ -158,79 +151,69 @@ class ContradictionEngine:
                 p = claims[i]
                 if p.doc != c.doc or p.speaker == c.speaker or "\n" in text.get(c.doc, "\n")[p.end : c.start]:
                     continue
+                if not (self.is_assertion(p) and self.is_assertion(c)):
+                    continue
                 sim = float(np.dot(embeddings[i], embeddings[j]))
                 out.append(Candidate(p, c, sim, max(sim, self.settings.claim_similarity_floor) + 0.1, True))
         return out
 
+    def is_assertion(self, c: Claim) -> bool:
+        """False for a claim that only reports what another party said ("X said that ..."), or only
+        remarks on what a statement leaves out: an omission is not a contradiction."""
+        if _OMISSION.search(c.text):
+            return False
+        party = reported_party(c.text, self.registry.alias_items())
+        return party is None or party == c.speaker
+
     def llm_budget(self, n_claims: int) -> int:
-        """Pairs the model is asked about per index run (two calls each: both orders); the rest are
-        scored by the calibrated features alone. Linear in the new claims, capped."""
         configured = self.settings.contradiction_llm_pairs
-        return int(configured) if configured is not None else max(16, min(60, n_claims))
+        return int(configured) if configured is not None else max(24, min(150, int(1.5 * n_claims)))
 
     # ---- judging --------------------------------------------------------------------------
     def judge_candidates(self, candidates: list[Candidate], budget: int) -> int:
-        """Score every candidate without the model; ask the model about the `budget` best-scored ones
-        (cached answers are free); record the pairs whose calibrated confidence reaches the threshold."""
         llm = self._llm()
         judge = Judge(llm, names=self.registry.display, aliases=self.registry.alias_items(), idf=self.idf())
         version = _judge_version(judge, llm)
-        scored = []
-        for cand in candidates:
-            feats = judge.features(cand.a, cand.b, cand.similarity, cand.adjacent)
-            scored.append((judge.score(cand.a, cand.b, feats, with_llm=False), cand, feats))
-        scored.sort(key=lambda t: -t[0])
         new = calls = 0
-        for prior, cand, feats in scored:
-            probs = None
-            if judge.llm is not None and prior >= LLM_MIN_PRIOR:
-                key = f"{pair_id(cand.a, cand.b)}:{version}"
-                probs = self._cached_probs(key)
-                if probs is None and calls < budget:
-                    probs = self._ask(judge, cand)
-                    calls += 1
-                    if probs is not None:
-                        self.ledger.cache_verdict(key, "probs", probs[0], json.dumps(probs))
-            if probs is not None:
-                feats = judge.features(cand.a, cand.b, cand.similarity, cand.adjacent, probs)
-            verdict = judge.verdict(cand.a, cand.b, feats, with_llm=probs is not None)
-            if verdict.label == "contradiction":
-                if self.ledger.record(cand.a, cand.b, verdict.score, verdict.explanation, kind=verdict.kind,
-                                      features=verdict.features):
+        for cand in candidates:
+            verdict = self._verdict(judge, cand, judge.llm is not None and calls < budget, version)
+            calls += verdict.method == "llm"
+            if verdict.label == "contradiction" and verdict.score >= self.settings.contradiction_threshold:
+                if self.ledger.record(cand.a, cand.b, verdict.score, verdict.explanation):
                     new += 1
-                    log.info("%s %.2f: %r vs %r", verdict.kind, verdict.score, cand.a.text[:60], cand.b.text[:60])
-        log.info("contradiction judge: %d pairs scored, %d model calls (budget %d)", len(scored), 2 * calls, budget)
+                    log.info("contradiction %.2f: %r vs %r", verdict.score, cand.a.text[:60], cand.b.text[:60])
         return new
 
-    def _cached_probs(self, key: str) -> tuple[float, float] | None:
-        cached = self.ledger.cached_verdict(key)
-        if cached is None or cached[0] != "probs":
-            return None
+    def _verdict(self, judge: Judge, cand: Candidate, use_llm: bool, version: str) -> Verdict:
+        key = f"{pair_id(cand.a, cand.b)}:{version}"
+        if use_llm:
+            cached = self.ledger.cached_verdict(key)
+            if cached is not None:
+                return Verdict(*cached, method="llm")
         try:
-            f, b = json.loads(cached[2])
-            return float(f), float(b)
-        except (ValueError, TypeError):
-            return None
+            verdict = self._judge_patiently(judge, cand, use_llm)
+        except (LLMUnavailableError, BusyError) as exc:
+            log.warning("contradiction judge: model unavailable (%s); continuing with deterministic checks",
+                        exc.user_message)
+            judge.llm = None
+            return judge.judge(cand.a, cand.b, similarity=cand.similarity, use_llm=False, adjacent=cand.adjacent)
+        if verdict.method == "llm":
+            self.ledger.cache_verdict(key, verdict.label, verdict.score, verdict.explanation)
+        return verdict
 
-    def _ask(self, judge: Judge, cand: Candidate, tries: int = 10) -> tuple[float, float] | None:
-        """The model's answers for one pair. Detection runs in the background: when the model is busy
-        answering questions, wait for it (each try waits up to llm_queue_timeout_s); when it is gone, go
-        on with features only (the no-model calibration) for the rest of the run."""
+    @staticmethod
+    def _judge_patiently(judge: Judge, cand: Candidate, use_llm: bool, tries: int = 10) -> Verdict:
+        """Detection runs in the background: when the model is busy answering questions, wait for it
+        (each try waits up to llm_queue_timeout_s) rather than fall back to the deterministic checks."""
         for attempt in range(tries):
             try:
-                return judge.llm_probabilities(cand.a, cand.b)
-            except BusyError as exc:
+                return judge.judge(cand.a, cand.b, similarity=cand.similarity, use_llm=use_llm,
+                                   adjacent=cand.adjacent)
+            except BusyError:
                 if attempt == tries - 1:
-                    log.warning("contradiction judge: model busy (%s); features only", exc.user_message)
-                    judge.llm = None
-                    return None
+                    raise
                 log.info("contradiction judge: model busy, waiting for a slot")
-            except LLMUnavailableError as exc:
-                log.warning("contradiction judge: model unavailable (%s); continuing with features only",
-                            exc.user_message)
-                judge.llm = None
-                return None
-        return None
+        raise AssertionError("unreachable")
 
     def idf(self) -> Callable[[str], float]:
         """Inverse document frequency of content-word stems over all stored claims (one pass: linear)."""
@@ -247,18 +230,6 @@ class ContradictionEngine:
         except LLMUnavailableError as exc:
             log.warning("contradiction judge: no model (%s); deterministic checks only", exc.user_message)
             return None
-
-
-def pairable(a: Claim, b: Claim, min_days: int = 1) -> bool:
-    """Claims that may conflict: by different speakers, or by one speaker in documents dated at least
-    `min_days` apart (a changed position); never a claim with itself or two claims of one document by
-    one speaker."""
-    if a.id == b.id:
-        return False
-    if a.speaker != b.speaker:
-        return True
-    gap = days_between(a.date, b.date)
-    return a.doc != b.doc and gap is not None and gap >= min_days
 
 
 def merge(*lists: list[Candidate]) -> list[Candidate]:
@@ -281,7 +252,7 @@ def overlap_bonus(a: str, b: str) -> float:
 
 
 def _judge_version(judge: Judge, llm) -> str:
-    raw = repr((judge.prompt.messages, llm.model if llm is not None else None, "probs-v1", ORDERS))
+    raw = repr((judge.prompt.messages, judge.p_floor, judge.p_ceil, llm.model if llm is not None else None))
     return hashlib.sha1(raw.encode()).hexdigest()[:8]
 
 

@@ -57,11 +57,8 @@ class Ledger:
             self._db.executescript(_SCHEMA)
 
     # ---- contradictions --------------------------------------------------------------------
-    def record(self, a: Claim, b: Claim, score: float, explanation: str, kind: str = "contradiction",
-               features: dict | None = None) -> bool:
-        """Record a contradiction between two claims; True when it is new (or revived as new).
-        `kind` ("contradiction" | "changed position" | "later contradicted") and `features` (the judge's
-        pair features) are accepted but not stored yet: the dispute tables will keep them."""
+    def record(self, a: Claim, b: Claim, score: float, explanation: str) -> bool:
+        """Record a contradiction between two claims; True when it is new (or revived as new)."""
         cid, now = pair_id(a, b), _now()
         a_json, b_json = (json.dumps(c.citation().to_dict()) for c in (a, b))
         with self._lock, self._db:

@@ -7,9 +7,6 @@ import pytest
 
 from retrieval.corpus.loader import load_document
 
-NUMERIC_ALONE = ("calibration 0835d77d: without a model a numeric/date conflict alone is fitted at p~0.02 "
-                 "(1 such pair among 85 calibration pairs), below the 0.5 record threshold")
-
 KREMLIN = """---
 source: kremlin
 title: Kremlin readout
