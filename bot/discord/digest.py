@@ -23,7 +23,7 @@ import discord
 
 from bot.discord.access import is_admin
 from bot.discord.render import (
-    Outgoing, digest_item, dispute_embed, fit, marker_id, render_disputes,
+    Outgoing, digest_item, dispute_embed, fit, marker_id, plain, render_disputes,
 )
 from retrieval.errors import AnalystError
 
@@ -59,8 +59,8 @@ class DismissButton(discord.ui.DynamicItem[discord.ui.Button],
         try:
             result = await asyncio.to_thread(client.service.dismiss, self.cid)
         except AnalystError as exc:
-            await interaction.followup.send(fit(f"{exc.user_message} {exc.hint}".strip(), 1900),
-                                            ephemeral=True, allowed_mentions=NONE)
+            await interaction.followup.send(plain(exc.for_front("discord"), 1900), ephemeral=True,
+                                            allowed_mentions=NONE)
             return
         except Exception:
             log.exception("dismiss %s failed", self.cid)
@@ -139,6 +139,14 @@ def heading(client, n_items: int, updates, *, preview: bool = False, continued: 
     return head
 
 
+def digest_messages(client, items, updates=(), *, continued: bool = False) -> list[Outgoing]:
+    """The digest as it is posted: one message per dispute (marked in its footer, its id in `ids`), the
+    heading on the first."""
+    names = client.service.source_names()
+    head = heading(client, len(items), list(updates), continued=continued)
+    return [digest_item(d, names, head if k == 0 else "") for k, d in enumerate(items)]
+
+
 async def preview_messages(client) -> list[Outgoing]:
     items = await asyncio.to_thread(client.service.disputes, "new")
     updates = await asyncio.to_thread(client.service.disputes_with_new_evidence)
@@ -208,7 +216,6 @@ async def post_digest(client) -> int:
         items = [d for d in items if d.id not in done]
         if not items and not updates:
             return 0
-        names = client.service.source_names()
         head = heading(client, len(items), updates, continued=continued)
         if not items:  # only new evidence on disputes already posted: one line, then clear the flags
             try:
@@ -219,8 +226,7 @@ async def post_digest(client) -> int:
             await asyncio.to_thread(client.service.mark_posted, [d.id for d in updates])
             return 0
         posted = 0
-        for k, d in enumerate(items):
-            msg = digest_item(d, names, head if k == 0 else "")
+        for k, (d, msg) in enumerate(zip(items, digest_messages(client, items, updates, continued=continued))):
             try:
                 await channel.send(content=msg.content or None, embeds=msg.embeds, view=dismiss_view(d.id),
                                    allowed_mentions=NONE)

@@ -80,6 +80,11 @@ Names = Callable[[str], str]
 Headliner = Callable[[str, Sequence[Statement], Sequence[Statement]], "str | None"]
 
 
+_LIST_HINTS = dict(hint="Run `analyst disputes --status all` to list them.",
+                   hints={"console": "Type /disputes --status all to list them.",
+                          "discord": "Use `/disputes status:all` to list them."})
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
@@ -470,12 +475,11 @@ class DisputeBook:
         gid = (gid or "").strip().lower()
         tail = gid[len(PREFIX):] if gid.startswith(PREFIX) else ""
         if not tail or any(ch not in "0123456789abcdef" for ch in tail):
-            raise NotFoundError(f"No dispute with id {gid!r}.",
-                                hint="Dispute ids look like d-3f9a1c2b; run `disputes --status all`.")
+            raise NotFoundError(f"No dispute with id {gid!r} (dispute ids look like d-3f9a1c2b).", **_LIST_HINTS)
         with self.lock:
             rows = self.db.execute("SELECT * FROM disputes_items WHERE id LIKE ?", (gid + "%",)).fetchall()
         if not rows:
-            raise NotFoundError(f"No dispute with id {gid!r}.", hint="Run `disputes --status all` to list them.")
+            raise NotFoundError(f"No dispute with id {gid!r}.", **_LIST_HINTS)
         if len(rows) > 1:
             raise NotFoundError(f"The id prefix {gid!r} matches {len(rows)} disputes.",
                                 hint="Give more characters of the id.")
@@ -535,8 +539,7 @@ class DisputeBook:
             try:  # a dispute id typed without its "d-"
                 gid = self._find(PREFIX + ident.lower())["id"]
             except NotFoundError:
-                raise NotFoundError(f"No dispute or contradiction with id {ident!r}.",
-                                    hint="Run `disputes --status all` or `contradictions --status all`.") from None
+                raise NotFoundError(f"No dispute or contradiction with id {ident!r}.", **_LIST_HINTS) from None
             return self._dismiss_dispute(gid)
 
     def _dismiss_dispute(self, gid: str) -> Dismissal:
