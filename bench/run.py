@@ -1,5 +1,6 @@
 """`make bench`: measures indexing, retrieval, the local LLM, answer quality, contradiction detection and
-compare (alignment on the devset, rows on the first page, model summaries rejected).
+compare (alignment on the devset, rows on the first page, model summaries rejected) and disputes
+(bench/digest_eval.py: pairs per dispute, digest precision and grouping on the development set).
 Prints one JSON object and writes it to bench/results.json. Every number is measured in this run."""
 from __future__ import annotations
 
@@ -170,6 +171,11 @@ def main() -> int:
             from bench.compare import bench_compare
 
             results["compare"] = bench_compare(server.base_url)
+            print("compare done", file=sys.stderr)
+            from bench.digest_eval import evaluate as evaluate_disputes
+
+            # disputes: pairs per dispute, digest precision and grouping on the development set
+            results["disputes"] = evaluate_disputes(server.base_url)
             results["llm_server_log"] = server_log_figures(server.log_tail(100_000))
         finally:
             server.stop()

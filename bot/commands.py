@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from retrieval.vocab import PAIR_FILTERS
+from retrieval.vocab import DISPUTE_FILTERS, PAIR_FILTERS
 
 Front = Literal["cli", "console", "discord"]
 EVERYWHERE: frozenset[str] = frozenset({"cli", "console", "discord"})
@@ -74,13 +74,17 @@ TABLE: tuple[Command, ...] = (
         Option("all", "Show every row, not just the first screen", kind="flag", fronts=CLI),
     ), cooldown=True, example="compare kremlin whitehouse --topic energy"),
     Command("more", "Show the next rows of the last comparison.", fronts=frozenset({"console"}), example="more"),
-    Command("contradictions", "List contradictions found between sources.", (
+    Command("disputes", "List disputes: the contradictions grouped by the point in contention, strongest first.", (
+        Option("status", "Which ones to list (possible: below the digest's confidence bar)", kind="choice",
+               choices=DISPUTE_FILTERS, default="new"),
+    ), example="disputes --status possible"),
+    Command("contradictions", "List contradiction pairs (each names its dispute), strongest dispute first.", (
         Option("status", "Which ones to list", kind="choice", choices=PAIR_FILTERS, default="new"),
     ), example="contradictions --status all"),
-    Command("dismiss", "Dismiss a contradiction so it is not reported again.", (
-        Option("id", "The contradiction id (shown under each contradiction)", required=True, positional=True,
+    Command("dismiss", "Dismiss a dispute (with all its pairs) or one contradiction pair.", (
+        Option("id", "A dispute id (d-…) or a contradiction pair id", required=True, positional=True,
                max_length=80),
-    ), admin=True, example="dismiss 3f9a1c2b"),
+    ), admin=True, example="dismiss d-3f9a1c2b"),
     Command("sources", "List the sources, their aliases and how much of each is indexed; `sources add ID` adds one.", (
         Option("action", "add: add a source, or aliases and feeds to one, in sources.yaml", kind="choice",
                choices=("add",), positional=True, fronts=TERMINAL),
@@ -99,8 +103,10 @@ TABLE: tuple[Command, ...] = (
     Command("feeds", "List the feeds with their last poll, last new item, items stored and last error.",
             fronts=TERMINAL, example="feeds"),
     Command("fetch", "Poll every feed now; store and index new articles.", fronts=TERMINAL, example="fetch"),
-    Command("digest", "Preview the contradiction digest now (nothing is marked posted).",
-            fronts=frozenset({"console", "discord"}), example="digest"),
+    Command("digest", "Preview the dispute digest now (nothing is marked posted); admins can post it.", (
+        Option("post", "Post the digest to the digest channel now instead of previewing it (admins)",
+               kind="flag", fronts=frozenset({"discord"})),
+    ), fronts=frozenset({"console", "discord"}), example="digest"),
     Command("ingest", "Add a document to the corpus and index it.", (
         Option("path", "A local .md, .txt or .html file, or a web page's http(s) URL", required=True,
                positional=True, fronts=TERMINAL),

@@ -4,7 +4,8 @@ from __future__ import annotations
 import textwrap
 
 from retrieval.models import (
-    Answer, Citation, CompareResult, Contradiction, FeedInfo, FetchReport, IndexReport, SourceInfo,
+    Answer, Citation, CompareResult, Contradiction, Dismissal, Dispute, FeedInfo, FetchReport, IndexReport,
+    SourceInfo,
 )
 
 RELATION_TITLES = {
@@ -91,7 +92,10 @@ def render_contradictions(items: list[Contradiction]) -> str:
         return "No contradictions."
     out = []
     for c in items:
-        out.append(f"#{c.id} [{c.status}] score {c.score:.2f}, first seen {c.first_seen}\n  {c.explanation}")
+        kind = f" {c.kind}," if c.kind != "contradiction" else ""
+        dispute = f" in dispute {c.dispute}" if c.dispute else ""
+        out.append(f"#{c.id} [{c.status}]{kind} score {c.score:.2f}, first seen {c.first_seen}{dispute}\n"
+                   f"  {c.explanation}")
         out.append(short_citation(c.a))
         out.append(short_citation(c.b))
     return "\n".join(out)
@@ -132,3 +136,41 @@ def render_feedback(items: list[dict]) -> str:
                    f"  Q: {textwrap.shorten(f['question'], 160, placeholder=' …')}\n  A: {answer}"
                    f" [{len(f['citations'])} citation(s)]")
     return "\n".join(out)
+def dispute_head(d: Dispute) -> str:
+    extra = " · new evidence" if d.new_evidence else ""
+    seen = d.first_seen if d.first_seen == d.last_seen else f"{d.first_seen}, last seen {d.last_seen}"
+    return (f"{d.id} [{d.status}] {d.kind} · confidence {d.confidence:.2f} · {len(d.pairs)} pair(s) · "
+            f"first seen {seen}{extra}")
+
+
+def render_dispute(d: Dispute) -> str:
+    out = [dispute_head(d), f"  {d.headline}"]
+    for side in (1, 2):
+        out.append(f"  Side {side}:")
+        for s in (s for s in d.sides if s.side == side):
+            for c in s.citations:
+                when = f", {c.date}" if c.date else ""
+                out.append(f"    {s.speaker} ({c.doc}:{c.start}-{c.end}{when})\n{_quote(c.quote, indent='      ')}")
+    out.append(f"  pairs: {', '.join(d.pairs)}")
+    return "\n".join(out)
+
+
+def render_disputes(items: list[Dispute], status: str = "new") -> str:
+    if not items:
+        return f"No {status} disputes." if status != "all" else "No disputes."
+    return "\n\n".join(render_dispute(d) for d in items)
+
+
+def render_dismissal(r: Dismissal) -> str:
+    if r.target == "dispute":
+        n = len(r.dispute.pairs) if r.dispute else 0
+        if r.already:
+            return f"Dispute {r.id} was already dismissed."
+        return f"Dismissed dispute {r.id} and its {n} pair(s)."
+    if r.already:
+        return f"Contradiction #{r.id} was already dismissed."
+    where = ""
+    if r.dispute is not None:
+        where = (f" Its dispute {r.dispute.id} is dismissed too." if r.dispute.status == "dismissed"
+                 else f" Its dispute {r.dispute.id} stays {r.dispute.status} with its other pairs.")
+    return f"Dismissed #{r.id}.{where}"

@@ -1,6 +1,6 @@
 """APScheduler 3.x inside the bot's event loop, with jobs persisted in `<data_dir>/jobs.sqlite3`.
 
-- `digest`: a cron job (ANALYST_DIGEST_CRON in ANALYST_TIMEZONE) posting the contradiction digest;
+- `digest`: a cron job (ANALYST_DIGEST_CRON in ANALYST_TIMEZONE) posting the dispute digest;
 - `reindex`: an interval job (every ANALYST_REINDEX_MINUTES) re-indexing the corpus, so a document
   dropped into it leads to new contradictions and so to a digest;
 - `feeds`: an interval job (every ANALYST_FEEDS_JOB_MINUTES) polling the feeds that are due (each

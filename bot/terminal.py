@@ -124,9 +124,14 @@ def do_contradictions(service, args) -> Outcome:
     return Outcome([c.to_dict() for c in items], render.render_contradictions(items))
 
 
+def do_disputes(service, args) -> Outcome:
+    items = service.disputes(args.status)
+    return Outcome([d.to_dict() for d in items], render.render_disputes(items, args.status))
+
+
 def do_dismiss(service, args) -> Outcome:
-    c = service.dismiss(args.id.strip())
-    return Outcome(c.to_dict(), f"Dismissed #{c.id}.")
+    result = service.dismiss(args.id.strip())
+    return Outcome(result.to_dict(), render.render_dismissal(result))
 
 
 def do_sources(service, args) -> Outcome:
@@ -142,11 +147,18 @@ def do_sources(service, args) -> Outcome:
 
 
 def do_digest(service, args) -> Outcome:
-    items = service.contradictions("new")
-    if not items:
-        return Outcome([], "Digest: nothing new.")
-    text = f"Digest: {len(items)} new contradiction(s)\n" + render.render_contradictions(items)
-    return Outcome([c.to_dict() for c in items], text)
+    items = service.disputes("new")
+    updates = service.disputes_with_new_evidence()
+    lines = []
+    if items:
+        lines.append(f"Digest preview: {len(items)} new dispute(s) (nothing is marked posted)\n")
+        lines.append(render.render_disputes(items))
+    else:
+        lines.append("Digest preview: no new disputes.")
+    if updates:
+        lines.append("\nNew evidence on disputes already posted: "
+                     + "; ".join(f"{d.id} ({d.headline})" for d in updates))
+    return Outcome([d.to_dict() for d in items], "\n".join(lines))
 
 
 def do_ingest(service, args) -> Outcome:
@@ -199,7 +211,8 @@ def help_text(front: str, prefix: str = "/") -> str:
 
 
 SHARED: dict[str, Callable[..., Outcome]] = {
-    "ask": do_ask, "compare": do_compare, "contradictions": do_contradictions, "dismiss": do_dismiss,
+    "ask": do_ask, "compare": do_compare, "contradictions": do_contradictions, "disputes": do_disputes,
+    "dismiss": do_dismiss,
     "sources": do_sources, "digest": do_digest, "ingest": do_ingest, "index": do_index,
     "feeds": do_feeds, "fetch": do_fetch,
     "feedback": do_feedback,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from retrieval.vocab import PairStatus, Relation
+from retrieval.vocab import DisputeKind, DisputeStatus, PairStatus, Relation
 
 
 @dataclass(frozen=True)
@@ -163,6 +163,8 @@ class Claim:
 
 @dataclass
 class Contradiction:
+    """One contradiction pair of the ledger. `dispute`: the id of the dispute it was grouped into."""
+
     id: str
     score: float
     explanation: str
@@ -170,11 +172,73 @@ class Contradiction:
     first_seen: str
     a: Citation
     b: Citation
+    kind: DisputeKind = DisputeKind.CONTRADICTION
+    dispute: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "score": self.score, "explanation": self.explanation,
                 "status": self.status, "first_seen": self.first_seen,
-                "a": _cite(self.a), "b": _cite(self.b)}
+                "a": _cite(self.a), "b": _cite(self.b), "kind": self.kind, "dispute": self.dispute}
+
+
+@dataclass
+class DisputeSide:
+    """One speaker on one side of a dispute (`side` 1 or 2: the two answers to its headline's question;
+    a changed position has the same speaker on both), with its claims cited verbatim."""
+
+    speaker: str
+    side: int
+    citations: list[Citation] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"speaker": self.speaker, "side": self.side, "citations": [_cite(c) for c in self.citations]}
+
+
+@dataclass
+class Dispute:
+    """Contradiction pairs about one point of contention. `confidence`: the strongest live pair's
+    calibrated confidence; `new_evidence`: a pair joined after the dispute was posted."""
+
+    id: str
+    headline: str
+    kind: DisputeKind
+    confidence: float
+    status: DisputeStatus
+    first_seen: str
+    last_seen: str
+    sides: list[DisputeSide] = field(default_factory=list)
+    pairs: list[str] = field(default_factory=list)
+    new_evidence: bool = False
+
+    def speakers(self, side: int | None = None) -> list[str]:
+        out: list[str] = []
+        for s in self.sides:
+            if (side is None or s.side == side) and s.speaker not in out:
+                out.append(s.speaker)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "headline": self.headline, "kind": self.kind, "confidence": self.confidence,
+                "status": self.status, "first_seen": self.first_seen, "last_seen": self.last_seen,
+                "sides": [s.to_dict() for s in self.sides], "pairs": list(self.pairs),
+                "new_evidence": self.new_evidence}
+
+
+@dataclass
+class Dismissal:
+    """What `dismiss(id)` did: `target` is "dispute" or "pair"; `already`: it was dismissed before."""
+
+    target: Literal["dispute", "pair"]
+    id: str
+    already: bool
+    dispute: Dispute | None = None
+    pair: Contradiction | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        item = self.dispute if self.target == "dispute" else self.pair
+        d = item.to_dict() if item is not None else {"id": self.id}
+        d["already_dismissed"] = self.already
+        return d
 
 
 @dataclass

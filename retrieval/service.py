@@ -12,7 +12,8 @@ from typing import Callable, Sequence
 from retrieval.errors import LLMUnavailableError, UsageError
 from retrieval.llm import ChatModel
 from retrieval.models import (
-    Answer, CompareResult, Contradiction, FeedInfo, FetchReport, Hit, IndexReport, Skipped, SourceInfo,
+    Answer, CompareResult, Contradiction, Dismissal, Dispute, FeedInfo, FetchReport, Hit, IndexReport, Skipped,
+    SourceInfo,
 )
 from retrieval.settings import Settings, get_settings
 from retrieval.corpus.sources import SourceRegistry
@@ -32,6 +33,7 @@ class Analyst:
         self._llm = None
         self._llm_failed: str | None = None
         self._ledger = None
+        self._disputes = None
         self._engine = None
         self._conversations = None
         self._feed_db = None
@@ -78,6 +80,16 @@ class Analyst:
 
                 self._ledger = Ledger(self.settings.db_path)
             return self._ledger
+
+    @property
+    def dispute_book(self):
+        with self._lock:
+            if self._disputes is None:
+                from retrieval.contradictions.disputes import DisputeBook
+
+                self._disputes = DisputeBook(self.ledger, min_confidence=self.settings.digest_min_confidence,
+                                             names=self.registry.display)
+            return self._disputes
 
     @property
     def engine(self):
@@ -142,7 +154,24 @@ class Analyst:
         return None
 
     def _detect(self, changed, removed) -> int:
-        return self.engine.update(changed, removed)
+        new = self.engine.update(changed, removed)
+        self.group_disputes(use_llm=True)
+        return new
+
+    def group_disputes(self, use_llm: bool = False) -> list[str]:
+        """Group ungrouped contradiction pairs into disputes (ids of the disputes created). With
+        `use_llm`, new disputes get the model's checked headline (else a template one)."""
+        book = self.dispute_book
+        if not use_llm and not book.pending():
+            return []
+        headliner = None
+        if use_llm:
+            llm, _ = self._llm_or_reason()
+            if llm is not None:
+                from retrieval.contradictions.headlines import model_headline
+
+                headliner = lambda kind, s1, s2: model_headline(llm, kind, s1, s2)  # noqa: E731
+        return book.update(self.embedder.embed, headliner)
 
     def search(self, query: str, sources: Sequence[str] = (), speakers: Sequence[str] = (),
                k: int | None = None) -> list[Hit]:
@@ -286,13 +315,39 @@ class Analyst:
         return compare_sources(material, sa, sb, topic.strip() if topic else None, llm, since=since)
 
     def contradictions(self, status: str = "new") -> list[Contradiction]:
-        return self.ledger.list(status)
+        """Contradiction pairs with `status`, each with the id of its dispute; grouped by dispute,
+        strongest dispute first."""
+        self.group_disputes()
+        items = self.dispute_book.annotate(self.ledger.list(status))
+        strength: dict[str, float] = {}
+        for c in items:
+            key = c.dispute or c.id
+            strength[key] = max(strength.get(key, 0.0), c.score)
+        items.sort(key=lambda c: (-strength[c.dispute or c.id], c.dispute or c.id, -c.score, c.id))
+        return items
 
-    def dismiss(self, cid: str) -> Contradiction:
-        return self.ledger.set_status(cid, "dismissed")
+    def disputes(self, status: str = "new") -> list[Dispute]:
+        """Disputes with `status` (new | posted | dismissed | possible | all), strongest first."""
+        self.group_disputes()
+        return self.dispute_book.list(status)
 
-    def mark_posted(self, ids: Sequence[str]) -> None:
-        self.ledger.mark_posted(ids)
+    def dispute(self, dispute_id: str) -> Dispute:
+        self.group_disputes()
+        return self.dispute_book.get(dispute_id)
+
+    def disputes_with_new_evidence(self) -> list[Dispute]:
+        """Posted disputes that gained pairs since they were posted (the digest mentions them)."""
+        self.group_disputes()
+        return self.dispute_book.new_evidence()
+
+    def dismiss(self, ident: str) -> Dismissal:
+        """Dismiss a dispute (all its pairs) or a single pair, by id; says whether it already was."""
+        self.group_disputes()
+        return self.dispute_book.dismiss(ident)
+
+    def mark_posted(self, dispute_ids: Sequence[str]) -> list[str]:
+        """Record that these disputes are in a posted digest; returns the ids that changed."""
+        return self.dispute_book.mark_posted(dispute_ids)
 
     def ingest(self, filename: str, data: bytes, source: str | None = None) -> IndexReport:
         from retrieval.corpus.ingest import save_upload

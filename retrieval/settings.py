@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     claim_neighbours: int = 6
     contradiction_threshold: float = 0.7
     contradiction_llm_pairs: int | None = None  # model calls per index run (default: scales with claims)
+    # The digest posts only disputes at least this confident (a pair's score is a calibrated probability
+    # that it is a real conflict); the rest stay listable as `possible`. 0.8: each posted item is then
+    # expected to be real at least 8 times in 10, the digest's precision target.
+    digest_min_confidence: float = Field(default=0.8, ge=0.0, le=1.0)
 
     # Discord
     discord_token: SecretStr | None = Field(

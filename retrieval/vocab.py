@@ -32,13 +32,30 @@ class Relation(StrEnum):
 
 
 class DisputeKind(StrEnum):
+    """What kind of conflict a pair (and the dispute it belongs to) is: two sources at odds, one source
+    changing its account between documents dated apart, or "has not happened" against a later report
+    that it did."""
+
     CONTRADICTION = "contradiction"
     CHANGED_POSITION = "changed position"
     LATER_CONTRADICTED = "later contradicted"
 
 
+class DisputeStatus(StrEnum):
+    """A dispute (contradiction pairs grouped by the point in contention). `new`: confident enough for
+    the digest (ANALYST_DIGEST_MIN_CONFIDENCE) and not posted yet; `possible`: not posted and below that
+    confidence (listable, never posted); `posted`: in a digest; `dismissed`: by an analyst, with all its
+    pairs, and it stays so across re-indexing."""
+
+    NEW = "new"
+    POSTED = "posted"
+    DISMISSED = "dismissed"
+    POSSIBLE = "possible"
+
+
 # What a user may ask to list: every status, or all of them.
 PAIR_FILTERS: tuple[str, ...] = (*(s.value for s in PairStatus), ALL)
+DISPUTE_FILTERS: tuple[str, ...] = (*(s.value for s in DisputeStatus), ALL)
 
 
 def check_choice(value: str, choices: tuple[str, ...], what: str) -> str:

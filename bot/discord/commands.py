@@ -15,10 +15,11 @@ import discord
 from discord import app_commands
 
 from bot.commands import MAX_QUESTION, commands_for
-from bot.discord.access import AccessDenied
+from bot.discord.access import AccessDenied, require_admin
 from bot.discord.feedback import feedback_view
 from bot.discord.render import (
-    Outgoing, fit, plain, render_answer, render_compare, render_contradictions, render_report, render_sources,
+    Outgoing, fit, plain, render_answer, render_compare, render_contradictions, render_disputes, render_report,
+    render_sources,
 )
 from bot.logs import request_id
 from bot.discord.slash import help_embed, slash_command
@@ -152,9 +153,26 @@ async def contradictions(interaction: discord.Interaction, status: str = "new") 
     await thinking(interaction)
     items = await interaction.client.run_blocking(service.contradictions, status)
     more = f" (showing {MAX_LISTED})" if len(items) > MAX_LISTED else ""
-    heading = f"{len(items)} {status} contradiction(s){more}." if items else f"No {status} contradictions."
+    disputes = len({c.dispute for c in items if c.dispute})
+    grouped = f" in {disputes} dispute(s), strongest first" if disputes else ""
+    heading = (f"{len(items)} {status} contradiction(s){grouped}{more}." if items
+               else f"No {status} contradictions.")
     await deliver(interaction, render_contradictions(items[:MAX_LISTED], service.source_names(), heading),
                   public=True)
+
+
+async def disputes(interaction: discord.Interaction, status: str = "new") -> None:
+    service = interaction.client.service
+    await thinking(interaction)
+    items = await interaction.client.run_blocking(service.disputes, status)
+    more = f" (showing {MAX_LISTED})" if len(items) > MAX_LISTED else ""
+    label = "" if status == "all" else f"{status} "
+    heading = (f"{len(items)} {label}dispute(s), strongest first{more}." if items
+               else f"No {label}disputes.")
+    if status == "possible" and items:
+        heading += (f" These are below the digest's confidence bar "
+                    f"({interaction.client.settings.digest_min_confidence:.2f}) and are never posted.")
+    await deliver(interaction, render_disputes(items[:MAX_LISTED], service.source_names(), heading), public=True)
 
 
 async def sources(interaction: discord.Interaction) -> None:
@@ -163,11 +181,24 @@ async def sources(interaction: discord.Interaction) -> None:
     await deliver(interaction, render_sources(infos), public=True)
 
 
-async def digest(interaction: discord.Interaction) -> None:
-    from bot.discord.digest import preview_messages
+async def digest(interaction: discord.Interaction, post: bool = False) -> None:
+    """Preview the digest (anyone, privately); with `post`, admins post it to the digest channel now."""
+    from bot.discord.digest import post_digest, preview_messages
 
+    client = interaction.client
+    if not post:
+        await thinking(interaction)
+        await deliver(interaction, await preview_messages(client), public=False)
+        return
+    require_admin(client.settings, interaction.user, "post the digest")
+    if client.settings.digest_channel_id is None:
+        raise AccessDenied("No digest channel is configured (ANALYST_DIGEST_CHANNEL_ID).")
     await thinking(interaction)
-    await deliver(interaction, await preview_messages(interaction.client), public=False)
+    n = await post_digest(client)
+    where = f"<#{client.settings.digest_channel_id}>"
+    text = f"Posted {n} dispute(s) to {where}." if n else f"Nothing new to post to {where}."
+    log.info("/digest post by %s: %d posted", interaction.user.id, n)
+    await deliver(interaction, [Outgoing(content=text)], public=False)
 
 
 async def ingest(interaction: discord.Interaction, file: Optional[discord.Attachment] = None,
@@ -237,9 +268,15 @@ def check_size(size: int, max_bytes: int) -> None:
 
 
 async def dismiss(interaction: discord.Interaction, id: str) -> None:
+    from bot.discord.digest import dismissal_text, mark_post_dismissed
+
     await thinking(interaction)
-    await interaction.client.run_blocking(interaction.client.service.dismiss, id.strip())
-    await deliver(interaction, [Outgoing(content=f"Dismissed `{fit(id.strip(), 80)}`.")], public=False)
+    result = await interaction.client.run_blocking(interaction.client.service.dismiss, id.strip())
+    who = getattr(interaction.user, "display_name", None) or interaction.user.name
+    text = dismissal_text(result)
+    if not result.already and await mark_post_dismissed(interaction.client, result, who):
+        text += " Its digest post is marked dismissed."
+    await deliver(interaction, [Outgoing(content=text)], public=False)
 
 
 async def sync(interaction: discord.Interaction, scope: str = "guild") -> None:
@@ -260,8 +297,8 @@ async def help(interaction: discord.Interaction) -> None:
     await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NONE)
 
 
-HANDLERS = {"ask": ask, "compare": compare, "contradictions": contradictions, "sources": sources,
-            "digest": digest, "ingest": ingest, "dismiss": dismiss, "sync": sync, "help": help,
+HANDLERS = {"ask": ask, "compare": compare, "contradictions": contradictions, "disputes": disputes,
+            "sources": sources, "digest": digest, "ingest": ingest, "dismiss": dismiss, "sync": sync, "help": help,
             "sources-add": sources_add}
 
 

@@ -21,6 +21,8 @@ Handler = Callable[..., Awaitable[None]]
 def annotation(o: Option) -> Any:
     if o.kind == "file":
         base: Any = discord.Attachment
+    elif o.kind == "flag":
+        base = bool
     elif o.max_length:
         base = app_commands.Range[str, 1, o.max_length]
     else:
@@ -38,7 +40,7 @@ def _signature(options: list[Option]) -> inspect.Signature:
     kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
     params = [inspect.Parameter("interaction", kind, annotation=discord.Interaction)]
     for o in sorted(options, key=lambda o: not o.required):
-        default = inspect.Parameter.empty if o.required else o.default
+        default = inspect.Parameter.empty if o.required else (bool(o.default) if o.kind == "flag" else o.default)
         params.append(inspect.Parameter(o.name, kind, annotation=annotation(o), default=default))
     return inspect.Signature(params)
 

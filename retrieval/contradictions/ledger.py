@@ -4,7 +4,9 @@ Lives in the same database file as the index manifest (`settings.db_path`), in t
 `ledger_` and `claims_`. A contradiction's id is a stable hash of its two claims' (document, normalised
 text) keys, order-independent, so re-indexing never records a pair twice; dismissal therefore sticks.
 When a claim disappears (its document changed or was removed) its contradictions are `retired`:
-kept, hidden, and restored to their previous status if the same claims come back."""
+kept, hidden, and restored to their previous status if the same claims come back. Each pair keeps its
+kind (contradiction, changed position, later contradicted) and the judge's features; the disputes
+(`disputes.py`, tables `disputes_*` in the same file) group the pairs by the point in contention."""
 from __future__ import annotations
 
 import hashlib
@@ -18,7 +20,7 @@ from typing import Iterable, Sequence
 from retrieval.contradictions.claims import claim_key
 from retrieval.db import connect
 from retrieval.errors import NotFoundError
-from retrieval.vocab import PAIR_FILTERS, PairStatus, check_choice
+from retrieval.vocab import PAIR_FILTERS, DisputeKind, PairStatus, check_choice
 from retrieval.models import Citation, Claim, Contradiction
 
 
@@ -38,6 +40,10 @@ CREATE INDEX IF NOT EXISTS claims_items_speaker ON claims_items(speaker);
 CREATE TABLE IF NOT EXISTS claims_verdicts (
     pair TEXT PRIMARY KEY, label TEXT NOT NULL, score REAL NOT NULL, explanation TEXT NOT NULL);
 """
+# Columns added after the first release: created on open when an older database lacks them.
+_ADDED = (("ledger_contradictions", "kind", "TEXT NOT NULL DEFAULT 'contradiction'"),
+          ("ledger_contradictions", "features", "TEXT"))
+KINDS: tuple[str, ...] = tuple(k.value for k in DisputeKind)
 
 
 def pair_id(a: Claim, b: Claim) -> str:
@@ -55,20 +61,42 @@ class Ledger:
         self._db = connect(db_path)
         with self._lock, self._db:
             self._db.executescript(_SCHEMA)
+            for table, column, decl in _ADDED:
+                have = {r["name"] for r in self._db.execute(f"PRAGMA table_info({table})")}
+                if column not in have:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The connection (hold `lock` while using it): the disputes keep their tables in this file and
+        change pair statuses in the same transactions as their own."""
+        return self._db
+
+    @property
+    def lock(self) -> threading.RLock:
+        return self._lock
 
     # ---- contradictions --------------------------------------------------------------------
-    def record(self, a: Claim, b: Claim, score: float, explanation: str) -> bool:
-        """Record a contradiction between two claims; True when it is new (or revived as new)."""
+    def record(self, a: Claim, b: Claim, score: float, explanation: str, *,
+               kind: DisputeKind | str = DisputeKind.CONTRADICTION, features: dict | None = None) -> bool:
+        """Record a contradiction between two claims; True when it is new (or revived as new).
+        `score` is the pair's calibrated confidence in [0, 1]; `kind` and the judge's `features` are
+        stored with the pair. Recording a known pair again refreshes its score, explanation, kind,
+        features and quotes, never its status (a dismissed pair stays dismissed)."""
+        kind = DisputeKind(check_choice(str(kind), KINDS, "dispute kind"))
         cid, now = pair_id(a, b), _now()
         a_json, b_json = (json.dumps(c.citation().to_dict()) for c in (a, b))
+        feats = _features_json(features)
         with self._lock, self._db:
             row = self._db.execute("SELECT status, prev_status FROM ledger_contradictions WHERE id=?",
                                    (cid,)).fetchone()
             if row is None:
                 self._db.execute(
-                    "INSERT INTO ledger_contradictions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO ledger_contradictions (id, score, explanation, status, prev_status, first_seen, "
+                    "last_seen, a_key, b_key, a_doc, b_doc, a_json, b_json, kind, features) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (cid, round(score, 4), explanation, "new", None, now, now, claim_key(a), claim_key(b),
-                     a.doc, b.doc, a_json, b_json))
+                     a.doc, b.doc, a_json, b_json, kind.value, feats))
                 return True
             status = row["status"]
             if status == "retired":
@@ -78,7 +106,8 @@ class Ledger:
             if not same_order:
                 a_json, b_json = b_json, a_json
             self._db.execute("UPDATE ledger_contradictions SET status=?, prev_status=NULL, last_seen=?, "
-                             "a_json=?, b_json=? WHERE id=?", (status, now, a_json, b_json, cid))
+                             "a_json=?, b_json=?, score=?, explanation=?, kind=?, features=? WHERE id=?",
+                             (status, now, a_json, b_json, round(score, 4), explanation, kind.value, feats, cid))
             return row["status"] == "retired" and status == "new"
 
     def retire_stale(self, docs: Iterable[str]) -> int:
@@ -192,4 +221,24 @@ class Ledger:
 def _to_contradiction(r: sqlite3.Row) -> Contradiction:
     return Contradiction(id=r["id"], score=r["score"], explanation=r["explanation"], status=PairStatus(r["status"]),
                          first_seen=r["first_seen"], a=Citation(**json.loads(r["a_json"])),
-                         b=Citation(**json.loads(r["b_json"])))
+                         b=Citation(**json.loads(r["b_json"])), kind=DisputeKind(r["kind"]))
+
+
+def pair_features(r: sqlite3.Row) -> dict[str, float]:
+    """The judge's features stored with a pair ({} when it recorded none)."""
+    try:
+        return json.loads(r["features"]) if r["features"] else {}
+    except ValueError:
+        return {}
+
+
+def _features_json(features: dict | None) -> str | None:
+    if not features:
+        return None
+    out = {}
+    for k, v in features.items():
+        if isinstance(v, bool):
+            out[str(k)] = float(v)
+        elif isinstance(v, (int, float)):
+            out[str(k)] = round(float(v), 4)
+    return json.dumps(out, sort_keys=True) if out else None

@@ -90,3 +90,6 @@ def test_commands_json_is_the_command_table(run):
     assert rows["ask"]["discord"]["name"] == "ask" and rows["index"]["discord"] is None
     status = next(o for o in rows["contradictions"]["options"] if o["name"] == "status")
     assert status["choices"] == ["new", "posted", "dismissed", "retired", "all"]
+    status = next(o for o in rows["disputes"]["options"] if o["name"] == "status")
+    assert status["choices"] == ["new", "posted", "dismissed", "possible", "all"]
+    assert rows["disputes"]["discord"]["name"] == "disputes"

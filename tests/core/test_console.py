@@ -31,7 +31,7 @@ def test_ask_with_source_and_errors(indexed):
 def test_digest_and_contradictions_commands(indexed):
     out = run_console(indexed, "/contradictions --status all\n/digest\n")
     assert ("No contradictions." in out) or ("#" in out)
-    assert "Digest:" in out
+    assert "Digest preview" in out
 
 
 def test_ingest_a_local_file(indexed, tmp_path):

@@ -152,3 +152,34 @@ def record_contradictions(service, n: int = 2) -> list[str]:
 
 def public_messages(channel) -> list[discord.Message]:
     return [m for m in channel.history() if not m.flags.ephemeral]
+
+
+# Claims on three different points (the same two speakers), for digests of several disputes.
+POINTS = [
+    ("Russia will hand over 175 Ukrainian prisoners of war in the exchange on Wednesday.",
+     "Only 120 of our prisoners of war came home in Wednesday's exchange."),
+    ("Putin ordered the army to stop all strikes on Ukrainian energy facilities from 18 March.",
+     "Russian drones hit a power station in Sloviansk on the night of 19 March."),
+    ("Russia agreed to a ceasefire for merchant shipping in the Black Sea.",
+     "Moscow has turned down every proposal for a maritime truce in the Black Sea."),
+]
+
+
+def record_disputes(service, n: int = 2, score: float = 0.9) -> list[str]:
+    """Record one pair on each of `n` different points and group them: the dispute ids, in order."""
+    from retrieval.contradictions.ledger import pair_id
+
+    pairs = []
+    for k, (a_text, b_text) in enumerate(POINTS[:n]):
+        a = Claim(id=f"k{k}", passage_id=f"pk{k}", doc=f"kremlin-{k}.md", source="kremlin", speaker="kremlin",
+                  title=f"Kremlin statement {k}", start=0, end=len(a_text), text=a_text, date="2025-03-19")
+        b = Claim(id=f"z{k}", passage_id=f"pz{k}", doc=f"zelenskyy-{k}.md", source="zelenskyy",
+                  speaker="zelenskyy", title=f"Zelenskyy address {k}", start=0, end=len(b_text), text=b_text,
+                  date="2025-03-20")
+        service.ledger.record(a, b, score, "The Kremlin and Zelenskyy give different accounts.")
+        pairs.append(pair_id(a, b))
+    service.group_disputes()
+    of = service.dispute_book.dispute_of(pairs)
+    ids = [of[p] for p in pairs]
+    assert len(set(ids)) == n, "each point is its own dispute"
+    return ids

@@ -1,12 +1,15 @@
-"""The contradiction digest: posted once, marked `posted` only after Discord accepted it, retried
-after a failed send, not re-posted after a restart, silent on a day with nothing new; dismiss
-buttons work across a restart and check permissions at run time."""
+"""The dispute digest through simcord: one message per dispute with its own Dismiss button, marked
+`posted` only after Discord accepted it, retried after a failed send, posted exactly once even when the
+process dies between Discord accepting a message and the ledger recording it (reconciled from the
+channel's markers), silent on a day with nothing new. Dismissing edits the post (marked dismissed,
+button disabled), a second dismissal says it already was, and admins can post now with /digest post."""
 from __future__ import annotations
 
 from bot import scheduler as jobs
 from bot.discord.app import AnalystBot
+from bot.discord.render import DIGEST_MARKER
 from retrieval.service import Analyst
-from tests.discord.conftest import embed_limits_ok, record_contradictions
+from tests.discord.conftest import embed_limits_ok, public_messages, record_disputes
 
 CONFLICT = """---
 source: zelenskyy
@@ -18,42 +21,54 @@ Zelenskyy said 200 Russians and 200 Ukrainians will be released in the prisoner 
 
 
 def statuses(service, ids):
-    return [service.ledger.get(i).status for i in ids]
+    return [service.dispute(i).status for i in ids]
 
 
-async def test_digest_posts_new_contradictions_once_then_stays_silent(world):
+def buttons(message):
+    return [c for row in message.components for c in row.children]
+
+
+async def restart(world, settings) -> Analyst:
+    """A restart: a fresh service and bot on the same data directory."""
+    jobs.stop(world.bot.scheduler, world.bot)
+    world.bot.service.close()
+    service = Analyst(settings)
+    await world.env.restart_bot(AnalystBot(service, settings))
+    return service
+
+
+async def test_digest_posts_each_dispute_once_with_its_own_button_then_stays_silent(world):
     service = world.bot.service
-    ids = record_contradictions(service, 2)
+    ids = record_disputes(service, 2)
 
     posted = await jobs.digest_job()  # what the scheduler runs
     await world.env.settle()
 
     assert posted == 2
     msgs = world.digest.history()
-    assert len(msgs) >= 1
-    assert msgs[0].content.startswith("Contradiction digest") and "2 new" in msgs[0].content
-    embeds = [e for m in msgs for e in m.embeds]
-    assert len(embeds) == 2
-    for e in embeds:
-        a, b = e.fields[0], e.fields[1]
-        assert a.name.startswith("A ") and b.name.startswith("B ")  # both speakers and titles
-        assert a.value.startswith("> ") and b.value.startswith("> ")  # both quotes
-        assert "2025-03-19" in a.value  # dates
-        assert "different accounts" in e.description  # the explanation
-    for m in msgs:
+    assert len(msgs) == 2  # one message per dispute
+    assert msgs[0].content.startswith("Dispute digest") and "2 new" in msgs[0].content
+    for m, did in zip(msgs, ids):
         embed_limits_ok(m)
-    custom_ids = [c.custom_id for m in msgs for row in m.components for c in row.children]
-    assert sorted(custom_ids) == sorted(f"analyst:dismiss:{i}" for i in ids)
+        [e] = m.embeds
+        assert e.footer.text == DIGEST_MARKER + did  # the marker a restart reconciles by
+        assert e.title.endswith("?")  # the headline
+        sides = [f.name for f in e.fields]
+        assert sides == ["Side 1 · The Kremlin", "Side 2 · Volodymyr Zelenskyy"]
+        assert all(f.value.startswith("> ") for f in e.fields) and "2025-03-19" in e.fields[0].value
+        [button] = buttons(m)  # its own button, in the same message
+        assert button.custom_id == f"analyst:dismiss:{did}" and not button.disabled
     assert statuses(service, ids) == ["posted", "posted"]
+    assert {c.status for c in service.contradictions("all")} == {"posted"}
 
     assert await jobs.digest_job() == 0  # a day with nothing new: nothing is sent
     await world.env.settle()
-    assert len(world.digest.history()) == len(msgs)
+    assert len(world.digest.history()) == 2
 
 
 async def test_failed_send_is_retried_on_the_next_run_and_nothing_is_lost(world):
     service = world.bot.service
-    ids = record_contradictions(service, 2)
+    ids = record_disputes(service, 2)
     world.env.inject_error("POST", f"/channels/{world.digest.id}/messages", status=500, times=1)
 
     assert await jobs.digest_job() == 0
@@ -63,23 +78,41 @@ async def test_failed_send_is_retried_on_the_next_run_and_nothing_is_lost(world)
 
     assert await jobs.digest_job() == 2
     await world.env.settle()
-    assert len([e for m in world.digest.history() for e in m.embeds]) == 2
+    assert len(world.digest.history()) == 2
     assert statuses(service, ids) == ["posted", "posted"]
 
 
-async def test_restart_does_not_repost_and_buttons_still_work(world, discord_settings):
-    ids = record_contradictions(world.bot.service, 2)
+async def test_crash_between_send_and_record_posts_once(world, discord_settings, monkeypatch):
+    service = world.bot.service
+    ids = record_disputes(service, 2)
+    # The process dies after Discord accepted the messages, before the ledger recorded them.
+    monkeypatch.setattr(service, "mark_posted", lambda dispute_ids: [])
+    assert await jobs.digest_job() == 2
+    await world.env.settle()
+    sent = [m.id for m in world.digest.history()]
+    assert len(sent) == 2 and statuses(service, ids) == ["new", "new"]
+
+    service2 = await restart(world, discord_settings)
+    assert [d.id for d in service2.disputes("new")] == ids or set(d.id for d in service2.disputes("new")) == set(ids)
+    assert await jobs.digest_job() == 0  # reconciled from the markers: nothing is posted again
+    await world.env.settle()
+    assert [m.id for m in world.digest.history()] == sent
+    assert statuses(service2, ids) == ["posted", "posted"]
+
+    record_disputes(service2, 3)  # a third point later: only it is posted
+    assert await jobs.digest_job() == 1
+    await world.env.settle()
+    assert len(world.digest.history()) == 3
+    service2.close()
+
+
+async def test_dismissing_from_the_digest_edits_the_post_and_works_after_a_restart(world, discord_settings):
+    ids = record_disputes(world.bot.service, 2)
     assert await jobs.digest_job() == 2
     await world.env.settle()
     before = world.digest.history()
 
-    # A restart: a fresh service and bot on the same data directory.
-    jobs.stop(world.bot.scheduler, world.bot)
-    world.bot.service.close()
-    service2 = Analyst(discord_settings)
-    bot2 = AnalystBot(service2, discord_settings)
-    await world.env.restart_bot(bot2)
-
+    service2 = await restart(world, discord_settings)
     assert await jobs.digest_job() == 0
     await world.env.settle()
     assert [m.id for m in world.digest.history()] == [m.id for m in before]
@@ -88,43 +121,161 @@ async def test_restart_does_not_repost_and_buttons_still_work(world, discord_set
     button = f"analyst:dismiss:{ids[0]}"
     refused = await world.alice.click(message, custom_id=button)
     assert refused.ephemeral and "Manage Server" in refused.response.content
-    assert service2.ledger.get(ids[0]).status == "posted"
+    assert service2.dispute(ids[0]).status == "posted"
 
     ok = await world.admin.click(message, custom_id=button)  # handled by the new bot generation
-    assert ok.ephemeral and f"Dismissed `{ids[0]}`" in ok.response.content
-    assert service2.ledger.get(ids[0]).status == "dismissed"
+    [reply] = ok.followups
+    assert reply.ephemeral and f"Dismissed dispute `{ids[0]}`" in reply.content
+    assert service2.dispute(ids[0]).status == "dismissed"
+    assert {c.status for c in service2.contradictions("all") if c.dispute == ids[0]} == {"dismissed"}
+
+    edited, other = world.digest.history()
+    assert edited.id == message.id and edited.embeds[0].title.startswith("Dismissed: ")
+    assert "dismissed" in edited.embeds[0].description and "Dismissed by" in edited.embeds[0].description
+    assert edited.embeds[0].footer.text == DIGEST_MARKER + ids[0]
+    [b] = buttons(edited)
+    assert b.disabled and b.label == "Dismissed"
+    assert not buttons(other)[0].disabled and not other.embeds[0].title.startswith("Dismissed")
     service2.close()
 
 
-async def test_digest_preview_is_ephemeral_and_marks_nothing(world):
-    ids = record_contradictions(world.bot.service, 1)
-    result = await world.alice.slash(world.channel, "digest")
-    assert result.ephemeral and "Digest preview" in result.response.content
-    assert len(result.response.embeds) == 1
-    assert statuses(world.bot.service, ids) == ["new"]
-    assert world.digest.history() == [] and world.channel.history(viewer=world.admin) == []
+async def test_a_second_dismissal_says_it_already_was(world):
+    service = world.bot.service
+    first, second = record_disputes(service, 2)
+    assert await jobs.digest_job() == 2
+    await world.env.settle()
+    message = world.digest.history()[0]
+
+    service.dismiss(first)  # e.g. `analyst dismiss` on the command line: the post is not touched
+    assert not buttons(world.digest.history()[0])[0].disabled
+    again = await world.admin.click(message, custom_id=f"analyst:dismiss:{first}")
+    assert "already dismissed" in again.followups[0].content
+    edited = world.digest.history()[0]
+    assert edited.embeds[0].title.startswith("Dismissed: ") and buttons(edited)[0].disabled  # in sync now
+
+    by_command = await world.admin.slash(world.channel, "dismiss", id=second)
+    assert f"Dismissed dispute `{second}`" in by_command.response.content
+    assert "digest post is marked dismissed" in by_command.response.content
+    assert buttons(world.digest.history()[1])[0].disabled  # /dismiss edits the post too
+    twice = await world.admin.slash(world.channel, "dismiss", id=second)
+    assert twice.ephemeral and "already dismissed" in twice.response.content
+
+
+async def test_digest_post_now_is_for_admins_and_preview_stays_the_default(world):
+    ids = record_disputes(world.bot.service, 2)
+    preview = await world.alice.slash(world.channel, "digest")
+    assert preview.ephemeral and "Digest preview" in preview.response.content
+    assert len(preview.response.embeds) == 2
+    assert statuses(world.bot.service, ids) == ["new", "new"]
+
+    refused = await world.alice.slash(world.channel, "digest", post=True)
+    assert refused.ephemeral and "Manage Server" in refused.response.content
+    assert world.digest.history() == [] and statuses(world.bot.service, ids) == ["new", "new"]
+
+    done = await world.admin.slash(world.channel, "digest", post=True)
+    assert done.ephemeral and "Posted 2 dispute(s)" in done.response.content
+    assert len(world.digest.history()) == 2 and statuses(world.bot.service, ids) == ["posted", "posted"]
+    nothing = await world.admin.slash(world.channel, "digest", post=True)
+    assert "Nothing new to post" in nothing.response.content
+    assert public_messages(world.channel) == []  # nothing public in the command's channel
+    world.env.errors  # acknowledge the refusal
+
+
+async def test_possible_disputes_are_not_posted(world):
+    service = world.bot.service
+    [weak] = record_disputes(service, 1, score=0.6)
+    assert service.dispute(weak).status == "possible"
+    assert await jobs.digest_job() == 0
+    assert world.digest.history() == []
+    listed = await world.alice.slash(world.channel, "disputes", status="possible")
+    [msg] = listed.followups
+    assert "1 possible dispute(s)" in msg.content and "never posted" in msg.content
+    assert msg.embeds[0].footer.text == f"dispute {weak}"  # a listing is not a digest marker
+
+
+async def test_new_evidence_on_a_posted_dispute_is_mentioned_not_posted_again(world):
+    service = world.bot.service
+    [did] = record_disputes(service, 1)
+    assert await jobs.digest_job() == 1
+    from retrieval.models import Claim
+
+    a = service.dispute(did).sides[0].citations[0]
+    more = "Only 120 prisoners of war returned home in Wednesday's exchange, Kyiv said."
+    service.ledger.record(
+        Claim(id="a", passage_id="p", doc=a.doc, source=a.source, speaker=a.speaker, title=a.title,
+              start=a.start, end=a.end, text=a.quote, date=a.date),
+        Claim(id="n", passage_id="p", doc="news.md", source="news", speaker="news", title="News",
+              start=0, end=len(more), text=more, date="2025-03-21"), 0.92, "x")
+    service.group_disputes()
+    assert service.dispute(did).new_evidence and service.disputes("new") == []
+
+    assert await jobs.digest_job() == 0  # no new item ...
+    await world.env.settle()
+    first, note = world.digest.history()
+    assert "New evidence on disputes already posted" in note.content and did in note.content
+    assert not note.embeds and not note.components
+    assert not service.dispute(did).new_evidence
 
 
 async def test_document_dropped_into_corpus_leads_to_a_digest(world):
     (world.bot.settings.corpus_dir / "kremlin-exchange.md").write_text(CONFLICT, encoding="utf-8")
 
     await jobs.reindex_job()  # the interval job
-    new = world.bot.service.contradictions("new")
-    assert new, "the conflicting prisoner numbers are a new contradiction"
+    new = world.bot.service.disputes("new")
+    assert new, "the conflicting prisoner numbers are a new dispute"
     assert await jobs.digest_job() == len(new)
     await world.env.settle()
     text = " ".join(f.value for m in world.digest.history() for e in m.embeds for f in e.fields)
     assert "200 Russians" in text and "175 Russians" in text
 
 
-async def test_contradictions_command_lists_by_status(world):
-    ids = record_contradictions(world.bot.service, 2)
-    world.bot.service.dismiss(ids[1])
+async def test_contradictions_and_disputes_commands(world):
+    service = world.bot.service
+    ids = record_disputes(service, 2)
+    service.dismiss(ids[1])
     new = await world.alice.slash(world.channel, "contradictions")
     [msg] = new.followups
-    assert not msg.ephemeral and msg.content == "1 new contradiction(s)."
-    assert ids[0] in msg.embeds[0].description and ids[1] not in msg.embeds[0].description
+    assert not msg.ephemeral and msg.content == "1 new contradiction(s) in 1 dispute(s), strongest first."
+    assert f"Part of dispute `{ids[0]}`" in msg.embeds[0].description
     dismissed = await world.alice.slash(world.channel, "contradictions", status="dismissed")
-    assert ids[1] in dismissed.followups[0].embeds[0].description
+    assert f"`{ids[1]}`" in dismissed.followups[0].embeds[0].description
     none = await world.alice.slash(world.channel, "contradictions", status="retired")
     assert none.followups[0].content == "No retired contradictions."
+
+    listed = await world.alice.slash(world.channel, "disputes", status="all")
+    [msg] = listed.followups
+    assert msg.content == "2 dispute(s), strongest first."
+    assert [e.footer.text for e in msg.embeds] == [f"dispute {i}" for i in sorted(ids)] or \
+        {e.footer.text for e in msg.embeds} == {f"dispute {i}" for i in ids}
+    for m in public_messages(world.channel):
+        embed_limits_ok(m)
+    empty = await world.alice.slash(world.channel, "disputes")
+    assert empty.followups[0].content.startswith("1 new dispute(s)")
+
+
+async def test_buttons_of_digests_posted_before_disputes_dismiss_their_pair(world):
+    """A post from before disputes existed: several pairs, a button each; a click dismisses that pair
+    and disables only its button."""
+    import discord
+
+    from bot.discord.digest import DismissButton
+    from tests.discord.conftest import record_contradictions
+
+    service = world.bot.service
+    ids = record_contradictions(service, 2)
+    view = discord.ui.View(timeout=None)
+    for k, cid in enumerate(ids, 1):
+        view.add_item(DismissButton(cid, f"Dismiss #{k}"))
+    channel = world.bot.get_channel(world.digest.id)
+    await channel.send(content="Contradiction digest, 2025-03-20: 2 new.",
+                       embeds=[discord.Embed(title="#1"), discord.Embed(title="#2")], view=view)
+    await world.env.settle()
+    [message] = world.digest.history()
+
+    ok = await world.admin.click(message, custom_id=f"analyst:dismiss:{ids[0]}")
+    assert f"Dismissed `{ids[0]}`" in ok.followups[0].content
+    assert service.ledger.get(ids[0]).status == "dismissed" and service.ledger.get(ids[1]).status == "new"
+    [edited] = world.digest.history()
+    first, second = buttons(edited)
+    assert first.disabled and first.label == "Dismissed" and not second.disabled
+    assert [e.title for e in edited.embeds] == ["#1", "#2"]

@@ -82,8 +82,8 @@ def test_command_schema_matches_what_the_bot_registers(world):
     [put] = [r for r in world.env.http_requests if r.method == "PUT" and r.path.endswith("/commands")]
     assert put.json == schema
     by_name = {c["name"]: c for c in schema}
-    assert set(by_name) == {"ask", "compare", "contradictions", "sources", "digest", "ingest", "dismiss", "sync", "help",
-                            "sources-add"}
+    assert set(by_name) == {"ask", "compare", "contradictions", "disputes", "sources", "digest", "ingest", "dismiss",
+                            "sync", "help", "sources-add"}
     assert all(c["description"] for c in schema)
     assert all(o["description"] for c in schema for o in c.get("options", []))
     ask = {o["name"]: o for o in by_name["ask"]["options"]}
@@ -92,6 +92,9 @@ def test_command_schema_matches_what_the_bot_registers(world):
     assert {o["name"]: o["type"] for o in by_name["ingest"]["options"]}["file"] == 11
     assert [c["value"] for c in by_name["contradictions"]["options"][0]["choices"]] == \
         ["new", "posted", "dismissed", "retired", "all"]
+    assert [c["value"] for c in by_name["disputes"]["options"][0]["choices"]] == \
+        ["new", "posted", "dismissed", "possible", "all"]
+    assert {o["name"]: o["type"] for o in by_name["digest"]["options"]} == {"post": 5}  # a boolean option
     assert ask["question"]["max_length"] == MAX_QUESTION  # one question length for every route
     assert all(c["dm_permission"] is False for c in schema)
 
@@ -112,3 +115,23 @@ def test_model_answer_links_citations_and_names_each_document_once():
     assert "[source]" not in fields[2].value  # no url, no link
     assert "javascript" not in fields[3].value  # only http(s) links
     assert msg.embeds[0].description.count("*") == 0  # a model answer with no note carries no notes
+
+
+def test_dispute_embeds_stay_within_limits_and_carry_their_marker():
+    from bot.discord.render import digest_item, dispute_embed, marker_id, render_disputes
+    from retrieval.models import Dispute, DisputeSide
+
+    sides = [DisputeSide(f"speaker-{k}", 1 + k % 2, [_cite(n) for n in range(5)]) for k in range(12)]
+    big = Dispute("d-0123abcd", "H" * 400 + "?", "contradiction", 0.91, "new", "2025-03-20T00:00:00Z",
+                  "2025-03-21T00:00:00Z", sides, [f"p{i}" for i in range(40)], new_evidence=True)
+    e = dispute_embed(big, {}, digest=True)
+    assert len(e) <= 6000 and len(e.fields) <= 25 and len(e.title) <= 256
+    assert all(len(f.value) <= 1024 and len(f.name) <= 256 for f in e.fields)
+    assert marker_id(e.footer.text) == "d-0123abcd" and marker_id("dispute d-0123abcd") is None
+    item = digest_item(big, {}, "Heading")
+    assert item.ids == ["d-0123abcd"] and item.content == "Heading" and len(item.embeds) == 1
+    msgs = render_disputes([big] * 7, {}, "Disputes")
+    assert all(sum(len(x) for x in m.embeds) <= 6000 and len(m.embeds) <= 10 for m in msgs)
+    assert [i for m in msgs for i in m.ids] == ["d-0123abcd"] * 7
+    dismissed = dispute_embed(Dispute(**{**big.__dict__, "status": "dismissed"}), {}, digest=True)
+    assert dismissed.title.startswith("Dismissed: ")

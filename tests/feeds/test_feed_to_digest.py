@@ -47,11 +47,13 @@ def test_a_contradiction_in_a_fetched_article_reaches_the_ledger_and_the_digest(
     from bot.discord.digest import digest_messages
 
     client = SimpleNamespace(settings=svc.settings, service=svc)
-    messages = digest_messages(client, found)
+    disputes = svc.disputes("new")
+    assert {p for d in disputes for p in d.pairs} == {c.id for c in found}
+    messages = digest_messages(client, disputes)
     text = " ".join((m.content or "") + " ".join(e.description or "" for e in m.embeds) for m in messages)
     text += " ".join(f.value for m in messages for e in m.embeds for f in e.fields)
     assert "22 wounded" in text and "23 injured" in text
-    assert sorted(i for m in messages for i in m.ids) == sorted(c.id for c in found)
+    assert [i for m in messages for i in m.ids] == [d.id for d in disputes]
 
     again = svc.fetch_feeds()  # nothing new: no new contradiction either
     assert again.feeds[0].status == "not_modified" and again.index.contradictions_new == 0

@@ -1,0 +1,241 @@
+"""The `disputes` bench section from the digest's side: pairs per dispute, digest precision and whether
+every real conflict appears once, measured on the development set (bench/devset/).
+
+- `detected`: index bench/devset/ps752 (with its own sources.yaml) with contradiction detection and the
+  local model, as a user would; group the pairs into disputes; map every dispute to the labelled
+  disputes of bench/devset/disputes.json through its claims' quotes (a detected claim matches a
+  labelled quote of the same document when one contains the other). A detected pair is `real` when both
+  its claims are quotes of one labelled dispute's contradiction pairs, `false` when it is a labelled
+  compatible/unrelated pair, `unlabelled` otherwise; a dispute is real when any of its pairs is.
+  Reported on the evaluation split: disputes with a claim from a held-out document, and the labelled
+  disputes with an evaluation pair. `digest_precision` = real / posted (the disputes at or above
+  ANALYST_DIGEST_MIN_CONFIDENCE), counting unlabelled ones as not real (a lower bound); also given
+  over labelled items only. `digest_duplicates`: extra digest items for a real dispute already posted;
+  `digest_recall`: labelled disputes that reach the digest.
+- `grouping`: the grouping step alone, with the labelled contradiction pairs of both dev corpora as
+  input (their true kinds, confidence 0.9), so the detector's misses do not hide it: pairwise
+  precision/recall of "same dispute" decisions against the labels, on decisions that involve an
+  evaluation pair (the thresholds were chosen on calibration-only decisions), plus labelled disputes
+  split over several groups and groups mixing labelled disputes.
+
+    python -m bench.digest_eval [LLM_BASE_URL]     # without a URL: detection without the model
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEVSET = REPO / "bench" / "devset"
+SEED = REPO / "corpus" / "trump-putin-call-2025-03-18.md"
+log = logging.getLogger("bench.digest_eval")
+
+
+def _devset() -> tuple[list[dict], dict[str, dict], set[str]]:
+    spec = json.loads((DEVSET / "pairs.json").read_text(encoding="utf-8"))
+    disputes = {d["id"]: d for d in json.loads((DEVSET / "disputes.json").read_text(encoding="utf-8"))}
+    return spec["pairs"], disputes, set(spec["heldout_docs"])
+
+
+def _doc_key(corpus: str, doc: str) -> str:
+    """A labelled document name ("ps752/x.md", "seed") as the indexed corpus names it."""
+    if doc == "seed":
+        return "seed.md"
+    return doc.split("/", 1)[1] if doc.startswith(corpus + "/") else doc
+
+
+def _in_corpus(p: dict, corpus: str) -> bool:
+    """Both quotes of a labelled pair come from `corpus` (the March corpus also holds the seed)."""
+    ok = (corpus + "/", "seed") if corpus == "march2025" else (corpus + "/",)
+    return all(p[side]["doc"].startswith(ok) for side in ("a", "b"))
+
+
+def _same(quote: str, text: str) -> bool:
+    q, t = " ".join(quote.split()), " ".join(text.split())
+    return bool(q) and (q in t or t in q)
+
+
+def _services(corpus: str, tmp: Path, llm_url: str | None):
+    from retrieval.service import Analyst
+    from retrieval.settings import Settings
+
+    shutil.copytree(DEVSET / corpus, tmp / corpus / "corpus")
+    if corpus == "march2025":
+        shutil.copy(SEED, tmp / corpus / "corpus" / "seed.md")
+    mode = dict(llm="remote", llm_base_url=llm_url, llm_timeout_s=600) if llm_url else dict(llm="none")
+    return Analyst(Settings(_env_file=None, data_dir=tmp / corpus / "data", corpus_dir=tmp / corpus / "corpus",
+                            **mode))
+
+
+# ---- detected disputes on ps752 -------------------------------------------------------------------
+def detected(llm_url: str | None, corpus: str = "ps752") -> dict:
+    pairs, labels, heldout = _devset()
+    pairs = [p for p in pairs if _in_corpus(p, corpus)]
+    heldout = {_doc_key(corpus, d) for d in heldout if d.startswith(corpus + "/")}
+    with tempfile.TemporaryDirectory() as d:
+        svc = _services(corpus, Path(d), llm_url)
+        try:
+            t0 = time.perf_counter()
+            report = svc.index()
+            index_s = time.perf_counter() - t0
+            disputes = svc.disputes("all")
+            min_conf = svc.settings.digest_min_confidence
+            pair_rows = {c.id: c for c in svc.contradictions("all")}
+        finally:
+            svc.close()
+
+    # every labelled quote → the labelled disputes it is a contradiction quote of; labelled non-conflicts
+    quote_disputes: list[tuple[str, str, str]] = []  # (doc, quote, dispute)
+    negatives: list[tuple[tuple[str, str], tuple[str, str]]] = []
+    for p in pairs:
+        a = (_doc_key(corpus, p["a"]["doc"]), p["a"]["quote"])
+        b = (_doc_key(corpus, p["b"]["doc"]), p["b"]["quote"])
+        if p["label"] == "contradiction":
+            quote_disputes += [(*a, p["dispute"]), (*b, p["dispute"])]
+        else:
+            negatives.append((a, b))
+
+    def claim_disputes(doc: str, text: str) -> set[str]:
+        return {dsp for qd, q, dsp in quote_disputes if qd == doc and _same(q, text)}
+
+    def pair_label(c) -> tuple[str, set[str]]:
+        common = claim_disputes(c.a.doc, c.a.quote) & claim_disputes(c.b.doc, c.b.quote)
+        if common:
+            return "real", common
+        for (da, qa), (db, qb) in negatives:
+            if ((da == c.a.doc and _same(qa, c.a.quote) and db == c.b.doc and _same(qb, c.b.quote))
+                    or (da == c.b.doc and _same(qa, c.b.quote) and db == c.a.doc and _same(qb, c.a.quote))):
+                return "false", set()
+        return "unlabelled", set()
+
+    items = []
+    for dsp in disputes:
+        labels_of = [pair_label(pair_rows[p]) for p in dsp.pairs if p in pair_rows]
+        maps = set().union(*(m for _, m in labels_of)) if labels_of else set()
+        verdicts = Counter(v for v, _ in labels_of)
+        docs = {c.doc for s in dsp.sides for c in s.citations}
+        items.append({"id": dsp.id, "headline": dsp.headline, "kind": str(dsp.kind),
+                      "confidence": dsp.confidence, "pairs": len(dsp.pairs), "posted": dsp.confidence >= min_conf,
+                      "evaluation": bool(docs & heldout), "maps_to": sorted(maps),
+                      "verdict": "real" if maps else ("false" if verdicts.get("false") and not verdicts.get("unlabelled")
+                                                      else "unlabelled" if verdicts.get("unlabelled") else "false")})
+    ev = [i for i in items if i["evaluation"]]
+    posted = [i for i in ev if i["posted"]]
+    real_posted = [i for i in posted if i["verdict"] == "real"]
+    labelled_posted = [i for i in posted if i["verdict"] != "unlabelled"]
+    eval_labels = {p["dispute"] for p in pairs if p["label"] == "contradiction" and p["split"] == "evaluation"}
+    per_label = Counter(m for i in real_posted for m in i["maps_to"] if m in eval_labels)
+    found_any = {m for i in ev for m in i["maps_to"] if m in eval_labels}
+    n_pairs = sum(i["pairs"] for i in items)
+    real_items = [i for i in items if i["verdict"] == "real"]
+    return {
+        "corpus": corpus, "llm": bool(llm_url), "index_with_detection_s": round(index_s, 1),
+        "pairs": n_pairs, "disputes": len(items),
+        "pairs_per_dispute": round(n_pairs / len(items), 2) if items else None,
+        "pairs_per_real_dispute": round(sum(i["pairs"] for i in real_items) / len(real_items), 2) if real_items else None,
+        "min_confidence": min_conf,
+        "evaluation": {
+            "disputes": len(ev), "posted": len(posted), "posted_real": len(real_posted),
+            "posted_unlabelled": sum(i["verdict"] == "unlabelled" for i in posted),
+            "digest_precision": round(len(real_posted) / len(posted), 3) if posted else None,
+            "digest_precision_labelled": (round(len(real_posted) / len(labelled_posted), 3)
+                                          if labelled_posted else None),
+            "labelled_disputes": len(eval_labels),
+            "digest_recall": round(len(per_label) / len(eval_labels), 3) if eval_labels else None,
+            "found_any_status": len(found_any),
+            "digest_duplicates": sum(n - 1 for n in per_label.values()),
+            "merged_items": sum(len(i["maps_to"]) > 1 for i in posted),
+        },
+        "contradictions_new": report.contradictions_new,
+        "items": sorted(ev, key=lambda i: -i["confidence"])[:40],
+    }
+
+
+# ---- grouping alone, on the labelled pairs ----------------------------------------------------------
+def grouping() -> dict:
+    """Group the labelled contradiction pairs (true kinds) and score the grouping against the labels."""
+    from retrieval.contradictions.disputes import DisputeBook
+    from retrieval.contradictions.ledger import Ledger, pair_id
+
+    pairs, labels, _ = _devset()
+    contra = [p for p in pairs if p["label"] == "contradiction"]
+    assigned: dict[str, str] = {}  # labelled pair id → group id
+    missing = 0
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        for corpus in ("ps752", "march2025"):
+            svc = _services(corpus, tmp, None)
+            svc.index()  # stores every claim (detection without the model; its pairs are not used)
+            claims = svc.ledger.claims()
+            embed = svc.embedder.embed
+            ledger = Ledger(tmp / f"{corpus}-grouping.sqlite3")
+            book = DisputeBook(ledger, min_confidence=0.8, names=svc.registry.display)
+            mine = [p for p in contra if _in_corpus(p, corpus)]
+            ids = {}
+            for p in mine:
+                a = _find_claim(claims, _doc_key(corpus, p["a"]["doc"]), p["a"]["quote"])
+                b = _find_claim(claims, _doc_key(corpus, p["b"]["doc"]), p["b"]["quote"])
+                if a is None or b is None or a.id == b.id:
+                    missing += 1
+                    continue
+                ledger.record(a, b, 0.9, p["note"], kind=labels[p["dispute"]]["kind"])
+                ids[p["id"]] = pair_id(a, b)
+            book.update(embed)
+            of = book.dispute_of(list(ids.values()))
+            assigned.update({pid: of[cid] for pid, cid in ids.items() if cid in of})
+            ledger.close()
+            svc.close()
+    by_id = {p["id"]: p for p in contra}
+    out = {}
+    for which in ("calibration", "evaluation"):
+        tp = fp = fn = 0
+        for x, y in itertools.combinations(sorted(assigned), 2):
+            involves_eval = "evaluation" in (by_id[x]["split"], by_id[y]["split"])
+            if (which == "evaluation") != involves_eval:
+                continue
+            same_label = by_id[x]["dispute"] == by_id[y]["dispute"]
+            same_group = assigned[x] == assigned[y]
+            tp += same_label and same_group
+            fp += same_group and not same_label
+            fn += same_label and not same_group
+        out[which] = {"precision": round(tp / (tp + fp), 3) if tp + fp else None,
+                      "recall": round(tp / (tp + fn), 3) if tp + fn else None, "tp": tp, "fp": fp, "fn": fn}
+    groups: dict[str, set[str]] = {}
+    spread: dict[str, set[str]] = {}
+    for pid, gid in assigned.items():
+        groups.setdefault(gid, set()).add(by_id[pid]["dispute"])
+        spread.setdefault(by_id[pid]["dispute"], set()).add(gid)
+    return {"labelled_pairs": len(assigned), "unmatched_quotes": missing, "labelled_disputes": len(spread),
+            "groups": len(groups), "split_disputes": sum(len(g) > 1 for g in spread.values()),
+            "mixed_groups": sum(len(v) > 1 for v in groups.values()), **out}
+
+
+def _find_claim(claims, doc: str, quote: str):
+    best, size = None, 0
+    for c in claims:
+        if c.doc == doc and _same(quote, c.text) and min(len(c.text), len(quote)) > size:
+            best, size = c, min(len(c.text), len(quote))
+    return best
+
+
+def evaluate(llm_url: str | None) -> dict:
+    t0 = time.perf_counter()
+    out = {"grouping": grouping()}
+    out["detected"] = detected(llm_url)
+    out["seconds"] = round(time.perf_counter() - t0, 1)
+    out["note"] = ("detected: ps752 indexed with detection, disputes mapped to bench/devset/disputes.json by "
+                   "quotes, evaluation split; unlabelled items count as not real in digest_precision. "
+                   "grouping: labelled contradiction pairs grouped alone, pairwise same-dispute decisions.")
+    return out
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    print(json.dumps(evaluate(sys.argv[1] if len(sys.argv) > 1 else None), indent=2))

@@ -1,0 +1,151 @@
+"""A dispute's headline: one plain question naming the point in contention ("Did Russia halt strikes on
+energy facilities after 18 March?").
+
+The local model writes it from the dispute's claims (`prompts/dispute_headline.md`), and what it writes
+is checked before it is used: one line, a question ending with "?", 4 to 20 words and at most
+MAX_CHARS characters, no markup, and at least two content words shared with the claims (so it is about
+them, not about something the model made up). Anything else, or no model, gives a template headline
+built from the words both sides share."""
+from __future__ import annotations
+
+import logging
+import re
+from typing import Callable, Sequence
+
+from retrieval.llm import ChatModel
+from retrieval.llm.prompts import load_prompt
+from retrieval.text import clip, content_words, normalise, stem, stems, words
+from retrieval.vocab import DisputeKind
+
+log = logging.getLogger(__name__)
+
+MAX_CHARS = 120
+MIN_WORDS, MAX_WORDS = 4, 20
+MIN_SHARED = 2  # content-word stems the headline must share with the claims
+STATEMENT_CHARS = 300
+
+_PREFIX = re.compile(r"^\s*(?:question|headline|q)\s*[:\-–]\s*", re.IGNORECASE)
+_WRAP = "\"'“”‘’`*_ "
+_FORBIDDEN = re.compile(r"https?://|www\.|[@<>`*#|\[\]{}]|\bside [12]\b|\bcontradict", re.IGNORECASE)
+
+# (speaker display name, date or None, claim text) for each claim, per side
+Statement = tuple[str, "str | None", str]
+Headliner = Callable[[str, Sequence[Statement], Sequence[Statement]], "str | None"]
+
+
+def check_headline(text: str | None, claims: Sequence[str]) -> str | None:
+    """The headline, tidied (outer quotes, a "Question:" prefix and spacing removed), if it passes every
+    check against the claims' texts; None otherwise."""
+    if not text:
+        return None
+    if "\n" in text.strip():
+        return None
+    line = _PREFIX.sub("", text.strip()).strip(_WRAP)
+    line = " ".join(line.split())
+    if not line or not line.endswith("?") or line.count("?") != 1:
+        return None
+    if len(line) > MAX_CHARS or not line[0].isupper():
+        return None
+    n_words = len(line.split())
+    if not MIN_WORDS <= n_words <= MAX_WORDS or _FORBIDDEN.search(line):
+        return None
+    claim_stems: set[str] = set()
+    for c in claims:
+        claim_stems |= stems(c)
+    if len(stems(line) & claim_stems) < MIN_SHARED:
+        return None
+    return line
+
+
+def _content(text: str, min_len: int = 4) -> list[str]:
+    """Content words as written (case kept), in order."""
+    keep = set(content_words(text, min_len))
+    return [w for w in words(text) if normalise(w) in keep]
+
+
+def shared_terms(side1: Sequence[str], side2: Sequence[str], limit: int = 4) -> list[str]:
+    """Up to `limit` content words found on both sides, as first written on side 1 and in its order;
+    when they share fewer than MIN_SHARED, padded with the longest words of side 1, then side 2."""
+    s2 = set()
+    for t in side2:
+        s2 |= stems(t)
+    seen: set[str] = set()
+    out: list[str] = []
+    for w in (w for t in side1 for w in _content(t)):
+        st = stem(w)
+        if st in s2 and st not in seen:
+            seen.add(st)
+            out.append(w)
+    for side in (side1, side2):
+        if len(out) >= MIN_SHARED:
+            break
+        for w in sorted((w for t in side for w in _content(t, min_len=5)), key=lambda w: -len(w)):
+            if len(out) >= MIN_SHARED:
+                break
+            if stem(w) not in seen:
+                seen.add(stem(w))
+                out.append(w)
+    return out[:limit]
+
+
+def _join(terms: Sequence[str]) -> str:
+    terms = list(terms)
+    if len(terms) <= 1:
+        return "".join(terms)
+    return ", ".join(terms[:-1]) + " and " + terms[-1]
+
+
+def _short(name: str) -> str:
+    """A display name without its parenthesised gloss: 'Steve Witkoff (US special envoy)' → 'Steve Witkoff'."""
+    return re.sub(r"\s*\(.*?\)\s*", " ", name).strip() or name
+
+
+def template_headline(kind: str, side1: Sequence[Statement], side2: Sequence[Statement]) -> str:
+    """A plain question from the words both sides share; always passes `check_headline` when the
+    claims have content words."""
+    terms = shared_terms([t for _, _, t in side1], [t for _, _, t in side2])
+    a = _short(side1[0][0]) if side1 else "one side"
+    b = _short(side2[0][0]) if side2 else "the other"
+    for n in range(len(terms), 0, -1):
+        about = _join(terms[:n])
+        if kind == DisputeKind.CHANGED_POSITION:
+            line = f"Did {a} change its account of {about}?"
+        elif kind == DisputeKind.LATER_CONTRADICTED:
+            line = f"Did later reports overturn the earlier account of {about}?"
+        else:
+            line = f"Who is right about {about}: {a} or {b}?"
+        if len(line) <= MAX_CHARS and len(line.split()) <= MAX_WORDS:
+            return line[0].upper() + line[1:]
+    return clip(f"What is true about {_join(terms[:2]) or 'this point'}?", MAX_CHARS)
+
+
+def statements_text(side1: Sequence[Statement], side2: Sequence[Statement]) -> str:
+    lines = []
+    for k, side in ((1, side1), (2, side2)):
+        for name, date, text in side[:2]:
+            when = f" ({date})" if date else ""
+            lines.append(f'Side {k}, {_short(name)}{when}: "{clip(" ".join(text.split()), STATEMENT_CHARS)}"')
+    return "\n".join(lines)
+
+
+def model_headline(llm: ChatModel, kind: str, side1: Sequence[Statement],
+                   side2: Sequence[Statement]) -> str | None:
+    """The model's headline if it passes `check_headline`, else None (the caller uses the template)."""
+    prompt = load_prompt("dispute_headline", frozenset({"kind", "statements"}))
+    messages = prompt.render(kind=str(kind), statements=statements_text(side1, side2))
+    raw = llm.chat(messages, max_tokens=48, temperature=0.0, stop=["\n"])
+    claims = [t for _, _, t in list(side1) + list(side2)]
+    line = check_headline(raw, claims)
+    if line is None:
+        log.info("dispute headline from the model rejected: %r", (raw or "")[:200])
+    return line
+
+
+def headline(kind: str, side1: Sequence[Statement], side2: Sequence[Statement],
+             llm: ChatModel | None = None) -> tuple[str, str]:
+    """(headline, "model" | "template")."""
+    if llm is not None:
+        line = model_headline(llm, kind, side1, side2)
+        if line:
+            return line, "model"
+    return template_headline(kind, side1, side2), "template"

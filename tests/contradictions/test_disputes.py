@@ -1,0 +1,247 @@
+"""Disputes on a real SQLite ledger with the real MiniLM embedder: pairs about one point form one
+dispute, a new pair joins it (new evidence, not a new digest item), two points between the same two
+speakers stay apart, dismissal covers every pair and sticks, confidence and `possible`."""
+from __future__ import annotations
+
+import pytest
+
+from retrieval.contradictions.disputes import DisputeBook, parties_swapped, party_order
+from retrieval.contradictions.ledger import Ledger, pair_id
+from retrieval.errors import NotFoundError
+from retrieval.index.embeddings import MiniLMEmbedding
+from retrieval.models import Claim
+
+
+def claim(doc: str, text: str, speaker: str, date: str, start: int = 0) -> Claim:
+    return Claim(id=f"{doc}:{start}", passage_id=f"{doc}:p", doc=doc, source="news", speaker=speaker,
+                 title=f"Title of {doc}", start=start, end=start + len(text), text=text, date=date)
+
+
+# One point: did Russia stop striking Ukraine's energy facilities after the 18 March call?
+HALT = claim("kremlin.md", "Putin ordered the army to stop all strikes on Ukrainian energy facilities from 18 March.",
+             "kremlin", "2025-03-18")
+HALT2 = claim("kremlin-2.md", "Russian forces have not struck any Ukrainian energy facility since the order, "
+              "the Kremlin said.", "kremlin", "2025-03-21", 100)
+STRIKES = [
+    claim("zelenskyy.md", "Russian drones hit a power station in Sloviansk on the night of 19 March.",
+          "zelenskyy", "2025-03-20"),
+    claim("zelenskyy.md", "Overnight, Russian missiles struck the energy grid in the Dnipro region.",
+          "zelenskyy", "2025-03-20", 200),
+    claim("local.md", "Local officials said a Russian strike damaged a substation in Kherson on 20 March.",
+          "local-reports", "2025-03-21"),
+    claim("news.md", "Russia bombed Ukrainian energy infrastructure hours after promising to halt such attacks.",
+          "news", "2025-03-19"),
+]
+FIVE = [(HALT, STRIKES[0]), (HALT, STRIKES[1]), (HALT2, STRIKES[0]), (HALT, STRIKES[2]), (HALT2, STRIKES[3])]
+LATER = claim("news-2.md", "A Russian drone strike cut power to a thermal plant in Kharkiv on 22 March.",
+              "news", "2025-03-23")
+
+# Same two speakers, other points.
+SWAP_K = claim("kremlin-3.md", "The Kremlin said 175 Ukrainian prisoners of war will be handed over on Wednesday.",
+               "kremlin", "2025-03-18", 300)
+SWAP_Z = claim("zelenskyy-2.md", "Only 120 of our prisoners of war came home in Wednesday's exchange.",
+               "zelenskyy", "2025-03-20", 400)
+# Who struck whom: the same words with the parties swapped is another dispute.
+RU_DENY = claim("kremlin-4.md", "Russian forces have not struck Ukrainian energy facilities since 18 March.",
+                "kremlin", "2025-03-21", 500)
+RU_DID = claim("zelenskyy-3.md", "Russian forces struck Ukrainian energy facilities in Sumy on 20 March.",
+               "zelenskyy", "2025-03-21", 600)
+UA_DID = claim("kremlin-5.md", "Ukrainian forces struck Russian energy facilities in Kursk on 20 March.",
+               "kremlin", "2025-03-21", 700)
+UA_DENY = claim("zelenskyy-4.md", "Ukrainian forces have not struck Russian energy facilities since 18 March.",
+                "zelenskyy", "2025-03-21", 800)
+
+
+@pytest.fixture(scope="module")
+def embed():
+    return MiniLMEmbedding().embed
+
+
+@pytest.fixture
+def ledger(tmp_path):
+    led = Ledger(tmp_path / "analyst.sqlite3")
+    yield led
+    led.close()
+
+
+@pytest.fixture
+def book(ledger):
+    return DisputeBook(ledger, min_confidence=0.8)
+
+
+def record(ledger, pairs, score=0.9, kind="contradiction"):
+    for a, b in pairs:
+        ledger.record(a, b, score, f"{a.speaker} vs {b.speaker}", kind=kind)
+    return [pair_id(a, b) for a, b in pairs]
+
+
+def test_five_pairs_about_one_point_are_one_dispute(ledger, book, embed):
+    ids = record(ledger, FIVE)
+    created = book.update(embed)
+    assert len(created) == 1
+    [d] = book.list("all")
+    assert d.id == created[0] and d.id.startswith("d-") and sorted(d.pairs) == sorted(ids)
+    assert d.status == "new" and d.kind == "contradiction" and d.confidence == 0.9
+    assert d.headline.endswith("?")
+    sides = sorted((sorted(d.speakers(1)), sorted(d.speakers(2))))
+    assert sides == [["kremlin"], ["local-reports", "news", "zelenskyy"]]  # each speaker on its side
+    quotes = {c.quote for s in d.sides for c in s.citations}
+    assert quotes == {HALT.text, HALT2.text} | {c.text for c in STRIKES}  # verbatim, each claim once
+    assert book.list("new") == [d] and book.list("possible") == []
+    assert book.dispute_of(ids) == {i: d.id for i in ids}
+
+
+def test_a_new_pair_joins_the_dispute_as_new_evidence_not_a_new_item(ledger, book, embed):
+    record(ledger, FIVE)
+    [gid] = book.update(embed)
+    assert book.mark_posted([gid]) == [gid]
+    ledger.db.execute("UPDATE disputes_items SET first_seen='2025-01-01T00:00:00Z', "
+                      "last_seen='2025-01-01T00:00:00Z' WHERE id=?", (gid,))
+    ledger.db.commit()
+
+    [new_pair] = record(ledger, [(HALT, LATER)], score=0.95)
+    assert book.update(embed) == []  # joined, nothing created
+    d = book.get(gid)
+    assert new_pair in d.pairs and len(d.pairs) == 6
+    assert d.first_seen == "2025-01-01T00:00:00Z" and d.last_seen > d.first_seen
+    assert d.status == "posted" and d.new_evidence and d.confidence == 0.95
+    assert book.list("new") == []  # not a new digest item
+    assert [x.id for x in book.new_evidence()] == [gid]
+    book.mark_posted([gid])  # the digest mentioned it
+    assert not book.get(gid).new_evidence and ledger.get(new_pair).status == "posted"
+
+
+def test_two_points_between_the_same_speakers_stay_two_disputes(ledger, book, embed):
+    record(ledger, [(HALT, STRIKES[0]), (SWAP_K, SWAP_Z)])
+    record(ledger, [(RU_DENY, RU_DID), (UA_DID, UA_DENY)])
+    book.update(embed)
+    disputes = book.list("all")
+    by_pair = {p: d.id for d in disputes for p in d.pairs}
+    assert by_pair[pair_id(SWAP_K, SWAP_Z)] != by_pair[pair_id(HALT, STRIKES[0])]
+    assert by_pair[pair_id(RU_DENY, RU_DID)] != by_pair[pair_id(UA_DID, UA_DENY)]  # who struck whom
+    assert len({by_pair[pair_id(SWAP_K, SWAP_Z)], by_pair[pair_id(HALT, STRIKES[0])],
+                by_pair[pair_id(UA_DID, UA_DENY)]}) == 3
+
+
+def test_party_order_reads_who_did_what_to_whom():
+    assert party_order(RU_DID.text)[:2] == ("russ", "ukra")
+    assert party_order(UA_DID.text)[:2] == ("ukra", "russ")
+    assert party_order("Russia's defence ministry said it had recorded Ukrainian strikes on Russian "
+                       "energy facilities.")[:2] == ("ukra", "russ")  # the attribution is not a party
+    assert party_order("Ukrainian strikes on Russian energy continued, Moscow said.")[:2] == ("ukra", "russ")
+    assert party_order("The depots were struck by Russia, Ukrainian officials say.")[0] == "russ"
+    assert parties_swapped(party_order(RU_DENY.text), party_order(UA_DENY.text))
+    assert not parties_swapped(party_order(RU_DENY.text), party_order(RU_DID.text))
+
+
+def test_kinds_are_not_mixed_in_one_dispute(ledger, book, embed):
+    record(ledger, [(HALT, STRIKES[0])])
+    record(ledger, [(HALT, HALT2)], kind="changed position")
+    book.update(embed)
+    kinds = sorted(d.kind for d in book.list("all"))
+    assert kinds == ["changed position", "contradiction"]
+    [changed] = [d for d in book.list("all") if d.kind == "changed position"]
+    assert [(s.speaker, s.side) for s in changed.sides] == [("kremlin", 1), ("kremlin", 2)]
+    assert changed.sides[0].citations[0].date == "2025-03-18"  # side 1 is the earlier statement
+
+
+def test_dismissing_a_dispute_dismisses_its_pairs_and_new_evidence_stays_dismissed(ledger, book, embed):
+    ids = record(ledger, FIVE)
+    [gid] = book.update(embed)
+    result = book.dismiss(gid)
+    assert result.target == "dispute" and not result.already and result.dispute.status == "dismissed"
+    assert {ledger.get(i).status for i in ids} == {"dismissed"}
+    assert book.dismiss(gid).already  # a second dismissal says so
+
+    ids += record(ledger, [(HALT, LATER)])  # later evidence on the same point
+    assert book.update(embed) == []
+    d = book.get(gid)
+    assert d.status == "dismissed" and len(d.pairs) == 6 and not d.new_evidence
+    assert {ledger.get(i).status for i in ids} == {"dismissed"}
+    assert book.list("new") == [] and book.list("possible") == []
+
+
+def test_dismissing_pairs_one_by_one_dismisses_the_dispute_with_the_last(ledger, book, embed):
+    a, b = record(ledger, FIVE[:2])
+    [gid] = book.update(embed)
+    first = book.dismiss(a)
+    assert first.target == "pair" and first.pair.dispute == gid and first.dispute.status == "new"
+    assert first.dispute.pairs == [a, b] or set(first.dispute.pairs) == {a, b}
+    last = book.dismiss(b[:8])  # an unambiguous prefix
+    assert last.dispute.status == "dismissed"
+    assert book.dismiss(gid[2:]).target == "dispute"  # a dispute id typed without "d-"
+    with pytest.raises(NotFoundError):
+        book.dismiss("d-ffffffff")
+    with pytest.raises(NotFoundError):
+        book.dismiss("no-such-id")
+
+
+def test_confidence_below_the_bar_is_possible_and_the_strongest_comes_first(ledger, book, embed):
+    record(ledger, [(SWAP_K, SWAP_Z)], score=0.55)
+    record(ledger, FIVE[:1], score=0.92)
+    book.update(embed)
+    assert [d.confidence for d in book.list("all")] == [0.92, 0.55]
+    [possible] = book.list("possible")
+    assert possible.confidence == 0.55 and [d.confidence for d in book.list("new")] == [0.92]
+    record(ledger, [(SWAP_K, claim("zelenskyy-5.md", "Only 120 prisoners of war came home on Wednesday, "
+                                   "Zelenskyy said.", "zelenskyy", "2025-03-20", 900))], score=0.85)
+    book.update(embed)
+    assert book.get(possible.id).status == "new"  # a stronger pair lifts it over the bar
+
+
+def test_pairs_dismissed_or_posted_before_disputes_keep_their_state(ledger, book, embed):
+    """Upgrading a data directory: old pairs become disputes without being posted again."""
+    dismissed, posted = record(ledger, [(SWAP_K, SWAP_Z), FIVE[0]])
+    ledger.set_status(dismissed, "dismissed")
+    ledger.mark_posted([posted])
+    book.update(embed)
+    assert [d.status for d in book.list("all")] and book.list("new") == []
+    assert {d.status for d in book.list("all")} == {"dismissed", "posted"}
+
+
+def test_retired_pairs_hide_their_dispute_until_they_come_back(ledger, book, embed):
+    ids = record(ledger, FIVE[:1])
+    [gid] = book.update(embed)
+    book.dismiss(gid)
+    a, b = FIVE[0]
+    ledger.replace_claims([a.doc, b.doc], [a])  # b's document changed: b is gone
+    assert ledger.retire_stale([b.doc]) == 1
+    assert book.list("all") == []
+    ledger.record(a, b, 0.9, "again")  # the same claims come back
+    assert book.update(embed) == [] and book.get(gid).status == "dismissed"
+    assert ledger.get(ids[0]).status == "dismissed"
+
+
+def test_headlines_from_the_model_are_checked_and_retried_a_bounded_number_of_times(ledger, book, embed):
+    from retrieval.errors import LLMUnavailableError
+
+    asked = []
+
+    def bad(kind, side1, side2):
+        asked.append(kind)
+        return None  # what model_headline returns when the model's line fails the checks
+
+    record(ledger, FIVE[:1])
+    [gid] = book.update(embed, bad)
+    template = book.get(gid).headline
+    assert template.endswith("?") and asked == ["contradiction"]
+    book.update(embed, bad)
+    book.update(embed, bad)
+    assert len(asked) == 2  # asked again once, then left with its template
+
+    def down(kind, side1, side2):
+        raise LLMUnavailableError("gone")
+
+    record(ledger, [(SWAP_K, SWAP_Z)])
+    [other] = book.update(embed, down)  # the model went away: the template stays, grouping is done
+    assert book.get(other).headline.endswith("?")
+
+    def good(kind, side1, side2):
+        assert side1 and side2 and all(len(s) == 3 for s in side1 + side2)  # (name, date, text)
+        return "Did Ukrainian forces strike Russian energy facilities after 18 March?"
+
+    record(ledger, [(UA_DID, UA_DENY)])
+    created = book.update(embed, good)
+    assert book.get(created[0]).headline == "Did Ukrainian forces strike Russian energy facilities after 18 March?"
+    assert book.get(other).headline.startswith("Did Ukrainian")  # the template one got its second chance
+    assert book.get(gid).headline == template

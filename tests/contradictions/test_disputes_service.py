@@ -1,0 +1,122 @@
+"""Disputes through the service and the CLI, on real indexing (Chroma, MiniLM, SQLite; no model: the
+numeric and date conflicts are found deterministically): the `analyst disputes --json` contract,
+`contradictions --json` naming each pair's dispute, `dismiss` taking either id, and a dismissal that
+sticks across re-indexing and later evidence."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from retrieval.corpus.loader import load_document
+from tests.contradictions.test_engine import KREMLIN, REPORT
+
+LATER = """---
+source: whitehouse
+title: White House note
+date: 2025-03-22
+---
+The presidents spoke by telephone on March 24, the White House said.
+"""
+
+DISPUTE_KEYS = {"id", "headline", "kind", "confidence", "status", "first_seen", "last_seen", "sides", "pairs"}
+CITATION_KEYS = {"source", "speaker", "doc", "title", "quote", "start", "end", "date"}
+
+
+@pytest.fixture
+def corpus(corpus_dir: Path) -> Path:
+    (corpus_dir / "trump-putin-call-2025-03-18.md").unlink()
+    (corpus_dir / "kremlin.md").write_text(KREMLIN, encoding="utf-8")
+    (corpus_dir / "report.md").write_text(REPORT, encoding="utf-8")
+    return corpus_dir
+
+
+@pytest.fixture
+def run(tmp_path, corpus, monkeypatch, capsys):
+    monkeypatch.setenv("ANALYST_LLM", "none")
+
+    def run(*argv):
+        code = main([*argv, "--data-dir", str(tmp_path / "data"), "--corpus", str(corpus)])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def test_disputes_json_contract(run, corpus, service):
+    assert run("index", "--json")[0] == 0
+    code, out, err = run("disputes", "--json", "--status", "all")
+    disputes = json.loads(out)
+    assert code == 0 and len(disputes) == 2, err  # a count and a date: two points, two disputes
+    for d in disputes:
+        assert DISPUTE_KEYS <= set(d)
+        assert d["id"].startswith("d-") and d["headline"].endswith("?") and "\n" not in d["headline"]
+        assert d["kind"] in ("contradiction", "changed position", "later contradicted")
+        assert d["status"] == "new" and 0.8 <= d["confidence"] <= 1.0
+        assert d["first_seen"] <= d["last_seen"] and d["pairs"]
+        assert {s["speaker"] for s in d["sides"]} == {"kremlin", "news"}
+        for side in d["sides"]:
+            assert set(side) >= {"speaker", "citations"} and side["citations"]
+            for c in side["citations"]:
+                assert CITATION_KEYS <= set(c) and c["speaker"] == side["speaker"]
+                doc = load_document(corpus / c["doc"], corpus, service.registry, max_bytes=10**7)
+                assert doc.text[c["start"]:c["end"]] == c["quote"]  # verbatim
+    assert [d["confidence"] for d in disputes] == sorted((d["confidence"] for d in disputes), reverse=True)
+
+    code, out, _ = run("contradictions", "--json", "--status", "all")
+    pairs = json.loads(out)
+    assert {p["dispute"] for p in pairs} == {d["id"] for d in disputes}
+    assert {p["id"]: p["dispute"] for p in pairs} == {p: d["id"] for d in disputes for p in d["pairs"]}
+    assert all(p["kind"] == "contradiction" for p in pairs)
+
+    code, out, _ = run("disputes")
+    assert code == 0 and disputes[0]["id"] in out and "Side 1:" in out and "Side 2:" in out
+    code, out, err = run("disputes", "--status", "bogus")
+    assert code == 2 and out == "" and "invalid choice" in err
+
+
+def test_dismiss_takes_a_dispute_or_a_pair_id(run):
+    run("index", "--json")
+    first, second = json.loads(run("disputes", "--json")[1])
+    code, out, _ = run("dismiss", first["id"], "--json")
+    data = json.loads(out)
+    assert code == 0 and data["id"] == first["id"] and data["status"] == "dismissed"
+    assert data["already_dismissed"] is False
+    code, out, _ = run("dismiss", first["id"])
+    assert code == 0 and "already dismissed" in out
+
+    [pair] = second["pairs"]
+    code, out, _ = run("dismiss", pair[:8], "--json")
+    data = json.loads(out)
+    assert data["id"] == pair and data["status"] == "dismissed" and data["dispute"] == second["id"]
+    assert json.loads(run("disputes", "--json")[1]) == []
+    assert {d["status"] for d in json.loads(run("disputes", "--json", "--status", "dismissed")[1])} == {"dismissed"}
+
+
+def test_dismissal_sticks_across_reindexing_and_later_evidence(service, corpus):
+    service.index()
+    date = next(d for d in service.disputes("new") if "March 25" in _quotes(d))
+    count = next(d for d in service.disputes("new") if d.id != date.id)
+    assert service.dismiss(date.id).dispute.status == "dismissed"
+
+    # an edit elsewhere in the report re-extracts its claims: same pairs, the dispute stays dismissed
+    (corpus / "report.md").write_text(REPORT + "Talks continue in Jeddah on Sunday.\n", encoding="utf-8")
+    service.index()
+    assert service.dispute(date.id).status == "dismissed"
+    assert [d.id for d in service.disputes("new")] == [count.id]
+
+    # later evidence on the same point joins the dismissed dispute and does not revive it
+    (corpus / "later.md").write_text(LATER, encoding="utf-8")
+    assert service.index().contradictions_new >= 1
+    again = service.dispute(date.id)
+    assert again.status == "dismissed" and len(again.pairs) > len(date.pairs)
+    assert "March 24" in _quotes(again)
+    assert all(c.status == "dismissed" for c in service.contradictions("all") if c.dispute == date.id)
+    assert [d.id for d in service.disputes("new")] == [count.id]
+    assert service.disputes("possible") == []
+
+
+def _quotes(d) -> str:
+    return " ".join(c.quote for s in d.sides for c in s.citations)

@@ -1,0 +1,97 @@
+"""Dispute headlines: what the model writes is checked (one line, a question, length, shared words, no
+markup) and replaced by a template from the claims' shared words otherwise. Deterministic: a scripted
+model stands in for the real one (tests/contradictions/test_headlines_llm.py uses the real one)."""
+from __future__ import annotations
+
+import pytest
+
+from retrieval.contradictions.headlines import (
+    MAX_CHARS, check_headline, headline, shared_terms, statements_text, template_headline,
+)
+from retrieval.llm import ChatModel
+from retrieval.llm.prompts import load_prompt
+
+CLAIMS = ["Putin ordered the army to stop all strikes on Ukrainian energy facilities from 18 March.",
+          "Russian drones hit a power station in Sloviansk on the night of 19 March."]
+SIDE1 = [("The Kremlin", "2025-03-18", CLAIMS[0])]
+SIDE2 = [("Volodymyr Zelenskyy", "2025-03-20", CLAIMS[1])]
+
+
+class Scripted(ChatModel):
+    model = "scripted"
+
+    def __init__(self, reply: str) -> None:
+        self.reply, self.calls = reply, []
+
+    def chat(self, messages, *, max_tokens=None, temperature=0.0, stop=None, on_token=None, timeout=None):
+        self.calls.append(messages)
+        return self.reply
+
+    def label_probabilities(self, messages, labels, timeout=None):
+        raise NotImplementedError
+
+    def health(self):
+        return True
+
+    def close(self):
+        pass
+
+
+@pytest.mark.parametrize("text", [
+    "Did Russia halt strikes on energy facilities after 18 March?",
+    '"Did Russia halt strikes on energy facilities after 18 March?"',  # outer quotes are tidied away
+    "Question: Did Russia halt strikes on energy facilities after 18 March?",
+    "  Did Russia halt strikes on energy   facilities after 18 March?  ",
+])
+def test_good_headlines_pass_and_are_tidied(text):
+    assert check_headline(text, CLAIMS) == "Did Russia halt strikes on energy facilities after 18 March?"
+
+
+@pytest.mark.parametrize("text, why", [
+    ("Did Russia halt strikes on energy facilities?\nYes.", "two lines"),
+    ("Russia halted strikes on energy facilities.", "not a question"),
+    ("Did Russia halt strikes? Or energy facilities?", "two questions"),
+    ("Did Russia halt strikes on energy facilities " + "and more " * 20 + "?", "too long"),
+    ("Energy?", "too short"),
+    ("Is the weather in Paris nice today?", "shares no words with the claims"),
+    ("Did **Russia** halt strikes on energy facilities?", "markdown"),
+    ("Did @everyone halt strikes on energy facilities?", "a mention"),
+    ("Does side 1 contradict side 2 on energy strikes?", "talks about the sides"),
+    ("did Russia halt strikes on energy facilities?", "no capital"),
+    ("", "empty"),
+    (None, "nothing"),
+])
+def test_bad_headlines_are_rejected(text, why):
+    assert check_headline(text, CLAIMS) is None, why
+
+
+def test_template_headlines_use_shared_words_and_pass_the_checks():
+    for kind in ("contradiction", "changed position", "later contradicted"):
+        line = template_headline(kind, SIDE1, SIDE2)
+        assert check_headline(line, CLAIMS) == line, (kind, line)
+        assert len(line) <= MAX_CHARS
+    assert template_headline("contradiction", SIDE1, SIDE2).startswith("Who is right about")
+    assert "Kremlin" in template_headline("changed position", SIDE1, SIDE1)
+    assert shared_terms([CLAIMS[0]], [CLAIMS[1]]) == ["March", "facilities"]  # padded to two
+    assert shared_terms(["Russian strikes on energy"], ["Russia halted strikes on energy"]) == ["strikes", "energy"]
+    long_names = [("A very long name of an official body (with a gloss) " * 3, None, CLAIMS[0])]
+    assert len(template_headline("contradiction", long_names, SIDE2)) <= MAX_CHARS
+
+
+def test_the_model_headline_is_used_only_when_it_passes():
+    good = Scripted("Did Russia halt strikes on energy facilities after 18 March?")
+    assert headline("contradiction", SIDE1, SIDE2, good) == (good.reply, "model")
+    user = good.calls[0][-1]["content"]
+    assert "Kind: contradiction" in user and 'Side 1, The Kremlin (2025-03-18): "Putin ordered' in user
+
+    for bad in ("Sure! Here is a question about the dispute:", "What is love?", "Did **Russia** strike?"):
+        line, source = headline("contradiction", SIDE1, SIDE2, Scripted(bad))
+        assert source == "template" and check_headline(line, CLAIMS) == line
+    assert headline("contradiction", SIDE1, SIDE2, None)[1] == "template"
+
+
+def test_prompt_and_statements():
+    prompt = load_prompt("dispute_headline", frozenset({"kind", "statements"}))
+    assert prompt.messages[0][0] == "system"
+    text = statements_text(SIDE1 * 3, SIDE2)
+    assert text.count("Side 1,") == 2 and text.count("Side 2,") == 1  # at most two claims a side
