@@ -189,6 +189,7 @@ class Analyst:
         hits = self.searcher.search(question, parties=parties, k=self.settings.top_k)
         if not parties:
             hits = self._with_asked_speaker(question, hits)
+        log.debug("ask: %d passage(s) retrieved", len(hits))
         llm, note = self._llm_or_reason()
         return answer_question(question, hits, llm, names=self.registry.display,
                                known_terms=self._known_terms(), idf=self.searcher.idf,
