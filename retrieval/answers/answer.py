@@ -78,7 +78,8 @@ def missing_entities(question: str, known_terms: set[str],
     if speaker and resolve(speaker, lookup):
         return []
     if speaker:
-        names = re.findall(r"[A-Za-z][\w-]*", re.sub(r"['’]s\b", "", speaker))
+        # only the names in it: "the analysis" or "the report" is no one the corpus must mention
+        names = [w for w in re.findall(r"[A-Za-z][\w-]*", re.sub(r"['’]s\b", "", speaker)) if w[:1].isupper()]
     else:
         names = [m.group(1) for m in _PROPER.finditer(q)] + _ACRONYM.findall(q)
     out = []

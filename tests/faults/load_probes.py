@@ -174,9 +174,10 @@ def outcome(result: simcord.InteractionResult) -> str:
     embed = msgs[0].embeds[0]
     if not (embed.title or "").startswith("Q: "):
         return f"unexpected embed {embed.title!r}"
+    cited = quotes_sources(embed)
     if BusyError.user_message in embed.description:
-        return "busy" if embed.footer.text.startswith("extractive") and embed.fields else "busy, no quotes"
-    if embed.fields or "Not supported by the indexed documents" in embed.description:
+        return "busy" if embed.footer.text.startswith("extractive") and cited else "busy, no quotes"
+    if cited or (embed.footer.text or "").endswith("not answered"):  # a cited answer, or a rendered refusal
         return "answer"
     return f"answer without citations: {embed.description[:200]!r}"
 
@@ -193,3 +194,6 @@ def check_nothing_lost(crowd: Crowd, results) -> None:
     assert not unexpected, unexpected
 
 
+def quotes_sources(embed) -> bool:
+    """A model answer cites in fields; an extractive one shows its numbered quotes in the text."""
+    return bool(embed.fields) or "\n[1] " in (embed.description or "")
