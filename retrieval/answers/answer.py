@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 from retrieval.answers.citations import CITE, _numbers, resolve_citations, verify_citations
 from retrieval.answers.context import focus_passages, held_back
 from retrieval.answers.relevance import (
-    Context, addresses, asked_speaker, best_sentence, cited_passages, fix_attributions, parties, resolve,
+    Context, addresses, asked_speaker, best_coverage, best_sentence, cited_passages, fix_attributions, parties, resolve,
     seen_text,
 )
 from retrieval.errors import BusyError, LLMUnavailableError
@@ -162,7 +162,7 @@ def checked(question: str, answer: Answer, hits: Sequence[Hit], ctx: Context) ->
     used = [n for m in CITE.finditer(text) for n in _numbers(m.group(1))]
     cited = [by_n[n] for n in dict.fromkeys(used) if n in by_n]
     check = addresses(question, text, parties(cited), [seen_text(p) for p in cited], lookup=ctx.lookup, idf=ctx.idf,
-                      similarity=ctx.similarity)
+                      similarity=ctx.similarity, best=best_coverage(question, hits, ctx))
     if cited and check.ok:
         return renumbered(text, answer)
     log.info("model answer does not address the question (%s): %r", check.why, answer.answer[:200])

@@ -18,6 +18,9 @@ from typing import Callable, Sequence
 from retrieval.text import CALENDAR, MONTHS, REPORT_VERBS, stem, tokenize
 
 TOPIC_MIN = 0.5       # share of the topic's idf weight the answer + cited passages must cover
+RELATIVE_MIN = 0.3    # or: at least this share, and nearly as much as the best retrieved passage covers
+RELATIVE_SHARE = 0.9  # "nearly": this share of the best passage's coverage
+PRONOUNS = frozenset("he she it they we i you him her them his its their this that these those".split())
 SIMILAR_MIN = 0.55    # or: cosine between the question and an answer sentence (MiniLM)
 # Words that shape a question without saying what it is about.
 SCAFFOLD = frozenset(stem(w) for w in """according tell told mention mentioned statement statements say said
@@ -75,17 +78,32 @@ def topic_terms(question: str, speaker: str | None) -> set[str]:
 
 
 def coverage(terms: set[str], text: str, idf: Callable[[str], float]) -> float:
+    """Share of the terms' idf weight that `text` uses; a term also counts inside a compound ending in
+    it ("strike" in "airstrikes")."""
     if not terms:
         return 1.0
     have = set(tokenize(text))
     total = sum(idf(t) for t in terms)
-    return sum(idf(t) for t in terms if t in have) / total if total else 1.0
+    return sum(idf(t) for t in terms if uses(have, t)) / total if total else 1.0
+
+
+def uses(have: set[str], term: str) -> bool:
+    return term in have or (len(term) >= 4 and any(len(w) > len(term) + 2 and w.endswith(term) for w in have))
+
+
+def is_constraint(phrase: str | None, lookup: Callable[[str], str | None]) -> bool:
+    """Whether an asked-about phrase restricts who may be cited: a known source or a name ("the German
+    chancellor"); not a pronoun ("he": whoever the conversation or the source filter is about) or a
+    common noun ("the analysis", "the report")."""
+    if not phrase or phrase.lower() in PRONOUNS:
+        return False
+    return resolve(phrase, lookup) is not None or any(w[:1].isupper() for w in phrase.split())
 
 
 def speaker_matches(phrase: str | None, speakers: Sequence[str], texts: Sequence[str],
                     lookup: Callable[[str], str | None]) -> bool:
     """The asked speaker is a cited passage's speaker/source, or is named in a cited passage."""
-    if not phrase:
+    if not is_constraint(phrase, lookup):
         return True
     sid = resolve(phrase, lookup)
     if sid is not None and sid in speakers:
@@ -97,15 +115,17 @@ def speaker_matches(phrase: str | None, speakers: Sequence[str], texts: Sequence
 
 def addresses(question: str, answer_text: str, speakers: Sequence[str], texts: Sequence[str], *,
               lookup: Callable[[str], str | None], idf: Callable[[str], float],
-              similarity: Callable[[str, str], float] | None = None) -> Check:
-    """Whether an answer (its text, its cited passages' speakers and texts) addresses the question."""
+              similarity: Callable[[str, str], float] | None = None, best: float = 1.0) -> Check:
+    """Whether an answer (its text, its cited passages' speakers and texts) addresses the question.
+    `best`: the topic coverage of the best retrieved passage; an answer from a passage that covers
+    nearly as much as the best one does addresses the question as well as the corpus can."""
     phrase = asked_speaker(question)
     if not speaker_matches(phrase, speakers, texts, lookup):
         return Check(False, f"the cited passages are not by or about {phrase}")
     terms = topic_terms(question, phrase)
     cov = coverage(terms, answer_text + "\n" + "\n".join(texts), idf)
-    if cov >= TOPIC_MIN:
-        return Check(True, f"topic coverage {cov:.2f}")
+    if cov >= TOPIC_MIN or (cov >= RELATIVE_MIN and cov >= RELATIVE_SHARE * best):
+        return Check(True, f"topic coverage {cov:.2f} (best passage {best:.2f})")
     sim = similarity(question, answer_text) if similarity and answer_text.strip() else 0.0
     if sim >= SIMILAR_MIN:
         return Check(True, f"similarity {sim:.2f}")
@@ -184,6 +204,15 @@ def fix_attributions(text: str, by_n: dict[int, object], ctx: Context) -> str:
     return "".join(out).strip()
 
 
+def best_coverage(question: str, hits, ctx: Context) -> float:
+    """The topic coverage of the best retrieved passage by (or about) the asked speaker."""
+    phrase = asked_speaker(question)
+    terms = topic_terms(question, phrase)
+    covs = [coverage(terms, seen_text(h.passage), ctx.idf) for h in hits
+            if speaker_matches(phrase, [h.passage.speaker, h.passage.source], [seen_text(h.passage)], ctx.lookup)]
+    return max(covs, default=1.0)
+
+
 def best_sentence(question: str, hits, ctx: Context):
     """(hit, sentence) of the retrieved sentence that best addresses the question, or None."""
     from retrieval.text import split_sentences
@@ -205,5 +234,5 @@ def best_sentence(question: str, hits, ctx: Context):
         return None
     h, s = best
     check = addresses(question, s.text, parties([h.passage]), [seen_text(h.passage)], lookup=ctx.lookup, idf=ctx.idf,
-                      similarity=ctx.similarity)
+                      similarity=ctx.similarity, best=best_coverage(question, hits, ctx))
     return best if check.ok else None
