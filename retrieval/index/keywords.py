@@ -40,16 +40,17 @@ def _quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-# BM25 over the passage text only (speaker and source weigh 0); the limit is applied before the join
-_TOP = ("SELECT i.pid, m.s FROM (SELECT rowid AS r, bm25(kw, 1.0, 0.0, 0.0) AS s FROM kw WHERE kw MATCH ? "
-        "ORDER BY s LIMIT ?) AS m JOIN kw_ids i ON i.rid = m.r")
+# BM25 over the passage text only (speaker and source weigh 0), equal scores in passage id order; a bounded
+# sort (LIMIT) over the rows the match yields, which the postings budget keeps few
+_TOP = ("SELECT i.pid, bm25(kw, 1.0, 0.0, 0.0) AS s FROM kw JOIN kw_ids i ON i.rid = kw.rowid "
+        "WHERE kw MATCH ? ORDER BY s, i.pid LIMIT ?")
 
 
 def _any(column: str, values: Iterable[str]) -> str:
     return "{" + column + "} : (" + " OR ".join(_quote(v) for v in values) + ")"
 
 
-POSTINGS_BUDGET = 10_000  # rows a query may match before its commoner terms are left out (~10 ms at 100k)
+POSTINGS_BUDGET = 10_000  # postings a query may match before its commoner terms are left out
 MAX_TERMS = 8  # OR terms per query, the rarest
 
 
@@ -125,16 +126,8 @@ class KeywordIndex:
                 parts.append(_any("speaker", map(_tag, speakers)))
             if parties:
                 parts.append(_any("source speaker", map(_tag, parties)))
-            match = " AND ".join(parts)
-            limit = n + 1
-            while True:  # the best `limit` rows by score, then ids only for those
-                rows = sorted(((pid, score) for pid, score in self._conn.execute(_TOP, (match, limit))),
-                              key=lambda r: (r[1], r[0]))
-                # a tie across the cut is settled by passage id: fetch until the cut falls between scores
-                if len(rows) < limit or rows[n - 1][1] != rows[-1][1]:
-                    break
-                limit *= 2
-        return [(pid, -float(score)) for pid, score in rows[:n] if score < 0]
+            rows = self._conn.execute(_TOP, (" AND ".join(parts), n)).fetchall()
+        return [(pid, -float(score)) for pid, score in rows if score < 0]
 
     # ---- internals -------------------------------------------------------------------------------
     def _forget(self) -> None:
