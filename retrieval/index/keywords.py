@@ -50,7 +50,7 @@ def _any(column: str, values: Iterable[str]) -> str:
     return "{" + column + "} : (" + " OR ".join(_quote(v) for v in values) + ")"
 
 
-POSTINGS_BUDGET = 10_000  # postings a query may match before its commoner terms are left out
+POSTINGS_BUDGET = 20_000  # postings a query may match before its commoner terms are left out
 MAX_TERMS = 8  # OR terms per query, the rarest
 
 
