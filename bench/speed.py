@@ -94,14 +94,20 @@ def _rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def _current_rss_mb() -> float | None:
+def _proc_mb(field: str) -> float | None:
+    """VmRSS (now) or VmHWM (peak) of this process from /proc: unlike ru_maxrss, the peak is not inherited
+    from the parent across fork and exec, so a child's figure is its own."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return round(int(line.split()[1]) / 1024, 1)
     except OSError:
         pass
     return None
+
+
+def _peak_mb() -> float:
+    return _proc_mb("VmHWM") or _rss_mb()
 
 
 def _sizes(root: Path) -> dict[str, int]:
@@ -123,7 +129,7 @@ def bot_process(tmp: Path, copies: int = 3) -> dict:
     from bench.run import settings_for
     from retrieval.service import Analyst
 
-    started = _rss_mb()
+    started = _proc_mb("VmRSS")
     corpus = tmp / "corpus"
     shutil.copytree(REPO / "corpus", corpus)
     settings = settings_for(tmp, corpus_dir=corpus)
@@ -131,10 +137,10 @@ def bot_process(tmp: Path, copies: int = 3) -> dict:
     t = time.perf_counter()
     report = svc.index()
     index_s = time.perf_counter() - t
-    after_index = _rss_mb()
+    after_index = _peak_mb()
     modes = [svc.ask(q).mode for q in questions()]
     chars = sum(len(p.text) for p in svc.store.all_passages())
-    peak, end = _rss_mb(), _current_rss_mb()
+    peak, end = _peak_mb(), _proc_mb("VmRSS")
     sizes = _sizes(settings.data_dir)
     seed = (REPO / "corpus" / "trump-putin-call-2025-03-18.md").read_text(encoding="utf-8")
     for i in range(copies):
