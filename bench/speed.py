@@ -5,6 +5,10 @@
   sentences (after); evaluated prompt tokens are what the time to the first token is made of;
 - the persisted keyword index (SQLite FTS5): per-query cost filtered to one of 4 speakers at 10k, 100k
   (and 1M with --million) synthetic passages;
+- the bot process's memory and the index's size on disk: a fresh process that loads what `analyst bot`
+  loads (the Discord front's modules, the service, the embedder), indexes the seed corpus with detection
+  and answers every seed question (ANALYST_LLM=none, so extractive answers), reporting its peak RSS and
+  the data directory's size per indexed character (`python -m bench.speed --bot-process DIR` runs it alone);
 - the machine's load and this process's peak RSS, so figures from a shared machine can be read."""
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import json
 import os
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -85,20 +90,107 @@ def keyword_scaling(tmp: Path, sizes: list[int]) -> dict:
     return out
 
 
+def _rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _proc_mb(field: str) -> float | None:
+    """VmRSS (now) or VmHWM (peak) of this process from /proc: unlike ru_maxrss, the peak is not inherited
+    from the parent across fork and exec, so a child's figure is its own."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+def _peak_mb() -> float:
+    return _proc_mb("VmHWM") or _rss_mb()
+
+
+def _sizes(root: Path) -> dict[str, int]:
+    """Bytes on disk under each top-level entry of `root`."""
+    out: dict[str, int] = {}
+    for entry in sorted(root.iterdir()):
+        files = [entry] if entry.is_file() else [f for f in entry.rglob("*") if f.is_file()]
+        out[entry.name] = sum(f.stat().st_size for f in files)
+    return out
+
+
+def bot_process(tmp: Path, copies: int = 3) -> dict:
+    """Run in a fresh process (see `bot_memory`): what `analyst bot` holds after indexing and answering, and
+    the index's size on disk: per indexed character, and per character added (`copies` more versions of
+    the seed document indexed after, so the fixed size of empty databases does not count)."""
+    import shutil
+
+    import bot.discord.app  # noqa: F401  (the Discord front's modules, as `analyst bot` loads them)
+    from bench.run import settings_for
+    from retrieval.service import Analyst
+
+    started = _proc_mb("VmRSS")
+    corpus = tmp / "corpus"
+    shutil.copytree(REPO / "corpus", corpus)
+    settings = settings_for(tmp, corpus_dir=corpus)
+    svc = Analyst(settings)
+    t = time.perf_counter()
+    report = svc.index()
+    index_s = time.perf_counter() - t
+    after_index = _peak_mb()
+    modes = [svc.ask(q).mode for q in questions()]
+    chars = sum(len(p.text) for p in svc.store.all_passages())
+    peak, end = _peak_mb(), _proc_mb("VmRSS")
+    sizes = _sizes(settings.data_dir)
+    seed = (REPO / "corpus" / "trump-putin-call-2025-03-18.md").read_text(encoding="utf-8")
+    for i in range(copies):
+        (corpus / f"copy-{i}.md").write_text(seed.replace("Slovyansk", f"Slovyansk-{i}"), encoding="utf-8")
+    svc.index()
+    more = sum(len(p.text) for p in svc.store.all_passages()) - chars
+    svc.close()
+    added = sum(_sizes(settings.data_dir).values()) - sum(sizes.values())
+    total = sum(sizes.values())
+    return {"peak_rss_mb": peak, "rss_mb_at_start": started, "peak_rss_mb_after_index": after_index,
+            "rss_mb_after_answers": end, "passages": report.passages, "index_s": round(index_s, 2),
+            "answers": len(modes), "answer_modes": sorted(set(modes)), "indexed_chars": chars,
+            "data_dir_bytes": total, "data_dir_bytes_per_indexed_char": round(total / chars, 2) if chars else None,
+            "data_dir_bytes_by_entry": sizes,
+            "added_chars": more, "added_bytes_per_added_char": round(added / more, 2) if more else None,
+            "note": "a fresh process loading the Discord front's modules and the service (no Discord connection), "
+                    "indexing the seed corpus with detection and answering the seed questions with ANALYST_LLM=none; "
+                    "indexed_chars = the stored passages' text; with one seed document the fixed size of Chroma's "
+                    "and SQLite's files dominates bytes per indexed char, so the bytes per char added by "
+                    f"{copies} more copies of it are the marginal overhead (WAL files included as found)"}
+
+
+def bot_memory(tmp: Path) -> dict:
+    """`bot_process` in a child process, so its peak RSS is the bot's alone, not this benchmark's."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run([sys.executable, "-m", "bench.speed", "--bot-process", str(tmp)], cwd=REPO,
+                          capture_output=True, text=True, timeout=1800)
+    if proc.returncode != 0:
+        return {"error": proc.stderr[-2000:]}
+    return json.loads(proc.stdout)
+
+
 def machine() -> dict:
     return {"loadavg": [round(x, 2) for x in os.getloadavg()], "cpus": os.cpu_count(),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+            "peak_rss_mb": _rss_mb()}
 
 
 def run(tmp: Path, million: bool = False) -> dict:
     out = {"load_start": machine()}
     out["answer_prompt"] = prompt_sizes(tmp / "prompt")
     out["keyword_index"] = keyword_scaling(tmp / "kw", [10_000, 100_000] + ([1_000_000] if million else []))
+    out["bot_memory"] = bot_memory(tmp / "bot")
     out["load_end"] = machine()
     return out
 
 
 def main() -> int:
+    if "--bot-process" in sys.argv:
+        print(json.dumps(bot_process(Path(sys.argv[sys.argv.index("--bot-process") + 1]))))
+        return 0
     with tempfile.TemporaryDirectory() as d:
         print(json.dumps(run(Path(d), "--million" in sys.argv), indent=2))
     return 0

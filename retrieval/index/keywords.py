@@ -5,7 +5,15 @@ part of the match, so a filtered query touches only the postings of its terms.
 
 Each row holds a passage's tokens (the lexicon's `tokenize`, so stems), and its speaker and source as
 opaque single tokens. A store that predates this table (or a keyword file that was lost) is filled once
-from the store on first use."""
+from the store on first use.
+
+Query cost is bounded, not proportional to the corpus: FTS5 computes BM25 for every row a query matches,
+so a question's common words (a large share of all passages) would make it score most of the index. A
+query therefore keeps its terms rarest first (document frequencies from the `fts5vocab` table, cached
+until the index changes) while their postings add up to at most `postings_budget`, and at most
+`max_terms` of them; the rarest term is always kept, so a query of common words still finds passages.
+Terms in more than half the passages are dropped outright when a rarer one is left: FTS5's BM25 gives
+them an IDF of ~0, so they change which passages match, not how they rank."""
 from __future__ import annotations
 
 import threading
@@ -32,21 +40,37 @@ def _quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
+# BM25 over the passage text only (speaker and source weigh 0), equal scores in passage id order; a bounded
+# sort (LIMIT) over the rows the match yields, which the postings budget keeps few
+_TOP = ("SELECT i.pid, bm25(kw, 1.0, 0.0, 0.0) AS s FROM kw JOIN kw_ids i ON i.rid = kw.rowid "
+        "WHERE kw MATCH ? ORDER BY s, i.pid LIMIT ?")
+
+
 def _any(column: str, values: Iterable[str]) -> str:
     return "{" + column + "} : (" + " OR ".join(_quote(v) for v in values) + ")"
 
 
+POSTINGS_BUDGET = 20_000  # postings a query may match before its commoner terms are left out
+MAX_TERMS = 8  # OR terms per query, the rarest
+
+
 class KeywordIndex:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, postings_budget: int = POSTINGS_BUDGET, max_terms: int = MAX_TERMS) -> None:
         self.path = Path(path)
+        self.postings_budget = postings_budget
+        self.max_terms = max_terms
         self._conn = connect(self.path)
         self._lock = threading.Lock()
+        self._df: dict[str, int] = {}  # document frequencies and the row count, valid for one
+        self._rows: int | None = None  # state of the index (see `_fresh`)
+        self._version: int | None = None
         with self._lock, self._conn:
             self._conn.executescript(_SCHEMA)
 
     # ---- writes (the store calls these) ----------------------------------------------------------
     def upsert(self, passages: Sequence[Passage]) -> None:
         with self._lock, self._conn:
+            self._forget()
             self._delete(p.id for p in passages)
             for p in passages:
                 cur = self._conn.execute("INSERT INTO kw (terms, speaker, source) VALUES (?,?,?)",
@@ -55,6 +79,7 @@ class KeywordIndex:
 
     def delete(self, ids: Iterable[str]) -> None:
         with self._lock, self._conn:
+            self._forget()
             self._delete(ids)
 
     def _delete(self, ids: Iterable[str]) -> None:
@@ -66,38 +91,82 @@ class KeywordIndex:
 
     def clear(self) -> None:
         with self._lock, self._conn:
+            self._forget()
             self._conn.execute("DELETE FROM kw")
             self._conn.execute("DELETE FROM kw_ids")
 
     # ---- reads -----------------------------------------------------------------------------------
     def count(self) -> int:
         with self._lock:
-            return self._conn.execute("SELECT count(*) FROM kw_ids").fetchone()[0]
+            return self._count()
 
     def doc_freq(self, term: str) -> int:
         with self._lock:
-            row = self._conn.execute("SELECT doc FROM kw_vocab WHERE term = ? AND col = 'terms'",
-                                     (term,)).fetchone()
-        return row[0] if row else 0
+            return self._doc_freq(term)
+
+    def query_terms(self, query: str) -> list[str]:
+        """The query's terms that are searched: rarest first, within the postings budget (module doc)."""
+        with self._lock:
+            return self._query_terms(query)
 
     def search(self, query: str, n: int, sources: Sequence[str] = (), speakers: Sequence[str] = (),
                parties: Sequence[str] = ()) -> list[tuple[str, float]]:
-        """(passage id, BM25 score) of the best `n` passages matching any query term, filters applied."""
-        terms = sorted(set(tokenize(query)))
-        if not terms or n <= 0:
+        """(passage id, BM25 score) of the best `n` passages matching any searched term, filters applied;
+        equal scores in passage id order."""
+        if n <= 0:
             return []
-        parts = [_any("terms", terms)]
-        if sources:
-            parts.append(_any("source", map(_tag, sources)))
-        if speakers:
-            parts.append(_any("speaker", map(_tag, speakers)))
-        if parties:
-            parts.append(_any("source speaker", map(_tag, parties)))
-        sql = ("SELECT i.pid, -bm25(kw, 1.0, 0.0, 0.0) AS s FROM kw JOIN kw_ids i ON i.rid = kw.rowid "
-               "WHERE kw MATCH ? ORDER BY bm25(kw, 1.0, 0.0, 0.0), i.pid LIMIT ?")
         with self._lock:
-            rows = self._conn.execute(sql, (" AND ".join(parts), n)).fetchall()
-        return [(pid, float(score)) for pid, score in rows if score > 0]
+            terms = self._query_terms(query)
+            if not terms:
+                return []
+            parts = [_any("terms", sorted(terms))]
+            if sources:
+                parts.append(_any("source", map(_tag, sources)))
+            if speakers:
+                parts.append(_any("speaker", map(_tag, speakers)))
+            if parties:
+                parts.append(_any("source speaker", map(_tag, parties)))
+            rows = self._conn.execute(_TOP, (" AND ".join(parts), n)).fetchall()
+        return [(pid, -float(score)) for pid, score in rows if score < 0]
+
+    # ---- internals -------------------------------------------------------------------------------
+    def _forget(self) -> None:
+        self._df.clear()
+        self._rows = self._version = None
+
+    def _fresh(self) -> None:
+        """Drop the cached frequencies when another connection (process) has written since."""
+        version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._version:
+            self._forget()
+            self._version = version
+
+    def _count(self) -> int:
+        self._fresh()
+        if self._rows is None:
+            self._rows = self._conn.execute("SELECT count(*) FROM kw_ids").fetchone()[0]
+        return self._rows
+
+    def _doc_freq(self, term: str) -> int:
+        self._fresh()
+        if term not in self._df:
+            row = self._conn.execute("SELECT doc FROM kw_vocab WHERE term = ? AND col = 'terms'",
+                                     (term,)).fetchone()
+            self._df[term] = row[0] if row else 0
+        return self._df[term]
+
+    def _query_terms(self, query: str) -> list[str]:
+        found = sorted((df, t) for t in set(tokenize(query)) if (df := self._doc_freq(t)) > 0)
+        half = self._count() / 2
+        ranked = [(df, t) for df, t in found if df <= half] or found[:1]
+        kept: list[str] = []
+        postings = 0
+        for df, term in ranked:
+            if kept and (postings + df > self.postings_budget or len(kept) >= self.max_terms):
+                break
+            kept.append(term)
+            postings += df
+        return kept
 
     def close(self) -> None:
         self._conn.close()

@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
-import re
 import threading
 import time
-from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 import openai
@@ -20,6 +17,7 @@ import openai
 from retrieval.urls import safe_url
 from retrieval.errors import BusyError, LLMUnavailableError
 from retrieval.llm.gate import FairGate
+from retrieval.llm.labels import match_label, probs_from_logprobs, probs_from_text
 from retrieval.llm.stats import CallStats, StatsTotals, usage_of
 
 try:  # the transport the openai client uses (httpx2 in openai 3.x, httpx before)
@@ -106,13 +104,13 @@ class LLMClient:
             usage_of(reply, call)
             call.seconds = time.monotonic() - started
             self._totals.add(call)
-            probs = _probs_from_logprobs(reply, labels)
+            probs = probs_from_logprobs(reply, labels)
             if probs is None:
                 text = self._content(reply)
-                if _match_label(text, labels) is None:  # one token was not enough to tell
+                if match_label(text, labels) is None:  # one token was not enough to tell
                     retry = {k: v for k, v in params.items() if "logprobs" not in k}
                     text = self._content(self._request(deadline, {**retry, "max_tokens": 8}))
-                probs = _probs_from_text(text, labels)
+                probs = probs_from_text(text, labels)
         return probs
 
     def health(self) -> bool:
@@ -238,98 +236,7 @@ class LLMClient:
         return self._llama_cpp
 
 
-# ---- label probabilities ---------------------------------------------------------------------
-def _norm(token: str) -> str:
-    return re.sub(r"^[\W_]+|[\W_]+$", "", token.strip().lower())
-
-
-def _labels_for(token: str, labels: Sequence[str]) -> list[str]:
-    tok = _norm(token)
-    if not tok:
-        return []
-    return [lab for lab in labels if lab.lower().startswith(tok) or tok.startswith(lab.lower())]
-
-
-def _probs_from_logprobs(reply, labels: Sequence[str]) -> dict[str, float] | None:
-    try:
-        top = reply.choices[0].logprobs.content[0].top_logprobs
-    except (AttributeError, IndexError, TypeError):
-        return None
-    if not top:
-        return None
-    mass = dict.fromkeys(labels, 0.0)
-    for entry in top:
-        matches = _labels_for(entry.token, labels)
-        for lab in matches:
-            mass[lab] += math.exp(entry.logprob) / len(matches)
-    total = sum(mass.values())
-    if total <= 0:
-        return None
-    return {lab: p / total for lab, p in mass.items()}
-
-
-def _match_label(text: str, labels: Sequence[str]) -> str | None:
-    words = re.findall(r"[\w-]+", text.lower())
-    if not words:
-        return None
-    matches = _labels_for(words[0], labels)
-    if len(matches) == 1:
-        return matches[0]
-    found = [lab for lab in labels if re.search(rf"\b{re.escape(lab.lower())}\b", text.lower())]
-    return found[0] if len(found) == 1 else None
-
-
-def _probs_from_text(text: str, labels: Sequence[str]) -> dict[str, float]:
-    label = _match_label(text, labels)
-    if label is None:
-        log.warning("No label among %s in the model's answer %r; returning a uniform distribution",
-                    list(labels), text[:80])
-        return {lab: 1.0 / len(labels) for lab in labels}
-    return {lab: float(lab == label) for lab in labels}
-
-
-# ---- factory and the process-wide registry of local servers ------------------------------------
-class _ServerHandle:
-    """One client's reference to a shared LocalLLMServer; the last release stops the server."""
-
-    def __init__(self, key: tuple, server) -> None:
-        self.key, self.server = key, server
-
-    @property
-    def running(self) -> bool:
-        return self.server.running
-
-    def release(self) -> None:
-        with _SERVERS_LOCK:
-            entry = _SERVERS.get(self.key)
-            if entry is None or entry[0] is not self.server:
-                return
-            entry[1] -= 1
-            if entry[1] > 0:
-                return
-            del _SERVERS[self.key]
-        self.server.stop()
-
-
-_SERVERS: dict[tuple, list] = {}  # key -> [LocalLLMServer, number of clients]
-_SERVERS_LOCK = threading.Lock()
-
-
-def _acquire_local(settings) -> _ServerHandle:
-    from retrieval.llm.local import LocalLLMServer
-
-    key = (str(Path(settings.data_dir).resolve()), settings.llm_model, settings.llm_ctx,
-           settings.llm_threads, settings.llm_port)
-    with _SERVERS_LOCK:
-        entry = _SERVERS.get(key)
-        if entry is None or not entry[0].running:
-            if entry is not None:
-                entry[0].stop()
-            entry = _SERVERS[key] = [LocalLLMServer(settings).start(), 0]
-        entry[1] += 1
-        return _ServerHandle(key, entry[0])
-
-
+# ---- factory -----------------------------------------------------------------------------------
 def make_llm(settings) -> LLMClient:
     """The client for `settings.llm_mode`: `remote` (ANALYST_LLM_BASE_URL) or `local` (the embedded
     llama.cpp server, started once per process and shared by every client made for it)."""
@@ -339,7 +246,9 @@ def make_llm(settings) -> LLMClient:
             raise LLMUnavailableError("ANALYST_LLM=remote needs ANALYST_LLM_BASE_URL.")
         return LLMClient(settings, settings.llm_base_url, settings.llm_model, settings.llm_api_key)
     if mode == "local":
-        handle = _acquire_local(settings)
+        from retrieval.llm.local import acquire_shared
+
+        handle = acquire_shared(settings)
         try:
             return LLMClient(settings, handle.server.base_url, settings.llm_model, server=handle)
         except BaseException:

@@ -4,6 +4,7 @@ returns, and a new process neither loads passages nor rebuilds it."""
 from __future__ import annotations
 
 from retrieval.index.keywords import KeywordIndex
+from retrieval.models import Passage
 from retrieval.service import Analyst
 
 QUERIES = [("energy infrastructure ceasefire", {}), ("prisoners exchange", {"speakers": ["kremlin"]}),
@@ -65,3 +66,55 @@ def test_a_store_without_a_keyword_index_is_filled_once(indexed, settings):
         assert other.search("energy infrastructure", speakers=["kremlin"])
     finally:
         other.close()
+
+
+def _passage(i: int, text: str, speaker: str = "kremlin") -> Passage:
+    return Passage(id=f"p{i:04d}", doc=f"synthetic/{i}.md", source="news", speaker=speaker, title="t",
+                   start=0, end=len(text), text=text)
+
+
+def _common_and_rare(path, **kw) -> KeywordIndex:
+    """400 passages: 'minister' in all, 'energy' in a third (some saying it many times), 'zeppelin' in one."""
+    index = KeywordIndex(path, **kw)
+    texts = []
+    for i in range(400):
+        words = ["minister", "spoke"] + ["energy", "energy", "energy"] * (i % 3 == 0) + [f"filler{i % 17}"] * (1 + i % 4)
+        texts.append(" ".join(words))
+    texts[123] = "the minister mentioned a zeppelin once, among other things at length"
+    index.upsert([_passage(i, t, speaker="kremlin" if i % 2 else "news") for i, t in enumerate(texts)])
+    return index
+
+
+def test_a_rare_word_beats_a_common_one(tmp_path):
+    """Mixed with a word in every passage and one in a third of them, the rare word's passage comes first,
+    whether the commoner terms are searched (a big budget) or left out (a small one)."""
+    big = _common_and_rare(tmp_path / "big.sqlite3")
+    assert big.query_terms("Minister energy zeppelin") == ["zeppelin", "energy"]  # 'minister': in every passage
+    small = _common_and_rare(tmp_path / "small.sqlite3", postings_budget=50)
+    assert small.query_terms("Minister energy zeppelin") == ["zeppelin"]
+    for index in (big, small):
+        for filters in ({}, {"speakers": ["kremlin"]}):
+            hits = index.search("Minister energy zeppelin", 20, **filters)
+            assert hits and hits[0][0] == "p0123", (index.path.name, filters, hits[:3])
+    assert len(big.search("Minister energy zeppelin", 20)) == 20  # the energy passages follow
+
+
+def test_a_query_of_common_words_still_finds_passages(tmp_path):
+    index = _common_and_rare(tmp_path / "kw.sqlite3", postings_budget=10)
+    assert index.query_terms("minister") == ["minister"]  # the only term is kept, however common
+    assert index.query_terms("minister energy") == ["energy"]  # the rarest is kept past the budget
+    assert len(index.search("minister", 20)) == 20
+    hits = index.search("minister energy", 20, speakers=["news"])
+    assert len(hits) == 20 and all(int(pid[1:]) % 3 == 0 for pid, _ in hits)
+
+
+def test_cached_frequencies_follow_writes_from_another_process(tmp_path):
+    reader = _common_and_rare(tmp_path / "kw.sqlite3")
+    assert reader.doc_freq("zeppelin") == 1 and reader.count() == 400
+    writer = KeywordIndex(tmp_path / "kw.sqlite3")  # another connection, as another process has
+    writer.upsert([_passage(500, "a second zeppelin"), _passage(501, "and a third zeppelin")])
+    assert reader.doc_freq("zeppelin") == 3 and reader.count() == 402
+    assert {pid for pid, _ in reader.search("zeppelin", 5)} == {"p0123", "p0500", "p0501"}
+    writer.delete(["p0500"])
+    assert reader.doc_freq("zeppelin") == 2
+    writer.close()

@@ -80,7 +80,7 @@ def test_code_changes_keep_the_expensive_layers():
     assert all(n > llama for n, _ in uses)
     sources = {src for _, i in uses for src in (i.args()[:-1] if i.keyword == "COPY" else bind_sources(i))}
     assert sources == {"pyproject.toml", "retrieval/__init__.py", "retrieval/errors.py",
-                       "retrieval/llm/local.py"}, sources
+                       "retrieval/llm/assembly.py"}, sources
     wheel_copies = " ".join(i.value for i in STAGES[1].all("COPY"))
     assert "bot/" in wheel_copies and "retrieval/" in wheel_copies and "prompts/" in wheel_copies
     # In the runtime stage the code arrives in the last RUN, after the venv and the model.

