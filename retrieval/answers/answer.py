@@ -161,8 +161,9 @@ def checked(question: str, answer: Answer, hits: Sequence[Hit], ctx: Context) ->
     text = fix_attributions(answer.answer, by_n, ctx)
     used = [n for m in CITE.finditer(text) for n in _numbers(m.group(1))]
     cited = [by_n[n] for n in dict.fromkeys(used) if n in by_n]
+    quotes = [f"{c.title}\n{c.quote}" for c in answer.citations if c.n in used]
     check = addresses(question, text, parties(cited), [seen_text(p) for p in cited], lookup=ctx.lookup, idf=ctx.idf,
-                      similarity=ctx.similarity, best=best_coverage(question, hits, ctx))
+                      similarity=ctx.similarity, best=best_coverage(question, hits, ctx), quotes=quotes)
     if cited and check.ok:
         return renumbered(text, answer)
     log.info("model answer does not address the question (%s): %r", check.why, answer.answer[:200])

@@ -115,15 +115,18 @@ def speaker_matches(phrase: str | None, speakers: Sequence[str], texts: Sequence
 
 def addresses(question: str, answer_text: str, speakers: Sequence[str], texts: Sequence[str], *,
               lookup: Callable[[str], str | None], idf: Callable[[str], float],
-              similarity: Callable[[str, str], float] | None = None, best: float = 1.0) -> Check:
+              similarity: Callable[[str, str], float] | None = None, best: float = 1.0,
+              quotes: Sequence[str] | None = None) -> Check:
     """Whether an answer (its text, its cited passages' speakers and texts) addresses the question.
     `best`: the topic coverage of the best retrieved passage; an answer from a passage that covers
-    nearly as much as the best one does addresses the question as well as the corpus can."""
+    nearly as much as the best one does addresses the question as well as the corpus can. `quotes`: the
+    cited spans, when the topic must be covered by what is quoted rather than by the whole passages (an
+    answer citing a passage's opening line does not answer from the passage's last one)."""
     phrase = asked_speaker(question)
     if not speaker_matches(phrase, speakers, texts, lookup):
         return Check(False, f"the cited passages are not by or about {phrase}")
     terms = topic_terms(question, phrase)
-    cov = coverage(terms, answer_text + "\n" + "\n".join(texts), idf)
+    cov = coverage(terms, answer_text + "\n" + "\n".join(texts if quotes is None else quotes), idf)
     if cov >= TOPIC_MIN or (cov >= RELATIVE_MIN and cov >= RELATIVE_SHARE * best):
         return Check(True, f"topic coverage {cov:.2f} (best passage {best:.2f})")
     sim = similarity(question, answer_text) if similarity and answer_text.strip() else 0.0
@@ -205,11 +208,15 @@ def fix_attributions(text: str, by_n: dict[int, object], ctx: Context) -> str:
 
 
 def best_coverage(question: str, hits, ctx: Context) -> float:
-    """The topic coverage of the best retrieved passage by (or about) the asked speaker."""
+    """The topic coverage of the best retrieved sentence (with its document's title) by or about the
+    asked speaker: how well the corpus can answer, on the scale of a quoted answer."""
+    from retrieval.text import split_sentences
+
     phrase = asked_speaker(question)
     terms = topic_terms(question, phrase)
-    covs = [coverage(terms, seen_text(h.passage), ctx.idf) for h in hits
-            if speaker_matches(phrase, [h.passage.speaker, h.passage.source], [seen_text(h.passage)], ctx.lookup)]
+    covs = [coverage(terms, f"{h.passage.title}\n{s.text}", ctx.idf) for h in hits
+            if speaker_matches(phrase, [h.passage.speaker, h.passage.source], [seen_text(h.passage)], ctx.lookup)
+            for s in split_sentences(h.passage.text, 0, len(h.passage.text))]
     return max(covs, default=1.0)
 
 

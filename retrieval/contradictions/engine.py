@@ -15,14 +15,14 @@ import re
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 import numpy as np
 
 from retrieval.contradictions.claims import extract_claims, reported_party
 from retrieval.errors import BusyError, LLMUnavailableError
-from retrieval.contradictions.judge import Judge, Verdict
+from retrieval.contradictions.judge import RULES, Judge, Verdict, conflict_kind
 from retrieval.contradictions.ledger import Ledger, pair_id
 from retrieval.models import Claim, Document, Passage
 from retrieval.contradictions.numeric import extract_quantities
@@ -128,8 +128,9 @@ class ContradictionEngine:
             if len(out) >= want:
                 break
             sim = 1.0 - float(dist)
-            if meta["speaker"] == claim.speaker or sim < self.settings.claim_similarity_floor:
-                continue
+            if sim < self.settings.claim_similarity_floor or (
+                    meta["speaker"] == claim.speaker and (not claim.date or meta.get("date", claim.date) == claim.date)):
+                continue  # one speaker's claims are compared only across documents dated apart
             other = _claim(cid, text, meta)
             key = pair_id(claim, other)
             if key in seen or not self.is_assertion(other):
@@ -179,7 +180,7 @@ class ContradictionEngine:
             verdict = self._verdict(judge, cand, judge.llm is not None and calls < budget, version)
             calls += verdict.method == "llm"
             if verdict.label == "contradiction" and verdict.score >= self.settings.contradiction_threshold:
-                if self.ledger.record(cand.a, cand.b, verdict.score, verdict.explanation):
+                if self.ledger.record(cand.a, cand.b, verdict.score, verdict.explanation, kind=verdict.kind):
                     new += 1
                     log.info("contradiction %.2f: %r vs %r", verdict.score, cand.a.text[:60], cand.b.text[:60])
         return new
@@ -189,7 +190,9 @@ class ContradictionEngine:
         if use_llm:
             cached = self.ledger.cached_verdict(key)
             if cached is not None:
-                return Verdict(*cached, method="llm")
+                verdict = Verdict(*cached, method="llm")
+                kind = conflict_kind(cand.a, cand.b)
+                return replace(verdict, kind=kind) if kind and verdict.label == "contradiction" else verdict
         try:
             verdict = self._judge_patiently(judge, cand, use_llm)
         except (LLMUnavailableError, BusyError) as exc:
@@ -252,7 +255,7 @@ def overlap_bonus(a: str, b: str) -> float:
 
 
 def _judge_version(judge: Judge, llm) -> str:
-    raw = repr((judge.prompt.messages, judge.p_floor, judge.p_ceil, llm.model if llm is not None else None))
+    raw = repr((RULES, judge.prompt.messages, judge.p_floor, judge.p_ceil, llm.model if llm is not None else None))
     return hashlib.sha1(raw.encode()).hexdigest()[:8]
 
 

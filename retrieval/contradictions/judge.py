@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from retrieval.contradictions.claims import reported_party
 from retrieval.models import Claim
 from retrieval.contradictions.numeric import find_conflict
 from retrieval.llm.prompts import load_prompt
-from retrieval.text import NEGATION, clip, content_words, stem
+from retrieval.text import NEGATION, clip, content_words, opposite_terms, stem
+from retrieval.vocab import DisputeKind
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,9 @@ TOPIC_MIN = 1.8  # IDF mass of the content words two claims share: below it they
 NEAR_DUPLICATE = 0.90  # cosine similarity above which two claims restate each other
 NUMERIC_SCORE = 0.9
 ADJACENT_BONUS = 0.1
+TOPIC_SIMILAR = 0.55  # or: embedding similarity at which two claims are about the same thing
 CLAIM_CHARS = 400  # a claim as shown to the judge
+RULES = 2  # bump when the rules before the model change: cached model verdicts are then judged again
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class Verdict:
     score: float
     explanation: str
     method: str = "rules"  # numeric | llm | rules
+    kind: DisputeKind = DisputeKind.CONTRADICTION
 
 
 class Judge:
@@ -59,8 +63,13 @@ class Judge:
               adjacent: bool = False) -> Verdict:
         """`adjacent`: the claims sit in one paragraph (an aside about what precedes it), which stands in
         for topical overlap. May raise LLMUnavailableError / BusyError from the model call."""
-        if a.speaker == b.speaker:
+        kind = conflict_kind(a, b)
+        if kind is None:
             return Verdict("unrelated", 0.0, "same speaker")
+        verdict = self._judge(a, b, similarity, use_llm, adjacent)
+        return replace(verdict, kind=kind) if verdict.label == "contradiction" else verdict
+
+    def _judge(self, a: Claim, b: Claim, similarity: float | None, use_llm: bool, adjacent: bool) -> Verdict:
         conflict = find_conflict(a.text, b.text)
         if conflict is not None:
             return Verdict("contradiction", NUMERIC_SCORE, self._numeric_explanation(a, b, conflict), "numeric")
@@ -68,7 +77,7 @@ class Judge:
             other = reported_party(c.text, self.aliases)
             if other is not None and other != c.speaker:
                 return Verdict("unrelated", 0.0, f"{self.names(c.speaker)} only reports {self.names(other)}")
-        gate = self.gate(a, b, adjacent)
+        gate = self.gate(a, b, adjacent, similarity)
         if gate:
             return Verdict("unrelated", 0.0, gate)
         if self.llm is None or not use_llm:
@@ -80,11 +89,13 @@ class Judge:
         worse = min((forward, backward), key=lambda p: p.get("contradiction", 0.0))
         return self._from_probs(a, b, worse, similarity, adjacent)
 
-    def gate(self, a: Claim, b: Claim, adjacent: bool = False) -> str | None:
+    def gate(self, a: Claim, b: Claim, adjacent: bool = False, similarity: float | None = None) -> str | None:
         """Why an LLM contradiction is impossible here, or None. Two claims can only contradict when they
-        are about the same thing (shared rare content words, or adjacency) and differ in polarity or
-        stance (one denies, halts or opposes what the other asserts, does or wants)."""
-        if not adjacent and topic_overlap(a.text, b.text, self.idf, self.names_stems) < TOPIC_MIN:
+        are about the same thing (shared rare content words, close meaning, or adjacency) and differ in
+        polarity or stance (one denies, halts or opposes what the other asserts, does or wants)."""
+        same_topic = adjacent or (similarity or 0.0) >= TOPIC_SIMILAR or \
+            topic_overlap(a.text, b.text, self.idf, self.names_stems) >= TOPIC_MIN
+        if not same_topic:
             return "about different things"
         if not opposed(a.text, b.text):
             return "same polarity: a restatement or a difference of detail"
@@ -112,11 +123,16 @@ class Judge:
         return Verdict(label, round(probs.get(label, 0.0), 4), f"model: {label}", "llm")
 
     def _numeric_explanation(self, a: Claim, b: Claim, conflict) -> str:
+        if a.speaker == b.speaker:
+            return f"{self.names(a.speaker)} gives {conflict.describe()} on {a.date} and {b.date}."
         return f"{self.names(a.speaker)} and {self.names(b.speaker)} give {conflict.describe()}."
 
     def _llm_explanation(self, a: Claim, b: Claim) -> str:
         topic = shared_terms(a.text, b.text, self.idf, self.names_stems)
         about = f" about {', '.join(topic)}" if topic else ""
+        if a.speaker == b.speaker:
+            first, second = sorted((a.date or "", b.date or ""))
+            return f"{self.names(a.speaker)} changed its account{about} between {first} and {second} (model judgement)."
         return (f"{_possessive(self.names(b.speaker))} account conflicts with "
                 f"{_possessive(self.names(a.speaker))}{about} (model judgement).")
 
@@ -127,17 +143,39 @@ _DOING = re.compile(r"\b(?:increas\w*|expand\w*|boost\w*|escalat\w*|bomb\w*|airs
                     r"shell\w*|launch\w*|continu\w*|resum\w*|more)\b", re.I)
 
 
+# Negation words that negate nothing ("without delay", "not only … but"), and verbs that deny.
+_IDIOMS = re.compile(r"\b(?:without (?:delay|hesitation|exception|doubt)|not only|no doubt|no later than|"
+                     r"nothing but|no sooner|none other than|not least)\b", re.I)
+_DENIAL = re.compile(r"\b(?:dismiss(?:ed|es)?|refut\w*|ruled? out|rules out|contradict\w*|disput\w*|"
+                     r"false(?:ly)?|untrue|baseless|lie|lies|lying)\b", re.I)
+_NOT_YET = re.compile(r"\b(?:not yet|has not|have not|had not|still not|so far no|no (?:news|sign|word|report)s? of|"
+                      r"yet to)\b|n[’']t (?:yet|been)\b", re.I)
+
+
 def polarity(text: str) -> tuple[bool, str | None]:
     """(negated, stance): stance is 'stop' (halts, pauses, ends), 'do' (increases, strikes) or None."""
     stops, does = bool(_STOPPING.search(text)), bool(_DOING.search(text))
     stance = None if stops == does else ("stop" if stops else "do")  # both: a mixed account
-    return bool(NEGATION.search(text)), stance
+    plain = _IDIOMS.sub(" ", text)
+    return bool(NEGATION.search(plain) or _DENIAL.search(plain)), stance
 
 
 def opposed(a: str, b: str) -> bool:
-    """One is negated and the other not, or one halts what the other does."""
+    """One is negated and the other not, one halts what the other does, or they use opposite words."""
     (na, sa), (nb, sb) = polarity(a), polarity(b)
-    return na != nb or (sa is not None and sb is not None and sa != sb)
+    return na != nb or (sa is not None and sb is not None and sa != sb) or opposite_terms(a, b)
+
+
+def conflict_kind(a: Claim, b: Claim) -> DisputeKind | None:
+    """What a conflict between the two claims would be: one speaker's claims conflict only across
+    documents dated apart (a changed position); "has not happened" against a later report that it did
+    is its own kind; None: they cannot conflict (one speaker in one document, or undated)."""
+    first, second = sorted((a, b), key=lambda c: (str(c.date or ""), c.doc, c.start))
+    if a.speaker == b.speaker:
+        return DisputeKind.CHANGED_POSITION if a.date and b.date and a.date != b.date else None
+    if _NOT_YET.search(first.text) and not _NOT_YET.search(second.text) and not NEGATION.search(second.text):
+        return DisputeKind.LATER_CONTRADICTED
+    return DisputeKind.CONTRADICTION
 
 
 def topic_overlap(a: str, b: str, idf: Callable[[str], float], ignore: set[str] = frozenset()) -> float:

@@ -55,8 +55,6 @@ LLM_QUESTIONS = [  # not the /ask of tests/discord, whose prompt the model serve
     "What did the Kremlin say it is ready to guarantee to Ukrainian troops in Kursk?",
     "What did the White House statement say about Iran?",
 ]
-REGRESSION = ("known regression (merge of the answer relevance check, issue 13): some seed questions under load are "
-              "refused or answered without quotes by the busy extractive fallback; to fix next, see the closing note")
 ACK_LIMIT_S = 3.0  # Discord's deadline for the first response to an interaction
 
 
@@ -75,7 +73,6 @@ async def make_crowd():
 
 
 # ---- tests ---------------------------------------------------------------------------------------
-@pytest.mark.xfail(reason=REGRESSION, strict=False)
 async def test_50_concurrent_asks_all_answered_without_blocking_the_loop(workdir, make_crowd, monkeypatch):
     # ANALYST_LLM=none (extractive answers). The shipped default cooldown (10 s per user) stays on:
     # 50 different users are not throttled by it.
@@ -132,7 +129,6 @@ async def test_the_probe_sees_a_blocked_loop(workdir, make_crowd, monkeypatch):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason=REGRESSION, strict=False)
 async def test_50_concurrent_asks_with_the_local_model_are_answered_or_told_busy(
         workdir, make_crowd, monkeypatch, local_llm_url):
     """The real local model behind one slot (`llm_max_concurrency=1`) and a short queue
@@ -185,7 +181,6 @@ async def test_50_concurrent_asks_with_the_local_model_are_answered_or_told_busy
     assert max(acks.latencies()) < ACK_LIMIT_S
 
 
-@pytest.mark.xfail(reason=REGRESSION, strict=False)
 async def test_a_full_model_queue_starves_nothing_else(workdir, make_crowd):
     """50 /ask while the model's only slot is taken: each waits at most `llm_queue_timeout_s` for
     it and answers extractively with the busy note, and the loop's default executor (discord.py's

@@ -1,0 +1,86 @@
+"""The judge's rules before any model: which pairs can conflict and of which kind, polarity with denial
+verbs and idioms, and the topic gate by meaning as well as by shared words. Fresh invented examples
+(a harbour strike, a bridge, a curfew), none from the seed or the development set. The model itself is
+a real part elsewhere (tests marked slow); here a recording stand-in answers, and the test says so."""
+from __future__ import annotations
+
+from retrieval.contradictions.judge import Judge, conflict_kind, opposed, polarity
+from retrieval.models import Claim
+from retrieval.vocab import DisputeKind
+
+
+def claim(text: str, speaker: str, date: str | None = "2031-05-02", doc: str | None = None, start: int = 0) -> Claim:
+    doc = doc or f"{speaker}-{date}.md"
+    return Claim(id=f"{doc}:{start}", passage_id="", doc=doc, source=speaker, speaker=speaker, title=doc,
+                 start=start, end=start + len(text), text=text, date=date)
+
+
+class Recording:
+    """Stand-in for the model (no real model in the fast tests): records what reaches it, answers one
+    fixed distribution. Only used to see whether the rules let a pair through to the model."""
+
+    model = "recording"
+
+    def __init__(self, p: float = 0.97) -> None:
+        self.calls: list = []
+        self.p = p
+
+    def label_probabilities(self, messages, labels, timeout=None):
+        self.calls.append(messages)
+        return {"contradiction": self.p, "agreement": (1 - self.p) / 2, "unrelated": (1 - self.p) / 2}
+
+
+def test_idioms_do_not_negate_and_denial_verbs_do():
+    assert polarity("The port authority said repairs would start without delay.")[0] is False
+    assert polarity("Not only the cranes but the rail spur was damaged.")[0] is False
+    assert polarity("The governor dismissed reports that the bridge had collapsed.")[0] is True
+    assert polarity("Officials ruled out any closure of the bridge.")[0] is True
+    assert opposed("The governor dismissed reports that the bridge had collapsed.",
+                   "The bridge over the Ostra collapsed on Monday morning.")
+
+
+def test_opposite_words_count_as_opposed_without_a_negation_word():
+    assert opposed("The council reopened the market square on Friday.",
+                   "The market square stayed closed through Friday, traders said.")
+
+
+def test_one_speaker_conflicts_only_across_documents_dated_apart():
+    a = claim("The harbour strike will end this week.", "union", "2031-05-02")
+    same_day = claim("The strike continues at every terminal.", "union", "2031-05-02", doc="union-2.md")
+    later = claim("The strike continues at every terminal.", "union", "2031-05-20")
+    assert conflict_kind(a, same_day) is None
+    assert conflict_kind(a, later) is DisputeKind.CHANGED_POSITION
+    assert conflict_kind(a, claim("The strike continues.", "port", "2031-05-02")) is DisputeKind.CONTRADICTION
+
+
+def test_not_yet_then_a_later_report_is_its_own_kind():
+    before = claim("There has so far been no sign of the promised convoy at the border.", "wire", "2031-05-02")
+    after = claim("The convoy crossed the border at dawn, the ministry said.", "ministry", "2031-05-04")
+    assert conflict_kind(after, before) is DisputeKind.LATER_CONTRADICTED
+    # the other way round (a report, then a later "has not happened") is an ordinary conflict
+    assert conflict_kind(claim("The convoy has not crossed.", "wire", "2031-05-09"), after) is \
+        DisputeKind.CONTRADICTION
+
+
+def test_changed_position_reaches_the_model_and_is_labelled():
+    llm = Recording()
+    judge = Judge(llm)
+    v = judge.judge(claim("The curfew will not be extended beyond May.", "mayor", "2031-04-28"),
+                    claim("The curfew is extended until the end of June.", "mayor", "2031-05-30"), similarity=0.7)
+    assert llm.calls and v.label == "contradiction" and v.kind is DisputeKind.CHANGED_POSITION
+    assert "changed its account" in v.explanation and "2031-04-28" in v.explanation
+
+
+def test_one_speaker_in_one_document_never_reaches_the_model():
+    llm = Recording()
+    v = Judge(llm).judge(claim("The curfew will not be extended.", "mayor", doc="m.md"),
+                         claim("The curfew is extended until June.", "mayor", doc="m.md", start=80), similarity=0.7)
+    assert v.label == "unrelated" and not llm.calls
+
+
+def test_close_meaning_passes_the_topic_gate_without_shared_rare_words():
+    judge = Judge(Recording(), idf=lambda s: 0.5)  # every shared word common: the word overlap alone fails
+    a = claim("No ferry sailed from the island on Sunday.", "operator")
+    b = claim("Two ferries left the island's port on Sunday afternoon.", "coastguard")
+    assert judge.gate(a, b, similarity=0.3) == "about different things"
+    assert judge.gate(a, b, similarity=0.7) is None
