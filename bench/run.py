@@ -176,6 +176,10 @@ def main() -> int:
 
             # disputes: pairs per dispute, digest precision and grouping on the development set
             results["disputes"] = evaluate_disputes(server.base_url)
+            from bench.pairs import evaluate as evaluate_pairs
+
+            # pair-level precision/recall per split (the evaluation split is held out)
+            results["disputes"]["pairs"] = evaluate_pairs(server.base_url)
             results["llm_server_log"] = server_log_figures(server.log_tail(100_000))
         finally:
             server.stop()

@@ -107,8 +107,12 @@ class Attributor:
         return self._subject(sentence, main.start())
 
     def _leading_alias(self, sentence: str) -> str | None:
-        """The known source a sentence opens with as its subject ("Mayor Okafor toured …"), if any."""
-        m = self._alias.match(sentence.lstrip("“\"‘'(– "))
+        """The known source a sentence opens with as its subject ("Mayor Okafor toured …", also after a
+        short opening phrase: "About an hour later, the ministry published …"), if any."""
+        text = sentence.lstrip("“\"‘'(– ")
+        m = self._alias.match(text)
+        if m is None and 0 < text.find(", ") <= 50:
+            m = self._alias.match(text[text.find(", ") + 2:])
         return self._id(m.group(1)) if m else None
 
     def _subject(self, sentence: str, verb_at: int, floor: int = 0) -> tuple[str, str | None]:
