@@ -112,8 +112,8 @@ def llm_answer(question: str, hits: Sequence[Hit], llm, names, history, on_token
         return Answer(answer=NO_SUPPORT, grounded=False, mode="llm")
     cleaned, citations = resolve_citations(verify_citations(text, hits, idf), hits, idf)
     if not citations:
-        log.info("answer without a valid citation treated as unsupported: %r", text[:200])
-        return Answer(answer=NO_SUPPORT, grounded=False, mode="llm")
+        log.info("answer without a valid citation: %r", text[:200])
+        return Answer(answer=NO_SUPPORT, grounded=False, mode="llm", note=UNCITED)
     return Answer(answer=cleaned, grounded=True, mode="llm", citations=citations)
 
 
@@ -152,9 +152,17 @@ def quoted(picked, note: str | None) -> Answer:
     return Answer(answer=text, grounded=True, mode="extractive", citations=citations, note=note)
 
 
+UNCITED = "uncited"
+
+
 def checked(question: str, answer: Answer, hits: Sequence[Hit], ctx: Context) -> Answer:
     """The model's answer if it addresses the question (speakers in its text fixed to the cited
     passages'); otherwise the one retrieved sentence that does, quoted; otherwise a refusal."""
+    if not answer.grounded and answer.note == UNCITED:
+        # the model answered but cited nothing verifiable: only a retrieved sentence that covers the
+        # question's topic on its own (no relative allowance) is shown instead
+        best = best_sentence(question, hits, ctx, strict=True)
+        return quoted([best], "the model's answer cited no passage") if best else replace(answer, note=None)
     if not answer.grounded:
         return answer
     by_n = cited_passages(answer.citations, hits)

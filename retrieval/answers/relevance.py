@@ -220,8 +220,9 @@ def best_coverage(question: str, hits, ctx: Context) -> float:
     return max(covs, default=1.0)
 
 
-def best_sentence(question: str, hits, ctx: Context):
-    """(hit, sentence) of the retrieved sentence that best addresses the question, or None."""
+def best_sentence(question: str, hits, ctx: Context, strict: bool = False):
+    """(hit, sentence) of the retrieved sentence that best addresses the question, or None. `strict`:
+    it must cover the topic on its own (TOPIC_MIN), not just as well as anything retrieved."""
     from retrieval.text import split_sentences
 
     phrase = asked_speaker(question)
@@ -241,5 +242,5 @@ def best_sentence(question: str, hits, ctx: Context):
         return None
     h, s = best
     check = addresses(question, s.text, parties([h.passage]), [seen_text(h.passage)], lookup=ctx.lookup, idf=ctx.idf,
-                      similarity=ctx.similarity, best=best_coverage(question, hits, ctx))
+                      similarity=ctx.similarity, best=1.0 if strict else best_coverage(question, hits, ctx))
     return best if check.ok else None
