@@ -109,3 +109,17 @@ def test_document_titles_count_as_known(indexed):
                             indexed.registry.lookup) == []  # ...but in a document's title
     assert missing_entities("Who was at the Timbuktu summit?", indexed._known_terms(),
                             indexed.registry.lookup) == ["Timbuktu"]
+
+
+def test_uncited_answer_falls_back_to_the_sentence_that_answers(indexed):
+    # the model paraphrases the right passage but writes no [n]: the sentence itself is quoted instead
+    q = "How many prisoners will be released in the prisoner exchange?"
+    a = ask(indexed, q, lambda p: "According to the passage, both sides will release 175 prisoners each.")
+    assert a.grounded and a.mode == "extractive" and "cited no passage" in (a.note or "")
+    assert any("175" in c.quote for c in a.citations)
+
+
+def test_uncited_answer_to_an_unanswerable_question_is_still_a_refusal(indexed):
+    q = "What did the Kremlin say about the price of wheat exports to Egypt?"
+    a = ask(indexed, q, lambda p: "The Kremlin said wheat prices to Egypt would stay the same.")
+    assert not a.grounded and not a.citations
