@@ -155,10 +155,11 @@ class Claim:
     end: int
     text: str
     date: str | None = None
+    url: str | None = None  # the document's address (fetched web pages), carried into citations
 
     def citation(self, n: int = 0) -> Citation:
         return Citation(n=n, source=self.source, speaker=self.speaker, doc=self.doc, title=self.title,
-                        quote=self.text, start=self.start, end=self.end, date=self.date)
+                        quote=self.text, start=self.start, end=self.end, date=self.date, url=self.url)
 
 
 @dataclass

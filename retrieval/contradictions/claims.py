@@ -115,7 +115,7 @@ def _make(p: Passage, local_s: int, local_e: int, speaker: str) -> Claim:
     quote = p.text[local_s:local_e]
     cid = hashlib.sha1(f"{p.doc}\x1f{start}\x1f{end}\x1f{quote}".encode()).hexdigest()[:16]
     return Claim(id=cid, passage_id=p.id, doc=p.doc, source=p.source, speaker=speaker, title=p.title,
-                 start=start, end=end, text=quote, date=p.date)
+                 start=start, end=end, text=quote, date=p.date, url=p.url)
 
 
 def normalise(text: str) -> str:
@@ -166,6 +166,7 @@ def clauses(c: Claim, min_words: int = 5) -> list[Claim]:
             text = c.text[s:e]
             cid = hashlib.sha1(f"{c.id}\x1f{s}\x1f{e}".encode()).hexdigest()[:16]
             parts.append(Claim(id=cid, passage_id=c.passage_id, doc=c.doc, source=c.source, speaker=c.speaker,
-                               title=c.title, start=c.start + s, end=c.start + e, text=text, date=c.date))
+                               title=c.title, start=c.start + s, end=c.start + e, text=text, date=c.date,
+                               url=c.url))
         return [p for part in parts for p in clauses(part, min_words)]
     return [c]

@@ -264,10 +264,12 @@ def _meta(c: Claim) -> dict:
             "end": c.end, "passage_id": c.passage_id}
     if c.date:
         meta["date"] = c.date
+    if c.url:
+        meta["url"] = c.url
     return meta
 
 
 def _claim(cid: str, text: str, meta: dict) -> Claim:
     return Claim(id=cid, passage_id=meta.get("passage_id", ""), doc=meta["doc"], source=meta["source"],
                  speaker=meta["speaker"], title=meta.get("title", ""), start=int(meta["start"]),
-                 end=int(meta["end"]), text=text, date=meta.get("date"))
+                 end=int(meta["end"]), text=text, date=meta.get("date"), url=meta.get("url"))

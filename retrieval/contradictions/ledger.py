@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS claims_verdicts (
 """
 # Columns added after the first release: created on open when an older database lacks them.
 _ADDED = (("ledger_contradictions", "kind", "TEXT NOT NULL DEFAULT 'contradiction'"),
-          ("ledger_contradictions", "features", "TEXT"))
+          ("ledger_contradictions", "features", "TEXT"),
+          ("claims_items", "url", "TEXT"))
 KINDS: tuple[str, ...] = tuple(k.value for k in DisputeKind)
 
 
@@ -178,9 +179,10 @@ class Ledger:
         with self._lock, self._db:
             self._db.executemany("DELETE FROM claims_items WHERE doc=?", [(d,) for d in docs])
             self._db.executemany(
-                "INSERT OR REPLACE INTO claims_items VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO claims_items (id, key, doc, passage_id, source, speaker, title, date, "
+                "start, \"end\", text, url) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(c.id, claim_key(c), c.doc, c.passage_id, c.source, c.speaker, c.title, c.date,
-                  c.start, c.end, c.text) for c in claims])
+                  c.start, c.end, c.text, c.url) for c in claims])
 
     def claims(self, ids: Sequence[str] | None = None, speaker: str | None = None) -> list[Claim]:
         sql, args = "SELECT * FROM claims_items", []
@@ -195,7 +197,7 @@ class Ledger:
             rows = self._db.execute(sql + " ORDER BY doc, start", args).fetchall()
         return [Claim(id=r["id"], passage_id=r["passage_id"], doc=r["doc"], source=r["source"],
                       speaker=r["speaker"], title=r["title"], start=r["start"], end=r["end"],
-                      text=r["text"], date=r["date"]) for r in rows]
+                      text=r["text"], date=r["date"], url=r["url"]) for r in rows]
 
     def claim_count(self) -> int:
         with self._lock:

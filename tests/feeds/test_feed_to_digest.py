@@ -43,6 +43,10 @@ def test_a_contradiction_in_a_fetched_article_reaches_the_ledger_and_the_digest(
     assert all({c.a.doc, c.b.doc} == {"kremlin.md", "news/web/2025-03-20-wire-report.md"} for c in found)
     quotes = " ".join(c.a.quote + " " + c.b.quote for c in found)
     assert "23 injured" in quotes and "22 wounded" in quotes and "March 25" in quotes
+    # the web document's side of each pair cites the page it came from; the local file has no address
+    for c in found:
+        web_side, local_side = (c.a, c.b) if c.a.doc.startswith("news/web/") else (c.b, c.a)
+        assert web_side.url == link and local_side.url is None
 
     from bot.discord.digest import digest_messages
 
