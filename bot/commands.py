@@ -101,8 +101,8 @@ TABLE: tuple[Command, ...] = (
         Option("feed", "An RSS or Atom feed URL to follow", max_length=2000),
     ), fronts=frozenset({"discord"}), admin=True, example="sources-add id:tass name:TASS feed:https://tass.com/rss/v2.xml"),
     Command("feeds", "List the feeds with their last poll, last new item, items stored and last error.",
-            fronts=TERMINAL, example="feeds"),
-    Command("fetch", "Poll every feed now; store and index new articles.", fronts=TERMINAL, example="fetch"),
+            example="feeds"),
+    Command("fetch", "Poll every feed now; store and index new articles.", admin=True, example="fetch"),
     Command("digest", "Preview the dispute digest now (nothing is marked posted); admins can post it.", (
         Option("post", "Post the digest to the digest channel now instead of previewing it (admins)",
                kind="flag", fronts=frozenset({"discord"})),

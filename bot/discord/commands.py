@@ -15,6 +15,7 @@ import discord
 from discord import app_commands
 
 from bot.commands import MAX_QUESTION, commands_for
+from bot.discord import feeds
 from bot.discord.access import AccessDenied, require_admin
 from bot.discord.feedback import feedback_view
 from bot.discord.render import (
@@ -299,7 +300,7 @@ async def help(interaction: discord.Interaction) -> None:
 
 HANDLERS = {"ask": ask, "compare": compare, "contradictions": contradictions, "disputes": disputes,
             "sources": sources, "digest": digest, "ingest": ingest, "dismiss": dismiss, "sync": sync, "help": help,
-            "sources-add": sources_add}
+            "sources-add": sources_add, "feeds": feeds.feeds, "fetch": feeds.fetch}
 
 
 def build_commands(settings) -> list[app_commands.Command]:

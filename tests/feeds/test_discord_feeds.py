@@ -58,3 +58,36 @@ def _only_expected_errors(world) -> None:
     """Refusals reach the global handler as errors: acknowledge them, and check they are all refusals."""
     errors = [e.original if isinstance(e, app_commands.CommandInvokeError) else e for e in world.env.errors]
     assert errors and all(isinstance(e, (AccessDenied, AnalystError)) for e in errors), errors
+
+
+async def test_feeds_lists_and_fetch_polls_now_for_admins_only(world, web):
+    from tests.feeds.conftest import rss
+
+    world.bot.settings.fetch_allow_hosts = ["127.0.0.1"]  # the test server only
+    link = web.set("/energy-ceasefire", page("Energy ceasefire", TEXT))
+    feed = web.set("/wire.rss", rss([{"guid": "w1", "link": link, "title": "Energy ceasefire",
+                                      "date": "Thu, 20 Mar 2025 12:00:00 GMT"}]), ctype="application/rss+xml")
+    empty = await world.alice.slash(world.channel, "feeds")
+    assert "No feeds" in empty.followups[0].embeds[0].description
+
+    added = await world.admin.slash(world.channel, "sources-add", id="whitehouse", feed=feed)
+    assert added.ephemeral and "Saved source whitehouse" in added.response.content, added.response.content
+    refused = await world.alice.slash(world.channel, "fetch")
+    assert refused.ephemeral and "Manage Server" in refused.response.content and web.hits == {}
+
+    fetched = await world.admin.slash(world.channel, "fetch")
+    assert fetched.ephemeral, "a poll's report goes to the admin who asked"
+    [field] = fetched.response.embeds[0].fields
+    assert feed in field.name and field.value.startswith("1 new")
+    assert "1 new article(s): 1 document(s) indexed" in fetched.response.embeds[0].description
+    hits = world.bot.service.search("ceasefire on energy infrastructure at midnight")
+    assert hits and hits[0].passage.doc.startswith("whitehouse/web/")
+
+    listed = await world.alice.slash(world.channel, "feeds")
+    [msg] = listed.followups
+    [field] = msg.embeds[0].fields
+    assert field.name == f"whitehouse: {feed}" and "1 item(s) stored" in field.value and "never" not in field.value
+    again = await world.admin.slash(world.channel, "fetch")
+    assert again.response.embeds[0].fields[0].value == "not modified"
+    assert again.response.embeds[0].description == "Nothing new."
+    _only_expected_errors(world)
