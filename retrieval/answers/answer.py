@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 from retrieval.answers.citations import CITE, _numbers, resolve_citations, verify_citations
 from retrieval.answers.context import focus_passages, held_back
 from retrieval.answers.relevance import (
-    Context, addresses, asked_speaker, best_coverage, best_sentence, cited_passages, fix_attributions, parties, resolve,
+    Context, addresses, asked_speaker, best_coverage, best_sentence, lead_ins, cited_passages, fix_attributions, parties, resolve,
     seen_text,
 )
 from retrieval.errors import BusyError, LLMUnavailableError
@@ -169,8 +169,9 @@ def checked(question: str, answer: Answer, hits: Sequence[Hit], ctx: Context) ->
     text = fix_attributions(answer.answer, by_n, ctx)
     used = [n for m in CITE.finditer(text) for n in _numbers(m.group(1))]
     cited = [by_n[n] for n in dict.fromkeys(used) if n in by_n]
-    quotes = [f"{c.title}\n{c.quote}" for c in answer.citations if c.n in used]
-    check = addresses(question, text, parties(cited), [seen_text(p) for p in cited], lookup=ctx.lookup, idf=ctx.idf,
+    quotes = [f"{c.title}\n{ctx.leads.get(by_n[c.n].id, '') if c.n in by_n else ''}\n{c.quote}"
+              for c in answer.citations if c.n in used]
+    check = addresses(question, text, parties(cited), [seen_text(p, ctx) for p in cited], lookup=ctx.lookup, idf=ctx.idf,
                       similarity=ctx.similarity, best=best_coverage(question, hits, ctx), quotes=quotes)
     if cited and check.ok:
         return renumbered(text, answer)
@@ -210,8 +211,8 @@ def answer_question(question: str, hits: Sequence[Hit], llm, *, names: Callable[
                     similarity: Callable[[str, str], float] | None = None,
                     passage_chars: int = PASSAGE_CHARS, max_tokens: int | None = None,
                     context_chars: int = CONTEXT_CHARS) -> Answer:
-    ctx = Context(lookup=lookup, names=names, idf=idf, similarity=similarity)
     hits = without_instructions(hits)
+    ctx = Context(lookup=lookup, names=names, idf=idf, similarity=similarity, leads=lead_ins(hits))
     if not hits:
         return Answer(answer=NO_SUPPORT, grounded=False, mode="llm" if llm else "extractive", note=note)
     absent = missing_entities(question, known_terms, lookup) if known_terms is not None else []

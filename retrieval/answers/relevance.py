@@ -12,7 +12,7 @@ Also here: "According to X" / "X said" in an answer must name the cited passage'
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from retrieval.text import CALENDAR, MONTHS, REPORT_VERBS, stem, tokenize
@@ -165,6 +165,24 @@ class Context:
     names: Callable[[str], str] = str
     idf: Callable[[str], float] = lambda t: 1.0
     similarity: Callable[[str, str], float] | None = None
+    leads: dict[str, str] = field(default_factory=dict)  # list item passage id -> its lead-in's text
+
+
+LEAD_GAP = 600  # a list item starts at most this many characters after its lead-in ends
+
+
+def lead_ins(hits) -> dict[str, str]:
+    """Passage id → the text of the list lead-in it belongs to ("Ukraine expects the following from
+    Iran:" for the item "a full admission of guilt;"): the nearest retrieved passage of the same
+    document and speaker that ends with ':' and ends shortly before it. An item is read with it."""
+    leads = [h.passage for h in hits if h.passage.text.rstrip().endswith(":")]
+    out = {}
+    for h in hits:
+        p = h.passage
+        near = [q for q in leads if q.doc == p.doc and q.speaker == p.speaker and q.end <= p.start <= q.end + LEAD_GAP]
+        if near:
+            out[p.id] = max(near, key=lambda q: q.end).text
+    return out
 
 
 def cited_passages(citations, hits) -> dict[int, object]:
@@ -179,9 +197,10 @@ def cited_passages(citations, hits) -> dict[int, object]:
     return out
 
 
-def seen_text(p) -> str:
-    """What a reader sees of a cited passage: its document's title and its text."""
-    return f"{p.title}\n{p.text}"
+def seen_text(p, ctx: Context | None = None) -> str:
+    """What a reader sees of a cited passage: its document's title, its list's lead-in, its text."""
+    lead = ctx.leads.get(p.id, "") if ctx else ""
+    return f"{p.title}\n{lead}\n{p.text}" if lead else f"{p.title}\n{p.text}"
 
 
 def parties(passages) -> list[str]:
@@ -214,7 +233,7 @@ def best_coverage(question: str, hits, ctx: Context) -> float:
 
     phrase = asked_speaker(question)
     terms = topic_terms(question, phrase)
-    covs = [coverage(terms, f"{h.passage.title}\n{s.text}", ctx.idf) for h in hits
+    covs = [coverage(terms, f"{h.passage.title}\n{ctx.leads.get(h.passage.id, '')}\n{s.text}", ctx.idf) for h in hits
             if speaker_matches(phrase, [h.passage.speaker, h.passage.source], [seen_text(h.passage)], ctx.lookup)
             for s in split_sentences(h.passage.text, 0, len(h.passage.text))]
     return max(covs, default=1.0)
@@ -235,12 +254,12 @@ def best_sentence(question: str, hits, ctx: Context, strict: bool = False):
         for s in split_sentences(p.text, 0, len(p.text)):
             if s.text.endswith(":"):
                 continue
-            cov = coverage(terms, s.text + "\n" + p.title, ctx.idf)
+            cov = coverage(terms, s.text + "\n" + p.title + "\n" + ctx.leads.get(p.id, ""), ctx.idf)
             if cov > best_cov:
                 best, best_cov = (h, s), cov
     if best is None:
         return None
     h, s = best
-    check = addresses(question, s.text, parties([h.passage]), [seen_text(h.passage)], lookup=ctx.lookup, idf=ctx.idf,
+    check = addresses(question, s.text, parties([h.passage]), [seen_text(h.passage, ctx)], lookup=ctx.lookup, idf=ctx.idf,
                       similarity=ctx.similarity, best=1.0 if strict else best_coverage(question, hits, ctx))
     return best if check.ok else None

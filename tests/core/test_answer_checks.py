@@ -123,3 +123,24 @@ def test_uncited_answer_to_an_unanswerable_question_is_still_a_refusal(indexed):
     q = "What did the Kremlin say about the price of wheat exports to Egypt?"
     a = ask(indexed, q, lambda p: "The Kremlin said wheat prices to Egypt would stay the same.")
     assert not a.grounded and not a.citations
+
+
+def test_a_list_item_is_read_with_its_lead_in(make_settings, corpus_dir):
+    # Fresh text: the asked-about words ("the port authority", "from the shipping lines") are only in
+    # the list's lead-in; the items answer. Without a model the extractive answer quotes an item.
+    from retrieval.service import Analyst
+
+    (corpus_dir / "port.md").write_text(
+        "---\nsource: news\ntitle: Harbour dispute\ndate: 2031-05-02\n---\n"
+        "The dockers' strike entered its third week on Monday.\n\n"
+        "The port authority expects the following from the shipping lines:\n\n"
+        "- payment of all outstanding berth fees;\n"
+        "- a written guarantee of weekend pilotage;\n\n"
+        "Traffic on the ring road was light.\n", encoding="utf-8")
+    svc = Analyst(make_settings())
+    try:
+        svc.index(detect=False)
+        a = svc.ask("What does the port authority expect from the shipping lines?")
+        assert a.grounded and any("berth fees" in c.quote or "pilotage" in c.quote for c in a.citations), a.answer
+    finally:
+        svc.close()
