@@ -83,7 +83,10 @@ def test_command_schema_matches_what_the_bot_registers(world):
     assert put.json == schema
     by_name = {c["name"]: c for c in schema}
     assert set(by_name) == {"ask", "compare", "contradictions", "disputes", "sources", "digest", "ingest", "dismiss",
-                            "sync", "help", "sources-add"}
+                            "sync", "help", "sources-add", "feeds", "fetch"}
+    # polling feeds writes to the corpus: registered like the other admin commands (the run-time admin
+    # check is tested in tests/feeds/test_discord_feeds.py)
+    assert by_name["fetch"].get("default_member_permissions") == by_name["sources-add"].get("default_member_permissions")
     assert all(c["description"] for c in schema)
     assert all(o["description"] for c in schema for o in c.get("options", []))
     ask = {o["name"]: o for o in by_name["ask"]["options"]}
