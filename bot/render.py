@@ -112,13 +112,18 @@ def render_feeds(items: list[FeedInfo]) -> str:
     return "\n".join(out)
 
 
+def fetch_status(f) -> str:
+    """One feed's poll in words: "2 new", "not modified", "failed (reason)"."""
+    what = {"ok": f"{f.new} new", "not_modified": "not modified", "error": "failed"}[f.status]
+    return what + (f" ({f.error})" if f.error else "")
+
+
 def render_fetch(report: FetchReport) -> str:
     if not report.feeds:
         return "No feeds to poll."
     out = []
     for f in report.feeds:
-        what = {"ok": f"{f.new} new", "not_modified": "not modified", "error": "failed"}[f.status]
-        out.append(f"{f.source:<12} {f.url}: {what}" + (f" ({f.error})" if f.error else ""))
+        out.append(f"{f.source:<12} {f.url}: {fetch_status(f)}")
     if any(f.new for f in report.feeds):
         out.append(render_index(report.index))
     return "\n".join(out)

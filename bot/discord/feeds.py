@@ -10,10 +10,10 @@ import discord
 
 from bot.discord.access import require_admin
 from bot.discord.render import GREY, Outgoing, fit, group, pack
+from bot.render import fetch_status
 from retrieval.models import FeedInfo, FetchReport
 
 log = logging.getLogger(__name__)
-STATUS = {"ok": "{new} new", "not_modified": "not modified", "error": "failed"}
 
 
 def render_feeds(items: Sequence[FeedInfo]) -> list[Outgoing]:
@@ -27,7 +27,7 @@ def render_feeds(items: Sequence[FeedInfo]) -> list[Outgoing]:
 
 def render_fetch(report: FetchReport) -> list[Outgoing]:
     fields = [(fit(f"{f.source}: {f.url}", 256),
-               fit(STATUS[f.status].format(new=f.new) + (f" ({f.error})" if f.error else ""), 1024))
+               fit(fetch_status(f), 1024))
               for f in report.feeds]
     new = sum(f.new for f in report.feeds)
     summary = (f"{new} new article(s): {report.index.added} document(s) indexed, "

@@ -169,7 +169,7 @@ def checked(question: str, answer: Answer, hits: Sequence[Hit], ctx: Context) ->
     text = fix_attributions(answer.answer, by_n, ctx)
     used = [n for m in CITE.finditer(text) for n in _numbers(m.group(1))]
     cited = [by_n[n] for n in dict.fromkeys(used) if n in by_n]
-    quotes = [f"{c.title}\n{ctx.leads.get(by_n[c.n].id, '') if c.n in by_n else ''}\n{c.quote}"
+    quotes = [seen_text(by_n[c.n], ctx, c.quote) if c.n in by_n else f"{c.title}\n{c.quote}"
               for c in answer.citations if c.n in used]
     check = addresses(question, text, parties(cited), [seen_text(p, ctx) for p in cited], lookup=ctx.lookup, idf=ctx.idf,
                       similarity=ctx.similarity, best=best_coverage(question, hits, ctx), quotes=quotes)

@@ -197,10 +197,12 @@ def cited_passages(citations, hits) -> dict[int, object]:
     return out
 
 
-def seen_text(p, ctx: Context | None = None) -> str:
-    """What a reader sees of a cited passage: its document's title, its list's lead-in, its text."""
+def seen_text(p, ctx: Context | None = None, text: str | None = None) -> str:
+    """What a reader sees of a passage (or of `text`, a part of it): its document's title, its list's
+    lead-in, the text."""
     lead = ctx.leads.get(p.id, "") if ctx else ""
-    return f"{p.title}\n{lead}\n{p.text}" if lead else f"{p.title}\n{p.text}"
+    body = p.text if text is None else text
+    return f"{p.title}\n{lead}\n{body}" if lead else f"{p.title}\n{body}"
 
 
 def parties(passages) -> list[str]:
@@ -226,40 +228,39 @@ def fix_attributions(text: str, by_n: dict[int, object], ctx: Context) -> str:
     return "".join(out).strip()
 
 
-def best_coverage(question: str, hits, ctx: Context) -> float:
-    """The topic coverage of the best retrieved sentence (with its document's title) by or about the
-    asked speaker: how well the corpus can answer, on the scale of a quoted answer."""
+def scored_sentences(question: str, hits, ctx: Context):
+    """(hit, sentence, topic coverage) of each retrieved sentence by or about the asked speaker, read
+    with its document's title and its list's lead-in."""
     from retrieval.text import split_sentences
 
     phrase = asked_speaker(question)
     terms = topic_terms(question, phrase)
-    covs = [coverage(terms, f"{h.passage.title}\n{ctx.leads.get(h.passage.id, '')}\n{s.text}", ctx.idf) for h in hits
-            if speaker_matches(phrase, [h.passage.speaker, h.passage.source], [seen_text(h.passage)], ctx.lookup)
-            for s in split_sentences(h.passage.text, 0, len(h.passage.text))]
-    return max(covs, default=1.0)
-
-
-def best_sentence(question: str, hits, ctx: Context, strict: bool = False):
-    """(hit, sentence) of the retrieved sentence that best addresses the question, or None. `strict`:
-    it must cover the topic on its own (TOPIC_MIN), not just as well as anything retrieved."""
-    from retrieval.text import split_sentences
-
-    phrase = asked_speaker(question)
-    terms = topic_terms(question, phrase)
-    best, best_cov = None, -1.0
     for h in hits:
         p = h.passage
         if not speaker_matches(phrase, [p.speaker, p.source], [seen_text(p)], ctx.lookup):
             continue
         for s in split_sentences(p.text, 0, len(p.text)):
-            if s.text.endswith(":"):
-                continue
-            cov = coverage(terms, s.text + "\n" + p.title + "\n" + ctx.leads.get(p.id, ""), ctx.idf)
-            if cov > best_cov:
-                best, best_cov = (h, s), cov
+            yield h, s, coverage(terms, seen_text(p, ctx, s.text), ctx.idf)
+
+
+def best_coverage(question: str, hits, ctx: Context) -> float:
+    """The topic coverage of the best retrieved sentence: how well the corpus can answer, on the scale
+    of a quoted answer."""
+    return max((cov for _, _, cov in scored_sentences(question, hits, ctx)), default=1.0)
+
+
+def best_sentence(question: str, hits, ctx: Context, strict: bool = False):
+    """(hit, sentence) of the retrieved sentence that best addresses the question, or None. `strict`:
+    it must cover the topic on its own (TOPIC_MIN), not just as well as anything retrieved."""
+    scored = list(scored_sentences(question, hits, ctx))
+    best, best_cov = None, -1.0
+    for h, s, cov in scored:
+        if not s.text.endswith(":") and cov > best_cov:  # a lead-in is no answer
+            best, best_cov = (h, s), cov
     if best is None:
         return None
     h, s = best
+    most = 1.0 if strict else max((cov for _, _, cov in scored), default=1.0)
     check = addresses(question, s.text, parties([h.passage]), [seen_text(h.passage, ctx)], lookup=ctx.lookup, idf=ctx.idf,
-                      similarity=ctx.similarity, best=1.0 if strict else best_coverage(question, hits, ctx))
+                      similarity=ctx.similarity, best=most)
     return best if check.ok else None
