@@ -44,12 +44,30 @@ class LoopProbe:
                 ran.set()
 
             self.loop.call_soon_threadsafe(tick)
-            if not ran.wait(MAX_LOOP_LAG_S):
-                frame = sys._current_frames().get(self._loop_thread)
-                self.stalls.append("".join(traceback.format_stack(frame)[-12:]) if frame else "?")
-                if not ran.wait(60):
-                    self.lags.append(60.0)
+            if not self._await(ran, sent, on_stall=self._record_stall):
+                return
             self._stop.wait(self.interval)
+
+    def _await(self, ran: threading.Event, sent: float, on_stall=None, give_up: float = 60.0) -> bool:
+        """Wait for `ran`; False when the probe is being stopped meanwhile. On exit the loop's
+        thread sets `_stop` and joins this thread, so a tick scheduled just before can never run
+        then: waiting for it would block the loop in `join` and read as a stall of the bot."""
+        stalled = False
+        while not ran.wait(0.02):
+            if self._stop.is_set():
+                return False
+            waited = time.perf_counter() - sent
+            if waited > MAX_LOOP_LAG_S and not stalled and on_stall:
+                on_stall()
+                stalled = True
+            if waited > give_up:
+                self.lags.append(give_up)
+                return True
+        return True
+
+    def _record_stall(self) -> None:
+        frame = sys._current_frames().get(self._loop_thread)
+        self.stalls.append("".join(traceback.format_stack(frame)[-12:]) if frame else "?")
 
     def __enter__(self) -> "LoopProbe":
         self._thread.start()
@@ -79,8 +97,10 @@ class ExecutorProbe(LoopProbe):
             ran = threading.Event()
             sent = time.perf_counter()
             self.loop.call_soon_threadsafe(self.loop.run_in_executor, None, ran.set)
-            ran.wait(300)
-            self.lags.append(time.perf_counter() - sent)
+            if not self._await(ran, sent, give_up=300.0):
+                return
+            if ran.is_set():  # else _await recorded the give-up time
+                self.lags.append(time.perf_counter() - sent)
             self._stop.wait(self.interval)
 
 
