@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import uuid
 from pathlib import PurePath
-from typing import Optional, Sequence
+from typing import Optional
 
 import discord
 from discord import app_commands
@@ -17,12 +17,10 @@ from discord import app_commands
 from bot.commands import MAX_QUESTION, commands_for
 from bot.discord import feeds
 from bot.discord.access import AccessDenied, require_admin
-from bot.discord.feedback import feedback_view
-from bot.discord.render import (
-    Outgoing, fit, plain, render_answer, render_compare, render_contradictions, render_disputes, render_report,
-    render_sources,
-)
-from bot.logs import request_id
+from bot.discord.render import Outgoing, fit, plain, render_report, render_sources
+from bot.discord.render_compare import render_compare
+from bot.discord.render_disputes import render_contradictions, render_disputes
+from bot.discord.reply import NONE, answer_messages, deliver, thinking
 from bot.discord.slash import help_embed, slash_command
 from bot.discord.stream import stream_reply
 from retrieval.corpus.loader import EXTENSIONS
@@ -30,38 +28,11 @@ from retrieval.errors import AnalystError, UsageError
 from retrieval.urls import safe_url
 
 log = logging.getLogger(__name__)
-NONE = discord.AllowedMentions.none()
 UPLOAD_EXTENSIONS = tuple(sorted(EXTENSIONS))
 MAX_LISTED = 20
 
 
 # ---- helpers ---------------------------------------------------------------------------------
-async def thinking(interaction: discord.Interaction) -> None:
-    await interaction.response.defer(ephemeral=True, thinking=True)
-
-
-async def deliver(interaction: discord.Interaction, messages: Sequence[Outgoing], *, public: bool) -> None:
-    """Send rendered messages after `thinking()`: publicly as follow-ups, or privately."""
-    messages = [m for m in messages if m.content or m.embeds] or [Outgoing(content="(nothing)")]
-    if not public:
-        first, *rest = messages
-        await interaction.edit_original_response(content=first.content or None, embeds=first.embeds,
-                                                 allowed_mentions=NONE, **_view(first))
-        for m in rest:
-            await interaction.followup.send(content=m.content or None, embeds=m.embeds,
-                                            ephemeral=True, allowed_mentions=NONE, **_view(m))
-        return
-    await interaction.edit_original_response(content="Posting…")  # completes the ephemeral original
-    for m in messages:
-        await interaction.followup.send(content=m.content or None, embeds=m.embeds, allowed_mentions=NONE,
-                                        **_view(m))
-    await interaction.delete_original_response()
-
-
-def _view(m: Outgoing) -> dict:
-    return {"view": m.view} if m.view is not None else {}
-
-
 def check_question(question: str) -> str:
     """The question, stripped; UsageError when empty or longer than the one limit every route shares."""
     question = (question or "").strip()
@@ -70,15 +41,6 @@ def check_question(question: str) -> str:
     if len(question) > MAX_QUESTION:
         raise UsageError(f"Questions are limited to {MAX_QUESTION} characters (this one has {len(question)}).")
     return question
-
-
-async def answer_messages(client, question: str, answer) -> list[Outgoing]:
-    """The rendered answer, logged for feedback under this request's id, with 👍/👎 on its last message."""
-    rid = request_id.get()
-    await client.run_blocking(client.service.log_answer, rid, question, answer)
-    messages = render_answer(question, answer, client.service.source_names())
-    messages[-1].view = feedback_view(rid)
-    return messages
 
 
 def error_text(error: BaseException) -> tuple[str, bool]:

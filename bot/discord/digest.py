@@ -22,9 +22,8 @@ from zoneinfo import ZoneInfo
 import discord
 
 from bot.discord.access import is_admin
-from bot.discord.render import (
-    Outgoing, digest_item, dispute_embed, fit, marker_id, plain, render_disputes,
-)
+from bot.discord.render import Outgoing, fit, plain
+from bot.discord.render_disputes import digest_item, dispute_embed, marker_id, render_disputes
 from retrieval.errors import AnalystError
 
 log = logging.getLogger(__name__)

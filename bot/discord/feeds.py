@@ -9,6 +9,7 @@ from typing import Sequence
 import discord
 
 from bot.discord.access import require_admin
+from bot.discord.reply import deliver, thinking
 from bot.discord.render import GREY, Outgoing, fit, group, pack
 from bot.render import fetch_status
 from retrieval.models import FeedInfo, FetchReport
@@ -36,16 +37,12 @@ def render_fetch(report: FetchReport) -> list[Outgoing]:
 
 
 async def feeds(interaction: discord.Interaction) -> None:
-    from bot.discord.commands import deliver, thinking
-
     await thinking(interaction)
     items = await interaction.client.run_blocking(interaction.client.service.feeds)
     await deliver(interaction, render_feeds(items), public=True)
 
 
 async def fetch(interaction: discord.Interaction) -> None:
-    from bot.discord.commands import deliver, thinking
-
     require_admin(interaction.client.settings, interaction.user, "poll the feeds")
     await thinking(interaction)
     log.info("/fetch by %s", interaction.user.id)

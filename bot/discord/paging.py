@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import discord
 
-from bot.discord.render import compare_page_embed, compare_pages, fit, row_quotes_embeds
+from bot.discord.render import fit
+from bot.discord.render_compare import compare_page_embed, compare_pages, row_quotes_embeds
 from retrieval.models import CompareResult
 
 NONE = discord.AllowedMentions.none()

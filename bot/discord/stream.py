@@ -17,9 +17,9 @@ from typing import Awaitable, Callable, Sequence
 import discord
 
 from bot.discord.render import DESCRIPTION, TITLE, Outgoing, fit, safe
+from bot.discord.reply import NONE, view_of
 
 log = logging.getLogger(__name__)
-NONE = discord.AllowedMentions.none()
 EDIT_INTERVAL_S = 1.0
 CURSOR = " ▌"
 WRITING = "Writing the answer… citations follow when it is complete."
@@ -99,14 +99,14 @@ class AnswerStream:
             await self.interaction.edit_original_response(content="Posting…")
             first, *rest = messages
             await self.interaction.followup.send(content=first.content or None, embeds=first.embeds,
-                                                 allowed_mentions=NONE, **_view(first))
+                                                 allowed_mentions=NONE, **view_of(first))
         else:
             first, *rest = messages
             await self.message.edit(content=first.content or None, embeds=first.embeds, allowed_mentions=NONE,
-                                    **_view(first))
+                                    **view_of(first))
         for m in rest:
             await self.interaction.followup.send(content=m.content or None, embeds=m.embeds,
-                                                 allowed_mentions=NONE, **_view(m))
+                                                 allowed_mentions=NONE, **view_of(m))
         await self.interaction.delete_original_response()
 
 
@@ -121,8 +121,3 @@ async def stream_reply(interaction: discord.Interaction, question: str,
         if inspect.isawaitable(messages):
             messages = await messages
         await stream.finish(messages)
-
-
-def _view(m: Outgoing) -> dict:
-    """The message's buttons (e.g. feedback), when it has any."""
-    return {"view": m.view} if m.view is not None else {}

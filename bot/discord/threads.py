@@ -21,6 +21,7 @@ from bot.logs import new_request_id
 
 from bot.discord.access import channel_allowed
 from bot.discord.render import fit, plain
+from bot.discord.reply import answer_messages
 from retrieval.errors import AnalystError
 
 log = logging.getLogger(__name__)
@@ -74,8 +75,6 @@ async def on_message(bot, message: discord.Message) -> None:
 
 
 async def answer_in_thread(bot, thread: discord.Thread, question: str) -> None:
-    from bot.discord.commands import answer_messages
-
     new_request_id()
     history = await bot.run_blocking(bot.service.history, str(thread.id))
     try:

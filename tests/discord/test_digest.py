@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from bot import scheduler as jobs
 from bot.discord.app import AnalystBot
-from bot.discord.render import DIGEST_MARKER
+from bot.discord.render_disputes import DIGEST_MARKER
 from retrieval.service import Analyst
 from tests.discord.conftest import embed_limits_ok, public_messages, record_disputes
 

@@ -7,7 +7,8 @@ import pytest
 
 from bot.commands import MAX_QUESTION
 from bot.discord.app import command_schema
-from bot.discord.render import fit, group, pack, render_answer, render_contradictions, safe
+from bot.discord.render import fit, group, pack, render_answer, safe
+from bot.discord.render_disputes import render_contradictions
 from bot.discord.split import split_text
 from retrieval.models import Answer, Citation, Contradiction
 
@@ -121,7 +122,7 @@ def test_model_answer_links_citations_and_names_each_document_once():
 
 
 def test_dispute_embeds_stay_within_limits_and_carry_their_marker():
-    from bot.discord.render import digest_item, dispute_embed, marker_id, render_disputes
+    from bot.discord.render_disputes import digest_item, dispute_embed, marker_id, render_disputes
     from retrieval.models import Dispute, DisputeSide
 
     sides = [DisputeSide(f"speaker-{k}", 1 + k % 2, [_cite(n) for n in range(5)]) for k in range(12)]
