@@ -29,17 +29,21 @@ def contradiction_embed(k: int, c: Contradiction, names: dict[str, str]) -> disc
 def render_contradictions(items: Sequence[Contradiction], names: dict[str, str],
                           heading: str) -> list[Outgoing]:
     """One embed per contradiction; each message records the ids it carries."""
-    if not items:
-        return [Outgoing(content=fit(heading, MESSAGE))]
+    return _packed([(c.id, contradiction_embed(k, c, names)) for k, c in enumerate(items, 1)], heading)
+
+
+def _packed(embeds: Sequence[tuple[str, discord.Embed]], heading: str) -> list[Outgoing]:
+    """(id, embed) pairs packed several to a message within Discord's limits, the heading first."""
     out: list[Outgoing] = []
-    for k, c in enumerate(items, 1):
-        e = contradiction_embed(k, c, names)
+    for item_id, e in embeds:
         cur = out[-1] if out else None
         if cur is None or len(cur.embeds) >= EMBEDS or sum(map(len, cur.embeds)) + len(e) > EMBED_TOTAL:
             cur = Outgoing()
             out.append(cur)
         cur.embeds.append(e)
-        cur.ids.append(c.id)
+        cur.ids.append(item_id)
+    if not out:
+        return [Outgoing(content=fit(heading, MESSAGE))]
     out[0].content = fit(heading, MESSAGE)
     return out
 
@@ -105,19 +109,7 @@ def dispute_embed(d: Dispute, names: dict[str, str], *, digest: bool = False, no
 
 def render_disputes(items: Sequence[Dispute], names: dict[str, str], heading: str) -> list[Outgoing]:
     """One embed per dispute, several per message within the limits; each message records its ids."""
-    out: list[Outgoing] = []
-    for d in items:
-        e = dispute_embed(d, names)
-        cur = out[-1] if out else None
-        if cur is None or len(cur.embeds) >= EMBEDS or sum(map(len, cur.embeds)) + len(e) > EMBED_TOTAL:
-            cur = Outgoing()
-            out.append(cur)
-        cur.embeds.append(e)
-        cur.ids.append(d.id)
-    if not out:
-        return [Outgoing(content=fit(heading, MESSAGE))]
-    out[0].content = fit(heading, MESSAGE)
-    return out
+    return _packed([(d.id, dispute_embed(d, names)) for d in items], heading)
 
 
 def digest_item(d: Dispute, names: dict[str, str], content: str = "") -> Outgoing:
