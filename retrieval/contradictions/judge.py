@@ -19,8 +19,9 @@ from typing import Callable
 from retrieval.contradictions.claims import reported_party
 from retrieval.models import Claim
 from retrieval.contradictions.numeric import find_conflict
+from retrieval.contradictions.stance import opposed, polarity  # noqa: F401  (polarity: re-exported)
 from retrieval.llm.prompts import load_prompt
-from retrieval.text import NEGATION, clip, content_words, opposite_terms, stem
+from retrieval.text import NEGATION, clip, content_words, stem
 from retrieval.vocab import DisputeKind
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ NUMERIC_SCORE = 0.9
 ADJACENT_BONUS = 0.1
 TOPIC_SIMILAR = 0.55  # or: embedding similarity at which two claims are about the same thing
 CLAIM_CHARS = 400  # a claim as shown to the judge
-RULES = 2  # bump when the rules before the model change: cached model verdicts are then judged again
+RULES = 3  # bump when the rules before the model change: cached model verdicts are then judged again
 
 
 @dataclass(frozen=True)
@@ -137,33 +138,8 @@ class Judge:
                 f"{_possessive(self.names(a.speaker))}{about} (model judgement).")
 
 
-_STOPPING = re.compile(r"\b(?:halt\w*|paus\w*|stop\w*|cessation|ceas(?:e|ed|es|ing)|suspend\w*|freez\w*|"
-                       r"end(?:ed|ing)?)\b", re.I)
-_DOING = re.compile(r"\b(?:increas\w*|expand\w*|boost\w*|escalat\w*|bomb\w*|airstrikes?|strik(?:e|es|ing)|struck|"
-                    r"shell\w*|launch\w*|continu\w*|resum\w*|more)\b", re.I)
-
-
-# Negation words that negate nothing ("without delay", "not only … but"), and verbs that deny.
-_IDIOMS = re.compile(r"\b(?:without (?:delay|hesitation|exception|doubt)|not only|no doubt|no later than|"
-                     r"nothing but|no sooner|none other than|not least)\b", re.I)
-_DENIAL = re.compile(r"\b(?:dismiss(?:ed|es)?|refut\w*|ruled? out|rules out|contradict\w*|disput\w*|"
-                     r"false(?:ly)?|untrue|baseless|lie|lies|lying)\b", re.I)
 _NOT_YET = re.compile(r"\b(?:not yet|has not|have not|had not|still not|so far no|no (?:news|sign|word|report)s? of|"
                       r"yet to)\b|n[’']t (?:yet|been)\b", re.I)
-
-
-def polarity(text: str) -> tuple[bool, str | None]:
-    """(negated, stance): stance is 'stop' (halts, pauses, ends), 'do' (increases, strikes) or None."""
-    stops, does = bool(_STOPPING.search(text)), bool(_DOING.search(text))
-    stance = None if stops == does else ("stop" if stops else "do")  # both: a mixed account
-    plain = _IDIOMS.sub(" ", text)
-    return bool(NEGATION.search(plain) or _DENIAL.search(plain)), stance
-
-
-def opposed(a: str, b: str) -> bool:
-    """One is negated and the other not, one halts what the other does, or they use opposite words."""
-    (na, sa), (nb, sb) = polarity(a), polarity(b)
-    return na != nb or (sa is not None and sb is not None and sa != sb) or opposite_terms(a, b)
 
 
 def conflict_kind(a: Claim, b: Claim) -> DisputeKind | None:

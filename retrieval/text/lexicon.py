@@ -1,7 +1,10 @@
-"""Words: normalisation, tokens, one light stemmer, one stopword list, report verbs and negation."""
+"""Words: normalisation, tokens, one stemmer (Snowball English), one stopword list, report verbs and negation."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
+import snowballstemmer
 
 STOPWORDS = frozenset("""a an and are as at be been but by did do does for from had has have he her his how i
 if in into is it its me my not of on or our she so than that the their them then there these they this
@@ -28,7 +31,7 @@ SUBORDINATE_END = re.compile(r"\b(?:after|before|when|whenever|since|because|whi
                              r"until|once|as|whereas)\s+(?:the\s+|a\s+|an\s+)?$", re.IGNORECASE)
 
 _WORD = re.compile(r"\w+(?:['’]\w+)?", re.UNICODE)
-_SUFFIXES = ("ies", "es", "s", "ing", "ed")
+_ENGLISH = snowballstemmer.stemmer("english")
 
 
 def normalise(word: str) -> str:
@@ -36,14 +39,16 @@ def normalise(word: str) -> str:
 
 
 def stem(word: str) -> str:
-    """A light suffix stemmer: 'strikes' → 'strik', 'attacked' → 'attack', 'parties' → 'party'."""
-    w = normalise(word)
+    """Snowball (Porter2) English stem of the lower-cased word: 'strikes', 'striking' → 'strike',
+    'missiles' → 'missil' like 'missile', 'parties' → 'parti'. Stems are only compared with stems."""
+    return _stem(normalise(word))
+
+
+@lru_cache(maxsize=200_000)
+def _stem(w: str) -> str:
     if w.endswith("'s"):
         w = w[:-2]
-    for suffix in _SUFFIXES:
-        if len(w) > len(suffix) + 3 and w.endswith(suffix):
-            return w[: -len(suffix)] + ("y" if suffix == "ies" else "")
-    return w
+    return _ENGLISH.stemWord(w)
 
 
 def words(text: str) -> list[str]:
