@@ -84,3 +84,26 @@ def test_close_meaning_passes_the_topic_gate_without_shared_rare_words():
     b = claim("Two ferries left the island's port on Sunday afternoon.", "coastguard")
     assert judge.gate(a, b, similarity=0.3) == "about different things"
     assert judge.gate(a, b, similarity=0.7) is None
+
+
+def test_stance_is_read_in_its_phrase():
+    from retrieval.contradictions.stance import stance
+
+    # the doing word is what a halt stops; an aspect verb takes the stance of what follows it
+    assert stance("The mayor ordered the police to halt raids on the market.") == "stop"
+    assert stance("The rebels kept observing the truce along the river.") == "stop"
+    assert stance("Artillery hit the depot twice overnight.") == "do"
+    assert stance("The rebels continued attacks on the depot.") == "do"
+    assert opposed("The militia said it was continuing to observe the truce.",
+                   "Militia shells hit the north bank during the truce.")
+    assert not opposed("The militia halted raids on the bridge.", "The militia stopped shelling the bridge.")
+
+
+def test_word_forms_share_one_stem():
+    from retrieval.contradictions.judge import topic_overlap
+    from retrieval.text import stem
+
+    assert stem("missiles") == stem("missile") and stem("strikes") == stem("striking") == stem("strike")
+    # two claims about one thing in different word forms overlap on it
+    idf = lambda s: 3.0  # noqa: E731
+    assert topic_overlap("No missile struck the ferry.", "Two missiles were fired at the ferry.", idf) >= 6.0
