@@ -101,7 +101,10 @@ def test_passages_giving_orders_to_a_model_are_left_out(indexed):
 def injected_service(make_settings, local_llm_url, corpus_dir):
     from retrieval.service import Analyst
 
-    llm_settings = make_settings(llm="remote", llm_base_url=local_llm_url, llm_timeout_s=600)  # 2 shared cores
+    # top_k 8: the injected notes must reach the model's context for the test to mean anything; with
+    # the default 5 the seed's own passages can fill it (they rank 6th and 7th for the energy question)
+    llm_settings = make_settings(llm="remote", llm_base_url=local_llm_url, llm_timeout_s=600,  # 2 shared cores
+                                 top_k=8)
     for rel, text in INJECTED.items():
         (corpus_dir / rel).parent.mkdir(exist_ok=True)
         (corpus_dir / rel).write_text(text, encoding="utf-8")
