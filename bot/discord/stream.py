@@ -17,7 +17,7 @@ from typing import Awaitable, Callable, Sequence
 import discord
 
 from bot.discord.render import DESCRIPTION, TITLE, Outgoing, fit, safe
-from bot.discord.reply import NONE, view_of
+from bot.discord.reply import NONE, deliver, view_of
 
 log = logging.getLogger(__name__)
 EDIT_INTERVAL_S = 1.0
@@ -94,16 +94,13 @@ class AnswerStream:
     async def finish(self, messages: Sequence[Outgoing]) -> None:
         """Replace the partial reply with the rendered answer (and any further messages it needs)."""
         await self._stop()
+        if self.message is None:  # nothing was streamed: a plain public reply
+            await deliver(self.interaction, messages, public=True)
+            return
         messages = [m for m in messages if m.content or m.embeds] or [Outgoing(content="(nothing)")]
-        if self.message is None:
-            await self.interaction.edit_original_response(content="Posting…")
-            first, *rest = messages
-            await self.interaction.followup.send(content=first.content or None, embeds=first.embeds,
-                                                 allowed_mentions=NONE, **view_of(first))
-        else:
-            first, *rest = messages
-            await self.message.edit(content=first.content or None, embeds=first.embeds, allowed_mentions=NONE,
-                                    **view_of(first))
+        first, *rest = messages
+        await self.message.edit(content=first.content or None, embeds=first.embeds, allowed_mentions=NONE,
+                                **view_of(first))
         for m in rest:
             await self.interaction.followup.send(content=m.content or None, embeds=m.embeds,
                                                  allowed_mentions=NONE, **view_of(m))

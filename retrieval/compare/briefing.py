@@ -22,7 +22,7 @@ from retrieval.compare import align as al
 from retrieval.compare.summary import summarise, template_summary  # noqa: F401  (re-exported)
 from retrieval.compare.topics import assign_topics, briefing_order, first_page
 from retrieval.contradictions.claims import clauses, extract_claims
-from retrieval.contradictions.judge import opposed
+from retrieval.contradictions.stance import opposed
 from retrieval.contradictions.ledger import pair_id
 from retrieval.contradictions.numeric import find_conflict
 from retrieval.corpus.sources import SourceRegistry

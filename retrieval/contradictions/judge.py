@@ -19,7 +19,7 @@ from typing import Callable
 from retrieval.contradictions.claims import reported_party
 from retrieval.models import Claim
 from retrieval.contradictions.numeric import find_conflict
-from retrieval.contradictions.stance import opposed, polarity  # noqa: F401  (polarity: re-exported)
+from retrieval.contradictions.stance import opposed
 from retrieval.llm.prompts import load_prompt
 from retrieval.text import NEGATION, clip, content_words, stem
 from retrieval.vocab import DisputeKind

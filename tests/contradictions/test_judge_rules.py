@@ -4,7 +4,8 @@ verbs and idioms, and the topic gate by meaning as well as by shared words. Fres
 a real part elsewhere (tests marked slow); here a recording stand-in answers, and the test says so."""
 from __future__ import annotations
 
-from retrieval.contradictions.judge import Judge, conflict_kind, opposed, polarity
+from retrieval.contradictions.judge import Judge, conflict_kind
+from retrieval.contradictions.stance import opposed, polarity
 from retrieval.models import Claim
 from retrieval.vocab import DisputeKind
 
