@@ -84,6 +84,9 @@ class MiniLMEmbedding(EmbeddingFunction[Documents]):
                 opts = ort.SessionOptions()
                 if self.threads:
                     opts.intra_op_num_threads = self.threads
+                # no busy-waiting between runs: spinning pool threads take the cores from the keyword
+                # search beside a query and from a local model on the same machine
+                opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
                 session = ort.InferenceSession(str(model), opts, providers=["CPUExecutionProvider"])
                 names = tuple(i.name for i in session.get_inputs())
                 self._shared.update(session=session, tokenizer=tokenizer, names=names)

@@ -50,6 +50,18 @@ def _any(column: str, values: Iterable[str]) -> str:
     return "{" + column + "} : (" + " OR ".join(_quote(v) for v in values) + ")"
 
 
+def _filters(sources: Sequence[str], speakers: Sequence[str], parties: Sequence[str]) -> list[str]:
+    """FTS5 match clauses for the source / speaker / party filter (the same filter as the dense side's)."""
+    parts = []
+    if sources:
+        parts.append(_any("source", map(_tag, sources)))
+    if speakers:
+        parts.append(_any("speaker", map(_tag, speakers)))
+    if parties:
+        parts.append(_any("source speaker", map(_tag, parties)))
+    return parts
+
+
 POSTINGS_BUDGET = 20_000  # postings a query may match before its commoner terms are left out
 MAX_TERMS = 8  # OR terms per query, the rarest
 
@@ -61,7 +73,8 @@ class KeywordIndex:
         self.max_terms = max_terms
         self._conn = connect(self.path)
         self._lock = threading.Lock()
-        self._df: dict[str, int] = {}  # document frequencies and the row count, valid for one
+        self._df: dict[str, int] = {}  # document frequencies, filter shares and the row count, valid for one
+        self._shares: dict[str, float] = {}
         self._rows: int | None = None  # state of the index (see `_fresh`)
         self._version: int | None = None
         with self._lock, self._conn:
@@ -119,19 +132,28 @@ class KeywordIndex:
             terms = self._query_terms(query)
             if not terms:
                 return []
-            parts = [_any("terms", sorted(terms))]
-            if sources:
-                parts.append(_any("source", map(_tag, sources)))
-            if speakers:
-                parts.append(_any("speaker", map(_tag, speakers)))
-            if parties:
-                parts.append(_any("source speaker", map(_tag, parties)))
-            rows = self._conn.execute(_TOP, (" AND ".join(parts), n)).fetchall()
+            match = " AND ".join([_any("terms", sorted(terms))] + _filters(sources, speakers, parties))
+            rows = self._conn.execute(_TOP, (match, n)).fetchall()
         return [(pid, -float(score)) for pid, score in rows if score < 0]
+
+    def share(self, sources: Sequence[str] = (), speakers: Sequence[str] = (),
+              parties: Sequence[str] = ()) -> float | None:
+        """The share of passages that pass the filter (None for an empty index), counted once per
+        filter until the index changes; the dense side uses it to decide how far to over-fetch."""
+        with self._lock:
+            total = self._count()
+            match = " AND ".join(_filters(sources, speakers, parties))
+            if not total or not match:
+                return 1.0 if total else None
+            if match not in self._shares:
+                self._shares[match] = self._conn.execute(
+                    "SELECT count(*) FROM kw WHERE kw MATCH ?", (match,)).fetchone()[0] / total
+            return self._shares[match]
 
     # ---- internals -------------------------------------------------------------------------------
     def _forget(self) -> None:
         self._df.clear()
+        self._shares.clear()
         self._rows = self._version = None
 
     def _fresh(self) -> None:

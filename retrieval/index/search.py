@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Sequence
 
 import numpy as np
@@ -14,6 +15,7 @@ from retrieval.models import Hit, Passage
 
 log = logging.getLogger(__name__)
 RRF_K = 60
+_SIDE = ThreadPoolExecutor(max_workers=4, thread_name_prefix="keyword-search")
 
 
 def where_clause(sources: Sequence[str] = (), speakers: Sequence[str] = (),
@@ -61,9 +63,14 @@ class HybridSearcher:
     def search(self, query: str, sources: Sequence[str] = (), speakers: Sequence[str] = (),
                parties: Sequence[str] = (), k: int = 5) -> list[Hit]:
         n = max(self.settings.candidate_k, k * 4)
+        # the keyword side runs beside the query embedding and the dense side (SQLite, ONNX Runtime and
+        # Chroma release the GIL), so a search costs the longer of the two, not their sum
+        where = where_clause(sources, speakers, parties)
+        share = self.keywords.share(sources, speakers, parties) if where else None  # before: one lock
+        keyword = _SIDE.submit(self.keyword, query, n, sources, speakers, parties)
         qvec = self.embedder.embed([query])[0]
-        dense = self.store.query(qvec, n, where_clause(sources, speakers, parties))
-        kw = self.keyword(query, n, sources, speakers, parties)
+        dense = self.store.query(qvec, n, where, share)
+        kw = keyword.result()
         fused: dict[str, Hit] = {}
         for rank, (p, sim) in enumerate(dense):
             fused[p.id] = Hit(passage=p, score=1.0 / (RRF_K + rank + 1), dense=sim)

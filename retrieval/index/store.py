@@ -4,6 +4,7 @@ explicitly; the collection records Analyst's embedding function so it reopens in
 from __future__ import annotations
 
 import logging
+import math
 from collections import Counter
 from typing import Any, Iterator
 from urllib.parse import urlparse
@@ -17,6 +18,8 @@ from retrieval.models import Passage
 
 log = logging.getLogger(__name__)
 BATCH = 1000
+OVERFETCH = 2  # a filtered query fetches this many times what its filter's share should yield
+MAX_OVERFETCH = 1000  # beyond this, Chroma's own filtered query is cheaper
 
 
 def make_client(settings: Any):
@@ -162,22 +165,63 @@ class PassageStore:
         got = self._guard(lambda: self.collection.get(ids=ids, include=["embeddings"]))
         return dict(zip(got["ids"], got["embeddings"]))
 
-    def query(self, embedding: np.ndarray, n: int, where: dict | None = None) -> list[tuple[Passage, float]]:
-        """Nearest passages with cosine similarity (1 - distance)."""
-        total = self.count()
-        if total == 0:
-            return []
+    def query(self, embedding: np.ndarray, n: int, where: dict | None = None,
+              share: float | None = None) -> list[tuple[Passage, float]]:
+        """Nearest passages with cosine similarity (1 - distance). With a filter that `share` of the
+        store passes (e.g. one speaker of four), the nearest passages overall are asked for first,
+        enough that about twice `n` pass, and those that pass are kept: Chroma's filtered query
+        evaluates the filter over the whole collection (~180 ms at 100k passages, against ~10 ms
+        unfiltered). When too few pass, or the filter is rare, Chroma's filtered query answers."""
+        if where is not None and share and n / share * OVERFETCH <= MAX_OVERFETCH:
+            near = self._nearest_passing(embedding, n, where, math.ceil(n / share * OVERFETCH))
+            if near is not None:
+                return near
         res = self._guard(lambda: self.collection.query(
-            query_embeddings=[embedding.tolist()], n_results=min(n, total), where=where,
+            query_embeddings=[embedding.tolist()], n_results=n, where=where,
             include=["documents", "metadatas", "distances"]))
         return [(Passage.from_record(pid, t, m), 1.0 - float(d)) for pid, t, m, d in
                 zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])]
+
+    def _nearest_passing(self, embedding: np.ndarray, n: int, where: dict,
+                         fetch: int) -> list[tuple[Passage, float]] | None:
+        """The `n` nearest of the `fetch` nearest passages that pass `where`, or None when fewer pass
+        and the store holds more than were fetched (the filtered query must then decide)."""
+        res = self._guard(lambda: self.collection.query(
+            query_embeddings=[embedding.tolist()], n_results=fetch, include=["distances"]))
+        ids, dists = res["ids"][0], res["distances"][0]
+        # the filter is applied here: Chroma's get(ids=..., where=...) evaluates it over the whole collection
+        got = self._guard(lambda: self.collection.get(ids=ids, include=["documents", "metadatas"]))
+        passing = {pid: (t, m) for pid, t, m in zip(got["ids"], got["documents"], got["metadatas"])
+                   if passes(m, where)}
+        if len(passing) < n and len(ids) == fetch:
+            return None
+        kept = [(pid, d) for pid, d in zip(ids, dists) if pid in passing][:n]
+        return [(Passage.from_record(pid, *passing[pid]), 1.0 - float(d)) for pid, d in kept]
 
     def counts_by_speaker(self) -> Counter:
         return Counter(p.speaker for p in self.iter_passages())
 
     def documents_by_speaker(self) -> Counter:
         return Counter(sp for sp, _ in {(p.speaker, p.doc) for p in self.iter_passages()})
+
+
+def passes(meta: dict, where: dict) -> bool:
+    """Whether metadata `meta` passes a Chroma filter of the forms Analyst writes (`where_clause`):
+    {"$and": [...]}, {"$or": [...]}, {field: {"$in": [...]}} and {field: value}."""
+    for key, cond in where.items():
+        if key == "$and":
+            ok = all(passes(meta, c) for c in cond)
+        elif key == "$or":
+            ok = any(passes(meta, c) for c in cond)
+        elif isinstance(cond, dict):
+            if set(cond) != {"$in"}:
+                raise ValueError(f"unsupported filter {cond!r}")
+            ok = meta.get(key) in cond["$in"]
+        else:
+            ok = meta.get(key) == cond
+        if not ok:
+            return False
+    return True
 
 
 def _batches(items, size: int):
