@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from typing import Iterable
 
 from retrieval.models import Claim, Passage
@@ -128,18 +129,27 @@ def claim_key(c: Claim) -> str:
     return hashlib.sha1(f"{c.doc}\x1f{normalise(c.text)}".encode()).hexdigest()[:20]
 
 
-def reported_party(text: str, aliases: list[tuple[str, str]]) -> str | None:
+def reported_party(text: str, aliases: Iterable[tuple[str, str]]) -> str | None:
     """The source id a sentence attributes its content to ("X said that ...", "..., X said",
     "according to X"), or None when the sentence asserts it in its own voice."""
     low = text.lower().replace("’", "'")
-    for alias, sid in aliases:
-        a = re.escape(alias.lower().replace("’", "'"))
-        pats = (rf"^(?:the\s+)?{a}(?:'s statement)?\s+(?:has\s+|had\s+|also\s+)?{REPORT_VERBS}\b",
-                rf",\s*(?:the\s+)?{a}\s+(?:has\s+|had\s+)?{REPORT_VERBS}\b",
-                rf"\baccording to (?:the\s+)?{a}\b")
-        if any(re.search(pt, low) for pt in pats):
+    for alias, pattern, sid in _report_patterns(tuple(aliases)):
+        if alias in low and pattern.search(low):
             return sid
     return None
+
+
+@lru_cache(maxsize=64)
+def _report_patterns(aliases: tuple[tuple[str, str], ...]) -> tuple[tuple[str, re.Pattern, str], ...]:
+    """Per alias (in order): its lower-case text, one compiled pattern of the three report forms, its id."""
+    out = []
+    for alias, sid in aliases:
+        low = alias.lower().replace("’", "'")
+        a = re.escape(low)
+        out.append((low, re.compile(rf"^(?:the\s+)?{a}(?:'s statement)?\s+(?:has\s+|had\s+|also\s+)?{REPORT_VERBS}\b"
+                                    rf"|,\s*(?:the\s+)?{a}\s+(?:has\s+|had\s+)?{REPORT_VERBS}\b"
+                                    rf"|\baccording to (?:the\s+)?{a}\b"), sid))
+    return tuple(out)
 
 
 _CLAUSE_CUTS = (

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from retrieval.text import STOPWORDS, normalise
 
@@ -152,6 +153,13 @@ def _context(toks: list[str], lo: int, hi: int, width: int = 5) -> frozenset[str
 
 
 def extract_quantities(text: str) -> list[Quantity]:
+    """The dates and quantities in `text`, in order (a claim is compared with many others: the reading
+    of each text is kept)."""
+    return list(_quantities(text))
+
+
+@lru_cache(maxsize=8192)
+def _quantities(text: str) -> tuple[Quantity, ...]:
     tok_spans = _tokens(text)
     toks = [t for t, _, _ in tok_spans]
     out: list[Quantity] = []
@@ -163,7 +171,7 @@ def extract_quantities(text: str) -> list[Quantity]:
             out.append(Quantity(q[0], q[1], q[2], q[3], q[4], _context(toks, i, nxt), surface,
                                 _rejected(toks, i)))
         i = max(nxt, i + 1)
-    return out
+    return tuple(out)
 
 
 _REJECT = {("not",), ("not", "on"), ("not", "the"), ("not", "on", "the"), ("never",), ("rather", "than"),
