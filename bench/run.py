@@ -159,58 +159,83 @@ def server_log_figures(log_text: str) -> dict:
 
     evaluated = [int(n) for n in re.findall(r"prompt eval time = .*?/\s*(\d+) tokens", log_text)]
     hits = [int(n) for n in re.findall(r"(\d+) prefix-match hit", log_text)]
+    prompt_ms = [float(ms) for ms, n in re.findall(r"prompt eval time =\s*([\d.]+) ms /\s*(\d+) tokens", log_text)
+                 if int(n) >= 50]
+    prompt_n = [int(n) for n in re.findall(r"prompt eval time =\s*[\d.]+ ms /\s*(\d+) tokens", log_text) if int(n) >= 50]
+    gen = re.findall(r"\n[^\n]*?\beval time =\s*([\d.]+) ms /\s*(\d+) runs", log_text)
+    rate = (lambda ms, n: round(sum(n) / (sum(ms) / 1000), 1) if ms and sum(ms) else None)
     return {"requests": len(evaluated), "prompt_tokens_evaluated_p50": statistics.median(evaluated) if evaluated else None,
             "prompt_tokens_evaluated_total": sum(evaluated), "prefix_cache_hits": len(hits),
-            "prefix_tokens_reused_p50": statistics.median(hits) if hits else None}
+            "prefix_tokens_reused_p50": statistics.median(hits) if hits else None,
+            # the machine's ceiling for this model: first token >= tokens evaluated / prompt rate
+            "prompt_tokens_per_s": rate(prompt_ms, prompt_n),
+            "generated_tokens_per_s": rate([float(ms) for ms, _ in gen], [int(n) for _, n in gen])}
 
 
-def main() -> int:
+SECTIONS = ("speed", "index", "query", "llm", "traps", "contradictions", "compare", "disputes")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bench.run [--only speed,index,...]`: every section by default (what `make bench`
+    runs); `--only` measures the named ones, e.g. the fast ones before and after a change."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m bench.run")
+    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated, of: {', '.join(SECTIONS)}")
+    only = set(parser.parse_args(argv).only.split(","))
+    if only - set(SECTIONS):
+        parser.error(f"unknown section(s): {', '.join(sorted(only - set(SECTIONS)))}")
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    from retrieval.llm.local import LocalLLMServer
-
     from bench import speed
 
     results: dict = {"machine_start": speed.machine()}
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        results["speed"] = speed.run(tmp / "speed")
-        print("speed done", file=sys.stderr)
-        results["index"] = bench_index(tmp / "index")
-        print("index done", file=sys.stderr)
-        results["query"] = bench_query(tmp / "query")
-        print("query done", file=sys.stderr)
-        server = LocalLLMServer(settings_for(REPO, data_dir=REPO / ".analyst")).start()
-        try:
-            results["llm"], results["quality"] = bench_llm_and_quality(tmp / "llm", server.base_url)
-            print("llm done", file=sys.stderr)
-            from bench.traps import bench_traps
-
-            results["traps"] = bench_traps(tmp / "traps", llm="remote", llm_base_url=server.base_url)
-            print("traps done", file=sys.stderr)
-            from bench.contradictions import bench_contradictions
-
-            results["contradictions"] = bench_contradictions(server.base_url)
-            print("contradictions done", file=sys.stderr)
-            from bench.compare import bench_compare
-
-            results["compare"] = bench_compare(server.base_url)
-            print("compare done", file=sys.stderr)
-            from bench.digest_eval import evaluate as evaluate_disputes
-
-            # disputes: pairs per dispute, digest precision and grouping on the development set
-            results["disputes"] = evaluate_disputes(server.base_url)
-            from bench.pairs import evaluate as evaluate_pairs
-
-            # pair-level precision/recall per split (the evaluation split is held out)
-            results["disputes"]["pairs"] = evaluate_pairs(server.base_url)
-            results["llm_server_log"] = server_log_figures(server.log_tail(100_000))
-        finally:
-            server.stop()
+        for name, fn in (("speed", lambda: speed.run(tmp / "speed")), ("index", lambda: bench_index(tmp / "index")),
+                         ("query", lambda: bench_query(tmp / "query"))):
+            if name in only:
+                results[name] = fn()
+                print(f"{name} done", file=sys.stderr)
+        if only & set(SECTIONS[3:]):
+            _model_sections(results, tmp, only)
     results["machine_end"] = speed.machine()
     text = json.dumps(results, indent=2)
-    (REPO / "bench" / "results.json").write_text(text + "\n")
+    (REPO / "bench" / ("results.json" if only == set(SECTIONS) else "results-partial.json")).write_text(text + "\n")
     print(text)
     return 0
+
+
+def _model_sections(results: dict, tmp: Path, only: set[str]) -> None:
+    """The sections that need the local model, against one llama.cpp server started for them."""
+    from retrieval.llm.local import LocalLLMServer
+
+    server = LocalLLMServer(settings_for(REPO, data_dir=REPO / ".analyst")).start()
+    url = server.base_url
+    try:
+        if "llm" in only:
+            results["llm"], results["quality"] = bench_llm_and_quality(tmp / "llm", url)
+        if "traps" in only:
+            from bench.traps import bench_traps
+
+            results["traps"] = bench_traps(tmp / "traps", llm="remote", llm_base_url=url)
+        if "contradictions" in only:
+            from bench.contradictions import bench_contradictions
+
+            results["contradictions"] = bench_contradictions(url)
+        if "compare" in only:
+            from bench.compare import bench_compare
+
+            results["compare"] = bench_compare(url)
+        if "disputes" in only:
+            from bench.digest_eval import evaluate as evaluate_disputes
+            from bench.pairs import evaluate as evaluate_pairs
+
+            # disputes: pairs per dispute, digest precision and grouping; pair-level P/R per split
+            results["disputes"] = evaluate_disputes(url)
+            results["disputes"]["pairs"] = evaluate_pairs(url)
+        results["llm_server_log"] = server_log_figures(server.log_tail(100_000))
+    finally:
+        server.stop()
 
 
 if __name__ == "__main__":
