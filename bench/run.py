@@ -119,6 +119,11 @@ def bench_query(tmp: Path) -> dict:
             times.append((time.perf_counter() - t) * 1000)
         out[f"p50_ms_{label}"] = round(statistics.median(times), 2)
         out[f"p95_ms_{label}"] = round(float(np.percentile(times, 95)), 2)
+        if n >= 100_000:  # what a bot process serving this store holds (target: under 600 MB)
+            from bench.speed import search_memory
+
+            svc.close()
+            out[f"bot_without_model_{label}"] = search_memory(svc.settings.data_dir.parent, f"bench{n}")
     out["note"] = "hybrid (query embedding + Chroma dense + BM25 + RRF) filtered to 1 of 4 speakers; synthetic vectors"
     return out
 

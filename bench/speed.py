@@ -173,6 +173,31 @@ def bot_memory(tmp: Path) -> dict:
     return json.loads(proc.stdout)
 
 
+def searching_process(data_dir: Path, collection: str, n: int = 30) -> dict:
+    """Run in a fresh process (see `search_memory`): the Discord front's modules and the service opened
+    on an existing store, answering `n` filtered searches; its peak RSS is what `analyst bot` without
+    a local model holds to serve that store."""
+    import bot.discord.app  # noqa: F401  (the Discord front's modules, as `analyst bot` loads them)
+    from bench.run import settings_for
+    from retrieval.service import Analyst
+
+    svc = Analyst(settings_for(data_dir, collection=collection))
+    passages = svc.store.count()
+    qs = questions()
+    for i in range(n):
+        svc.search(qs[i % len(qs)], speakers=["kremlin"], k=5)
+    return {"passages": passages, "searches": n, "peak_rss_mb": _peak_mb(), "rss_mb_end": _proc_mb("VmRSS")}
+
+
+def search_memory(data_dir: Path, collection: str) -> dict:
+    """`searching_process` in a child process, so its peak RSS is its own."""
+    proc = subprocess.run([sys.executable, "-m", "bench.speed", "--search-process", str(data_dir), collection],
+                          cwd=REPO, capture_output=True, text=True, timeout=1800)
+    if proc.returncode != 0:
+        return {"error": proc.stderr[-2000:]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def machine() -> dict:
     return {"loadavg": [round(x, 2) for x in os.getloadavg()], "cpus": os.cpu_count(),
             "peak_rss_mb": _rss_mb()}
@@ -188,6 +213,10 @@ def run(tmp: Path, million: bool = False) -> dict:
 
 
 def main() -> int:
+    if "--search-process" in sys.argv:
+        i = sys.argv.index("--search-process")
+        print(json.dumps(searching_process(Path(sys.argv[i + 1]), sys.argv[i + 2])))
+        return 0
     if "--bot-process" in sys.argv:
         print(json.dumps(bot_process(Path(sys.argv[sys.argv.index("--bot-process") + 1]))))
         return 0

@@ -63,28 +63,33 @@ class HybridSearcher:
     def search(self, query: str, sources: Sequence[str] = (), speakers: Sequence[str] = (),
                parties: Sequence[str] = (), k: int = 5) -> list[Hit]:
         n = max(self.settings.candidate_k, k * 4)
-        # the keyword side runs beside the query embedding and the dense side (SQLite, ONNX Runtime and
-        # Chroma release the GIL), so a search costs the longer of the two, not their sum
         where = where_clause(sources, speakers, parties)
         share = self.keywords.share(sources, speakers, parties) if where else None  # before: one lock
-        keyword = _SIDE.submit(self.keyword, query, n, sources, speakers, parties)
+        # the keyword side (BM25, then its passages and stored vectors) runs beside the query embedding
+        # and the dense side (SQLite, ONNX Runtime and Chroma release the GIL): a search costs the
+        # longer of the two, not their sum
+        keyword = _SIDE.submit(self._keyword_side, query, n, sources, speakers, parties)
         qvec = self.embedder.embed([query])[0]
         dense = self.store.query(qvec, n, where, share)
-        kw = keyword.result()
+        kw, found = keyword.result()
         fused: dict[str, Hit] = {}
         for rank, (p, sim) in enumerate(dense):
             fused[p.id] = Hit(passage=p, score=1.0 / (RRF_K + rank + 1), dense=sim)
-        fetched = {p.id: p for p in self.store.get([pid for pid, _ in kw if pid not in fused])}
         for rank, (pid, score) in enumerate(kw):
-            p = fused[pid].passage if pid in fused else fetched.get(pid)
-            if p is None:  # gone from the store since (a concurrent re-index)
+            if pid not in fused and pid not in found:  # gone from the store since (a concurrent re-index)
                 continue
-            hit = fused.setdefault(pid, Hit(passage=p, score=0.0))
-            hit.score += 1.0 / (RRF_K + rank + 1)
-            hit.keyword = score
-        self._fill_dense(fused.values(), qvec)
+            if pid not in fused:  # a keyword-only hit: its dense similarity from the stored vector
+                p, vec = found[pid]
+                fused[pid] = Hit(passage=p, score=0.0, dense=float(np.asarray(vec, dtype=np.float32) @ qvec))
+            fused[pid].score += 1.0 / (RRF_K + rank + 1)
+            fused[pid].keyword = score
         ranked = sorted(fused.values(), key=lambda h: -h.score)
         return self.expand_lists(dedupe(ranked)[:k])
+
+    def _keyword_side(self, query: str, n: int, sources, speakers, parties):
+        """(passage id, BM25 score) best first, and {id: (passage, stored vector)} for them."""
+        kw = self.keyword(query, n, sources, speakers, parties)
+        return kw, self.store.with_vectors([pid for pid, _ in kw])
 
     def expand_lists(self, hits: list[Hit], budget: int = 4) -> list[Hit]:
         """A passage that introduces a list ("These include:") brings the list items after it,
@@ -105,13 +110,6 @@ class HybridSearcher:
                 added += 1
                 out.append(Hit(passage=p, score=h.score, dense=h.dense))
         return out
-
-    def _fill_dense(self, hits, qvec: np.ndarray) -> None:
-        """Dense similarity for keyword-only hits, from the vectors already stored (no re-embedding)."""
-        missing = {h.passage.id: h for h in hits if h.dense is None}
-        if missing:
-            for pid, vec in self.store.vectors(list(missing)).items():
-                missing[pid].dense = float(np.asarray(vec, dtype=np.float32) @ qvec)
 
 
 def _norm(text: str) -> str:

@@ -161,9 +161,13 @@ class PassageStore:
         after = [Passage.from_record(pid, t, m) for pid, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
         return min(after, key=lambda q: q.start, default=None)
 
-    def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
-        got = self._guard(lambda: self.collection.get(ids=ids, include=["embeddings"]))
-        return dict(zip(got["ids"], got["embeddings"]))
+    def with_vectors(self, ids: list[str]) -> dict[str, tuple[Passage, np.ndarray]]:
+        """{id: (passage, stored vector)} for the ids still in the store."""
+        if not ids:
+            return {}
+        got = self._guard(lambda: self.collection.get(ids=ids, include=["documents", "metadatas", "embeddings"]))
+        return {pid: (Passage.from_record(pid, t, m), vec)
+                for pid, t, m, vec in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"])}
 
     def query(self, embedding: np.ndarray, n: int, where: dict | None = None,
               share: float | None = None) -> list[tuple[Passage, float]]:
