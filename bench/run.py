@@ -124,6 +124,9 @@ def bench_query(tmp: Path) -> dict:
 
             svc.close()
             out[f"bot_without_model_{label}"] = search_memory(svc.settings.data_dir.parent, f"bench{n}")
+    from bench.speed import filtered_recall
+
+    out["filtered_recall"] = filtered_recall(tmp / "recall")
     out["note"] = "hybrid (query embedding + Chroma dense + BM25 + RRF) filtered to 1 of 4 speakers; synthetic vectors"
     return out
 

@@ -198,6 +198,47 @@ def search_memory(data_dir: Path, collection: str) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def filtered_recall(tmp: Path, n: int = 3000, queries: int = 40) -> dict:
+    """Recall@20 of a filtered dense query (one speaker of four) against exact search, with real MiniLM
+    vectors: `n` passages made of two sentences of the devset and seed documents each, questions drawn
+    from the same sentences. `overfetch` is Analyst's path (nearest overall, filtered here); `chroma` is
+    Chroma's own filtered query. Synthetic random vectors (the speed sections) are HNSW's worst case and
+    say nothing about recall."""
+    import random
+
+    import numpy as np
+
+    from bench.run import settings_for
+    from retrieval.index.search import where_clause
+    from retrieval.models import Passage
+    from retrieval.service import Analyst
+    from retrieval.text import split_sentences
+
+    sents = []
+    for f in sorted((REPO / "bench" / "devset").rglob("*.md")) + [REPO / "corpus" / "trump-putin-call-2025-03-18.md"]:
+        text = f.read_text(encoding="utf-8")
+        sents += [x.text for x in split_sentences(text, 0, len(text)) if len(x.text) > 40]
+    rng = random.Random(5)
+    svc = Analyst(settings_for(tmp, collection="recall"))
+    texts = [" ".join(rng.sample(sents, 2)) for _ in range(n)]
+    speakers = ["kremlin", "whitehouse", "zelenskyy", "news"]
+    svc.store.upsert([Passage(id=f"r{i}", doc=f"r/{i // 50}.md", source="news", speaker=speakers[i % 4], title="r",
+                              start=0, end=len(x), text=x) for i, x in enumerate(texts)], svc.embedder.embed(texts))
+    where = where_clause((), ["kremlin"], ())
+    share = svc.searcher.keywords.share((), ["kremlin"], ())
+    got = svc.store.collection.get(where=where, include=["embeddings"])
+    vecs, ids = np.asarray(got["embeddings"], dtype=np.float32), np.array(got["ids"])
+    over = chroma = 0.0
+    for q in rng.sample(sents, queries):
+        v = svc.embedder.embed([q])[0]
+        exact = set(ids[np.argsort(-(vecs @ v))[:20]])
+        over += len({p.id for p, _ in svc.store.query(v, 20, where, share)} & exact) / 20
+        chroma += len({p.id for p, _ in svc.store.query(v, 20, where, None)} & exact) / 20
+    svc.close()
+    return {"passages": n, "queries": queries, "recall_at_20_overfetch": round(over / queries, 3),
+            "recall_at_20_chroma_filtered": round(chroma / queries, 3)}
+
+
 def machine() -> dict:
     return {"loadavg": [round(x, 2) for x in os.getloadavg()], "cpus": os.cpu_count(),
             "peak_rss_mb": _rss_mb()}
