@@ -165,19 +165,21 @@ def server_log_figures(log_text: str) -> dict:
     how many requests reused a cached prefix."""
     import re
 
-    evaluated = [int(n) for n in re.findall(r"prompt eval time = .*?/\s*(\d+) tokens", log_text)]
+    prompts = [(float(ms), int(n)) for ms, n in re.findall(r"prompt eval time =\s*([\d.]+) ms /\s*(\d+) tokens", log_text)]
+    evaluated = [n for _, n in prompts]
     hits = [int(n) for n in re.findall(r"(\d+) prefix-match hit", log_text)]
-    prompt_ms = [float(ms) for ms, n in re.findall(r"prompt eval time =\s*([\d.]+) ms /\s*(\d+) tokens", log_text)
-                 if int(n) >= 50]
-    prompt_n = [int(n) for n in re.findall(r"prompt eval time =\s*[\d.]+ ms /\s*(\d+) tokens", log_text) if int(n) >= 50]
-    gen = re.findall(r"\n[^\n]*?\beval time =\s*([\d.]+) ms /\s*(\d+) runs", log_text)
-    rate = (lambda ms, n: round(sum(n) / (sum(ms) / 1000), 1) if ms and sum(ms) else None)
+    gen = [(float(ms), int(n)) for ms, n in re.findall(r"\n[^\n]*?\beval time =\s*([\d.]+) ms /\s*(\d+) runs", log_text)]
+
+    def rate(timings: list[tuple[float, int]]) -> float | None:
+        ms = sum(t for t, _ in timings)
+        return round(sum(n for _, n in timings) / (ms / 1000), 1) if ms else None
+
     return {"requests": len(evaluated), "prompt_tokens_evaluated_p50": statistics.median(evaluated) if evaluated else None,
             "prompt_tokens_evaluated_total": sum(evaluated), "prefix_cache_hits": len(hits),
             "prefix_tokens_reused_p50": statistics.median(hits) if hits else None,
             # the machine's ceiling for this model: first token >= tokens evaluated / prompt rate
-            "prompt_tokens_per_s": rate(prompt_ms, prompt_n),
-            "generated_tokens_per_s": rate([float(ms) for ms, _ in gen], [int(n) for _, n in gen])}
+            "prompt_tokens_per_s": rate([t for t in prompts if t[1] >= 50]),  # short prompts: mostly overhead
+            "generated_tokens_per_s": rate(gen)}
 
 
 SECTIONS = ("speed", "index", "query", "llm", "traps", "contradictions", "compare", "disputes")

@@ -163,14 +163,20 @@ def bot_process(tmp: Path, copies: int = 3) -> dict:
                     f"{copies} more copies of it are the marginal overhead (WAL files included as found)"}
 
 
-def bot_memory(tmp: Path) -> dict:
-    """`bot_process` in a child process, so its peak RSS is the bot's alone, not this benchmark's."""
-    tmp.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run([sys.executable, "-m", "bench.speed", "--bot-process", str(tmp)], cwd=REPO,
+def _in_child(*args: str) -> dict:
+    """`python -m bench.speed ARGS` in a child process, so its peak RSS is its own, not this
+    benchmark's: the JSON object it prints last, or its error output."""
+    proc = subprocess.run([sys.executable, "-m", "bench.speed", *args], cwd=REPO,
                           capture_output=True, text=True, timeout=1800)
     if proc.returncode != 0:
         return {"error": proc.stderr[-2000:]}
-    return json.loads(proc.stdout)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def bot_memory(tmp: Path) -> dict:
+    """`bot_process` in a child process."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    return _in_child("--bot-process", str(tmp))
 
 
 def searching_process(data_dir: Path, collection: str, n: int = 30) -> dict:
@@ -190,12 +196,8 @@ def searching_process(data_dir: Path, collection: str, n: int = 30) -> dict:
 
 
 def search_memory(data_dir: Path, collection: str) -> dict:
-    """`searching_process` in a child process, so its peak RSS is its own."""
-    proc = subprocess.run([sys.executable, "-m", "bench.speed", "--search-process", str(data_dir), collection],
-                          cwd=REPO, capture_output=True, text=True, timeout=1800)
-    if proc.returncode != 0:
-        return {"error": proc.stderr[-2000:]}
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    """`searching_process` in a child process."""
+    return _in_child("--search-process", str(data_dir), collection)
 
 
 def filtered_recall(tmp: Path, n: int = 3000, queries: int = 40) -> dict:

@@ -64,7 +64,8 @@ class HybridSearcher:
                parties: Sequence[str] = (), k: int = 5) -> list[Hit]:
         n = max(self.settings.candidate_k, k * 4)
         where = where_clause(sources, speakers, parties)
-        share = self.keywords.share(sources, speakers, parties) if where else None  # before: one lock
+        # asked before the keyword side starts: both take the keyword index's lock
+        share = self.keywords.share(sources, speakers, parties) if where else None
         # the keyword side (BM25, then its passages and stored vectors) runs beside the query embedding
         # and the dense side (SQLite, ONNX Runtime and Chroma release the GIL): a search costs the
         # longer of the two, not their sum
