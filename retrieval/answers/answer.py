@@ -12,10 +12,10 @@ from typing import Callable, Sequence
 
 from retrieval.answers.citations import CITE, _numbers, resolve_citations, verify_citations
 from retrieval.answers.context import focus_passages, held_back
-from retrieval.answers.relevance import (
-    Context, addresses, asked_speaker, best_coverage, best_sentence, lead_ins, cited_passages, fix_attributions, parties, resolve,
-    seen_text,
+from retrieval.answers.fallback import (
+    Context, best_coverage, best_sentence, cited_passages, fix_attributions, lead_ins, parties, seen_text,
 )
+from retrieval.answers.relevance import addresses, asked_speaker, resolve
 from retrieval.errors import BusyError, LLMUnavailableError
 from retrieval.models import Answer, Citation, Hit
 from retrieval.llm.prompts import load_prompt
@@ -109,8 +109,8 @@ def llm_answer(question: str, hits: Sequence[Hit], llm, names, history, on_token
     messages = answer_messages(question, hits, names, history)
     text = llm.chat(messages, on_token=held_back(on_token, NOT_FOUND), max_tokens=max_tokens, stop=STOP)
     if NOT_FOUND in text.upper().replace(" ", "_") or not text.strip():
-        return Answer(answer=NO_SUPPORT, grounded=False, mode="llm")
-    cleaned, citations = resolve_citations(verify_citations(text, hits, idf), hits, idf)
+        return Answer(answer=NO_SUPPORT, grounded=False, mode="llm", note=DECLINED)
+    cleaned, citations = resolve_citations(verify_citations(text, hits, idf, names), hits, idf)
     if not citations:
         log.info("answer without a valid citation: %r", text[:200])
         return Answer(answer=NO_SUPPORT, grounded=False, mode="llm", note=UNCITED)
@@ -135,7 +135,8 @@ def extractive_answer(question: str, hits: Sequence[Hit], note: str | None,
     picked, used = [first], {first[0].passage.id}
     for _, h, s in scored:
         if h.passage.id not in used and len(picked) < 3 and addresses(
-                question, s.text, parties([h.passage]), [seen_text(h.passage)], lookup=ctx.lookup, idf=ctx.idf).ok:
+                question, s.text, parties([h.passage]), [seen_text(h.passage)], lookup=ctx.lookup, idf=ctx.idf,
+                quotes=[seen_text(h.passage, ctx, s.text)], passages=[h.passage]).ok:
             used.add(h.passage.id)
             picked.append((h, s))
     return quoted(picked, note)
@@ -152,17 +153,21 @@ def quoted(picked, note: str | None) -> Answer:
     return Answer(answer=text, grounded=True, mode="extractive", citations=citations, note=note)
 
 
-UNCITED = "uncited"
+UNCITED = "uncited"    # the model answered, but cited no passage that supports it
+DECLINED = "declined"  # the model said the passages do not answer
+_FALLBACK_NOTES = {UNCITED: "the model's answer cited no passage",
+                   DECLINED: "the model found no answer; this passage covers the question's words"}
 
 
 def checked(question: str, answer: Answer, hits: Sequence[Hit], ctx: Context) -> Answer:
     """The model's answer if it addresses the question (speakers in its text fixed to the cited
     passages'); otherwise the one retrieved sentence that does, quoted; otherwise a refusal."""
-    if not answer.grounded and answer.note == UNCITED:
-        # the model answered but cited nothing verifiable: only a retrieved sentence that covers the
-        # question's topic on its own (no relative allowance) is shown instead
+    if not answer.grounded and answer.note in _FALLBACK_NOTES:
+        # the model cited nothing verifiable, or found nothing (a small model misses answers that are
+        # there): only a retrieved sentence that covers the question's topic on its own (no relative
+        # allowance), by the asked speaker, of the asked kind and day, is shown instead, as a quote
         best = best_sentence(question, hits, ctx, strict=True)
-        return quoted([best], "the model's answer cited no passage") if best else replace(answer, note=None)
+        return quoted([best], _FALLBACK_NOTES[answer.note]) if best else replace(answer, note=None)
     if not answer.grounded:
         return answer
     by_n = cited_passages(answer.citations, hits)
@@ -172,7 +177,7 @@ def checked(question: str, answer: Answer, hits: Sequence[Hit], ctx: Context) ->
     quotes = [seen_text(by_n[c.n], ctx, c.quote) if c.n in by_n else f"{c.title}\n{c.quote}"
               for c in answer.citations if c.n in used]
     check = addresses(question, text, parties(cited), [seen_text(p, ctx) for p in cited], lookup=ctx.lookup, idf=ctx.idf,
-                      similarity=ctx.similarity, best=best_coverage(question, hits, ctx), quotes=quotes)
+                      similarity=ctx.similarity, best=best_coverage(question, hits, ctx), quotes=quotes, passages=cited)
     if cited and check.ok:
         return renumbered(text, answer)
     log.info("model answer does not address the question (%s): %r", check.why, answer.answer[:200])

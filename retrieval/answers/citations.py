@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import date
 from typing import Callable, Sequence
 
 from retrieval.models import Citation, Hit
-from retrieval.text import split_sentences, tokenize
+from retrieval.text import split_sentences, tokenize, uses
 
 log = logging.getLogger(__name__)
 CITE = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
@@ -31,11 +32,24 @@ def support(sentence: str, passage: str, idf: Callable[[str], float]) -> float:
     total = sum(idf(t) for t in words)
     if not total:
         return 0.0
-    return sum(idf(t) for t in words & set(tokenize(passage))) / total
+    have = set(tokenize(passage))
+    return sum(idf(t) for t in words if uses(have, t)) / total
 
 
-def _fix_sentence(sentence: str, hits: Sequence[Hit], idf) -> str:
-    scores = [support(sentence, h.passage.text, idf) for h in hits]
+def described(p, names: Callable[[str], str] = str) -> str:
+    """A passage's text with what the reader is told about it: its speaker, its document's title and
+    date ("The Kremlin's statement on the 18 March call …" is supported by the Kremlin's passage)."""
+    day = ""
+    if p.date:
+        try:
+            day = date.fromisoformat(p.date[:10]).strftime("%d %B %Y")
+        except ValueError:
+            day = p.date
+    return f"{p.text}\n{names(p.speaker)} {p.speaker} {p.title} {day}"
+
+
+def _fix_sentence(sentence: str, hits: Sequence[Hit], idf, names: Callable[[str], str] = str) -> str:
+    scores = [support(sentence, described(h.passage, names), idf) for h in hits]
     best = max(range(len(hits)), key=lambda i: scores[i]) if hits else -1
     cited = [n for m in CITE.finditer(sentence) for n in _numbers(m.group(1))]
     keep = [n for n in cited if 1 <= n <= len(hits) and scores[n - 1] >= MIN_SUPPORT
@@ -52,7 +66,8 @@ def _fix_sentence(sentence: str, hits: Sequence[Hit], idf) -> str:
     return f"{body[:m.start()]} {keys}{body[m.start():]}" if m else f"{body} {keys}"
 
 
-def verify_citations(text: str, hits: Sequence[Hit], idf: Callable[[str], float]) -> str:
+def verify_citations(text: str, hits: Sequence[Hit], idf: Callable[[str], float],
+                     names: Callable[[str], str] = str) -> str:
     """Fix each sentence's keys; a sentence with content that no passage supports is removed."""
     out, pos = [], 0
     for s in split_sentences(text, 0, len(text)):
@@ -60,7 +75,7 @@ def verify_citations(text: str, hits: Sequence[Hit], idf: Callable[[str], float]
         if not tokenize(CITE.sub("", s.text)):
             out.append(s.text)
         else:
-            fixed = _fix_sentence(s.text, hits, idf)
+            fixed = _fix_sentence(s.text, hits, idf, names)
             if CITE.search(fixed):
                 out.append(fixed)
             else:

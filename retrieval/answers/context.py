@@ -1,8 +1,8 @@
 """What the model reads: each retrieved passage cut to its sentences that matter for the question.
 
 Prompt evaluation dominates the time to the first token on a CPU model, so a passage longer than the
-budget is narrowed to the contiguous run of its sentences (within the budget) that shares the most
-informative words with the question. The run is a span of the passage, so the narrowed passage keeps
+budget is narrowed to the contiguous run of its sentences (within the budget) whose sentences share the
+most informative words with the question (each sentence counted). The run is a span of the passage, so the narrowed passage keeps
 exact document offsets and every citation made from it is still a verbatim span of the document."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Callable, Sequence
 
 from retrieval.models import Hit
-from retrieval.text import split_sentences, tokenize
+from retrieval.text import split_sentences, tokenize, uses
 
 
 def focus_passages(question: str, hits: Sequence[Hit], idf: Callable[[str], float],
@@ -35,13 +35,15 @@ def _focus(hit: Hit, terms: set[str], idf: Callable[[str], float], max_chars: in
     sentences = split_sentences(p.text, 0, len(p.text))
     if len(sentences) < 2:
         return hit
+    # each sentence's share of the question's informative words, summed over a window: a window whose
+    # sentences each carry the question's words beats one where a heading names them once
+    weight = [sum(idf(t) for t in terms if uses(have, t)) for have in (set(tokenize(s.text)) for s in sentences)]
     best, best_score = (0, 0), -1.0
     for i in range(len(sentences)):
         j = i
         while j + 1 < len(sentences) and sentences[j + 1].end - sentences[i].start <= max_chars:
             j += 1
-        window = p.text[sentences[i].start:sentences[j].end]
-        score = sum(idf(t) for t in terms & set(tokenize(window)))
+        score = sum(weight[i:j + 1])
         if score > best_score:  # ties keep the earlier window
             best, best_score = (i, j), score
     s, e = sentences[best[0]].start, sentences[best[1]].end

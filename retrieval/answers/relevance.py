@@ -12,10 +12,12 @@ Also here: "According to X" / "X said" in an answer must name the cited passage'
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from retrieval.text import CALENDAR, MONTHS, REPORT_VERBS, stem, tokenize
+from retrieval.answers.dates import about_day, asked_day
+from retrieval.answers.kinds import asked_kind, gives
+from retrieval.text import CALENDAR, MONTHS, REPORT_VERBS, stem, tokenize, uses
 
 TOPIC_MIN = 0.5       # share of the topic's idf weight the answer + cited passages must cover
 RELATIVE_MIN = 0.3    # or: at least this share, and nearly as much as the best retrieved passage covers
@@ -36,8 +38,8 @@ _VERBS = (r"(?:say|said|tell|claim|announce|propose|demand|conclude|find|rule|ag
 _DATE = re.compile(r"\b(?:\d{1,2}\s+(?:%s)|(?:%s)\s+\d{1,2}|(?:19|20)\d\d)\b" % ("|".join(MONTHS), "|".join(MONTHS)),
                    re.IGNORECASE)
 _SUBJECT = re.compile(rf"\b{_AUX}\s+(?P<s>(?:(?!{_AUX}\b)[\w'’.-]+\s+){{0,7}}?)(?={_VERBS})", re.IGNORECASE)
-_ACCORDING = re.compile(r"\baccording to\s+(?P<s>[^,.;?\[]+)", re.IGNORECASE)
-_SAID = re.compile(rf"^(?P<s>(?:the\s+)?[A-Z][\w'’.-]*(?:\s+[\w'’.-]+){{0,5}}?)\s+{REPORT_VERBS}\b")
+ACCORDING = re.compile(r"\baccording to\s+(?P<s>[^,.;?\[]+)", re.IGNORECASE)
+SAID_BY = re.compile(rf"^(?P<s>(?:the\s+)?[A-Z][\w'’.-]*(?:\s+[\w'’.-]+){{0,5}}?)\s+{REPORT_VERBS}\b")
 
 
 @dataclass
@@ -48,7 +50,7 @@ class Check:
 
 def asked_speaker(question: str) -> str | None:
     """Who the question asks about: "According to X, …" or the subject of "What did X say …"."""
-    m = _ACCORDING.search(question) or _SUBJECT.search(question)
+    m = ACCORDING.search(question) or _SUBJECT.search(question)
     if not m:
         return None
     return m.group("s").strip() or None
@@ -67,8 +69,24 @@ def resolve(phrase: str, lookup: Callable[[str], str | None]) -> str | None:
         for cand in (part, re.sub(r"^(?:the|a|an) ", "", part, flags=re.IGNORECASE)):
             sid = lookup(cand) or lookup(re.sub(r"'s\b", "", cand))
             if sid:
-                return sid
+                return sid if _qualified_by_known(words[:i] + words[j:], lookup) else None
     return None
+
+
+# capitalised words that qualify a name without naming anyone ("President Zelenskyy")
+_TITLES = frozenset("""the a an president prime minister mr mrs ms dr foreign defence defense secretary general
+spokesman spokeswoman spokesperson chancellor king queen prince sir lord senator governor mayor chairman chair
+head chief ambassador envoy special deputy vice""".split())
+
+
+def _qualified_by_known(rest: list[str], lookup: Callable[[str], str | None]) -> bool:
+    """Whether the words around a matched name qualify it with nothing unknown: "Sweden's prime
+    minister" is not "the Prime Minister" of the corpus when Sweden is no known source."""
+    for w in rest:
+        bare = re.sub(r"'s$", "", w.strip(",.;:"))
+        if bare[:1].isupper() and bare.lower() not in _TITLES and lookup(bare) is None:
+            return False
+    return True
 
 
 def topic_terms(question: str, speaker: str | None) -> set[str]:
@@ -77,18 +95,27 @@ def topic_terms(question: str, speaker: str | None) -> set[str]:
     return set(tokenize(_DATE.sub(" ", question))) - drop
 
 
-def coverage(terms: set[str], text: str, idf: Callable[[str], float]) -> float:
-    """Share of the terms' idf weight that `text` uses; a term also counts inside a compound ending in
-    it ("strike" in "airstrikes")."""
+def coverage(terms: set[str] | dict[str, float], text: str, idf: Callable[[str], float]) -> float:
+    """Share of the terms' idf weight (times the term's weight, for a dict) that `text` uses."""
     if not terms:
         return 1.0
+    weights = terms if isinstance(terms, dict) else dict.fromkeys(terms, 1.0)
     have = set(tokenize(text))
-    total = sum(idf(t) for t in terms)
-    return sum(idf(t) for t in terms if uses(have, t)) / total if total else 1.0
+    total = sum(idf(t) * w for t, w in weights.items())
+    return sum(idf(t) * w for t, w in weights.items() if uses(have, t)) / total if total else 1.0
 
 
-def uses(have: set[str], term: str) -> bool:
-    return term in have or (len(term) >= 4 and any(len(w) > len(term) + 2 and w.endswith(term) for w in have))
+_ABOUT = re.compile(r"\babout\s+(?P<p>.+?)(?=\s+(?:on|in|at|during|after|before|since|from|to|when|by|"
+                    r"according)\b|[,?]|$)", re.IGNORECASE)
+ABOUT_WEIGHT = 2.0  # "What did X find … about <this> on the night of …": the object of "about" matters most
+
+
+def weighted_terms(question: str, speaker: str | None) -> dict[str, float]:
+    """The topic terms, those in the question's "about …" phrase weighted ABOUT_WEIGHT."""
+    terms = topic_terms(question, speaker)
+    m = _ABOUT.search(question)
+    focus = set(tokenize(m.group("p"))) if m else set()
+    return {t: ABOUT_WEIGHT if t in focus else 1.0 for t in terms}
 
 
 def is_constraint(phrase: str | None, lookup: Callable[[str], str | None]) -> bool:
@@ -110,26 +137,37 @@ def speaker_matches(phrase: str | None, speakers: Sequence[str], texts: Sequence
         return True
     words = set(tokenize(phrase))
     have = set(tokenize(" ".join(texts)))
-    return bool(words) and len(words & have) >= max(1, round(0.75 * len(words)))
+    names = set(tokenize(" ".join(w for w in phrase.split() if w[:1].isupper() and w.lower() not in _TITLES)))
+    return bool(words) and names <= have and len(words & have) >= max(1, round(0.75 * len(words)))
 
 
 def addresses(question: str, answer_text: str, speakers: Sequence[str], texts: Sequence[str], *,
               lookup: Callable[[str], str | None], idf: Callable[[str], float],
               similarity: Callable[[str, str], float] | None = None, best: float = 1.0,
-              quotes: Sequence[str] | None = None) -> Check:
+              quotes: Sequence[str] | None = None, passages: Sequence | None = None) -> Check:
     """Whether an answer (its text, its cited passages' speakers and texts) addresses the question.
     `best`: the topic coverage of the best retrieved passage; an answer from a passage that covers
     nearly as much as the best one does addresses the question as well as the corpus can. `quotes`: the
     cited spans, when the topic must be covered by what is quoted rather than by the whole passages (an
-    answer citing a passage's opening line does not answer from the passage's last one)."""
+    answer citing a passage's opening line does not answer from the passage's last one). `passages`: the
+    cited passages, when a question about a named day must be answered from passages about that day."""
     phrase = asked_speaker(question)
     if not speaker_matches(phrase, speakers, texts, lookup):
         return Check(False, f"the cited passages are not by or about {phrase}")
-    terms = topic_terms(question, phrase)
-    cov = coverage(terms, answer_text + "\n" + "\n".join(texts if quotes is None else quotes), idf)
+    day = asked_day(question)
+    if day and passages is not None and not any(about_day(day, p, p.text) for p in passages):
+        return Check(False, "the cited passages are not about the day the question names")
+    evidence = list(texts if quotes is None else quotes)
+    kind = asked_kind(question)
+    if not any(gives(kind, e) for e in evidence):
+        return Check(False, f"the question asks for a {kind}; the cited passages state none")
+    # the evidence must carry the topic, not the answer's wording (a model echoes the question's words)
+    cov = coverage(weighted_terms(question, phrase), "\n".join(evidence), idf)
     if cov >= TOPIC_MIN or (cov >= RELATIVE_MIN and cov >= RELATIVE_SHARE * best):
         return Check(True, f"topic coverage {cov:.2f} (best passage {best:.2f})")
-    sim = similarity(question, answer_text) if similarity and answer_text.strip() else 0.0
+    if best >= TOPIC_MIN:  # a retrieved sentence says it in the question's words; this evidence does not
+        return Check(False, f"topic coverage {cov:.2f}, best passage {best:.2f}")
+    sim = max((similarity(question, e) for e in evidence), default=0.0) if similarity else 0.0
     if sim >= SIMILAR_MIN:
         return Check(True, f"similarity {sim:.2f}")
     return Check(False, f"topic coverage {cov:.2f}, similarity {sim:.2f}")
@@ -139,7 +177,7 @@ def fix_speakers(sentence: str, speakers: Sequence[str], texts: Sequence[str],
                  lookup: Callable[[str], str | None], names: Callable[[str], str]) -> str | None:
     """The sentence with its "According to X" / "X said" naming the cited passage's speaker; None when
     the sentence names someone else and cannot be fixed (no cited speaker to name instead)."""
-    for pattern in (_ACCORDING, _SAID):
+    for pattern in (ACCORDING, SAID_BY):
         m = pattern.search(sentence)
         if not m:
             continue
@@ -150,117 +188,7 @@ def fix_speakers(sentence: str, speakers: Sequence[str], texts: Sequence[str],
         if not who:
             return None
         name = names(who[0])
-        if pattern is _ACCORDING:
+        if pattern is ACCORDING:
             name = name[:1].lower() + name[1:] if name.startswith("The ") else name
         return sentence[:m.start("s")] + name + sentence[m.end("s"):]
     return sentence
-
-
-# ---- applying the checks to an answer -------------------------------------------------------------
-@dataclass
-class Context:
-    """What the checks need from the service: source names, idf, and (optionally) meaning."""
-
-    lookup: Callable[[str], str | None] = lambda name: None
-    names: Callable[[str], str] = str
-    idf: Callable[[str], float] = lambda t: 1.0
-    similarity: Callable[[str, str], float] | None = None
-    leads: dict[str, str] = field(default_factory=dict)  # list item passage id -> its lead-in's text
-
-
-LEAD_GAP = 600  # a list item starts at most this many characters after its lead-in ends
-
-
-def lead_ins(hits) -> dict[str, str]:
-    """Passage id → the text of the list lead-in it belongs to ("Ukraine expects the following from
-    Iran:" for the item "a full admission of guilt;"): the nearest retrieved passage of the same
-    document and speaker that ends with ':' and ends shortly before it. An item is read with it."""
-    leads = [h.passage for h in hits if h.passage.text.rstrip().endswith(":")]
-    out = {}
-    for h in hits:
-        p = h.passage
-        near = [q for q in leads if q.doc == p.doc and q.speaker == p.speaker and q.end <= p.start <= q.end + LEAD_GAP]
-        if near:
-            out[p.id] = max(near, key=lambda q: q.end).text
-    return out
-
-
-def cited_passages(citations, hits) -> dict[int, object]:
-    """Citation number → the retrieved passage its quote comes from."""
-    out = {}
-    for c in citations:
-        for h in hits:
-            p = h.passage
-            if p.doc == c.doc and p.start <= c.start and c.end <= p.end:
-                out[c.n] = p
-                break
-    return out
-
-
-def seen_text(p, ctx: Context | None = None, text: str | None = None) -> str:
-    """What a reader sees of a passage (or of `text`, a part of it): its document's title, its list's
-    lead-in, the text."""
-    lead = ctx.leads.get(p.id, "") if ctx else ""
-    body = p.text if text is None else text
-    return f"{p.title}\n{lead}\n{body}" if lead else f"{p.title}\n{body}"
-
-
-def parties(passages) -> list[str]:
-    return list(dict.fromkeys(x for p in passages for x in (p.speaker, p.source)))
-
-
-def fix_attributions(text: str, by_n: dict[int, object], ctx: Context) -> str:
-    """Each sentence's "According to X" / "X said" made to name its cited passage's speaker; a
-    sentence naming someone else that cannot be fixed is dropped."""
-    from retrieval.answers.citations import CITE, _numbers
-    from retrieval.text import split_sentences
-
-    out, pos = [], 0
-    for s in split_sentences(text, 0, len(text)):
-        out.append(text[pos:s.start])
-        ps = [by_n[n] for m in CITE.finditer(s.text) for n in _numbers(m.group(1)) if n in by_n]
-        fixed = fix_speakers(s.text, [p.speaker for p in ps], [seen_text(p) for p in ps], ctx.lookup, ctx.names) \
-            if ps else s.text
-        if fixed is not None:
-            out.append(fixed)
-        pos = s.end
-    out.append(text[pos:])
-    return "".join(out).strip()
-
-
-def scored_sentences(question: str, hits, ctx: Context):
-    """(hit, sentence, topic coverage) of each retrieved sentence by or about the asked speaker, read
-    with its document's title and its list's lead-in."""
-    from retrieval.text import split_sentences
-
-    phrase = asked_speaker(question)
-    terms = topic_terms(question, phrase)
-    for h in hits:
-        p = h.passage
-        if not speaker_matches(phrase, [p.speaker, p.source], [seen_text(p)], ctx.lookup):
-            continue
-        for s in split_sentences(p.text, 0, len(p.text)):
-            yield h, s, coverage(terms, seen_text(p, ctx, s.text), ctx.idf)
-
-
-def best_coverage(question: str, hits, ctx: Context) -> float:
-    """The topic coverage of the best retrieved sentence: how well the corpus can answer, on the scale
-    of a quoted answer."""
-    return max((cov for _, _, cov in scored_sentences(question, hits, ctx)), default=1.0)
-
-
-def best_sentence(question: str, hits, ctx: Context, strict: bool = False):
-    """(hit, sentence) of the retrieved sentence that best addresses the question, or None. `strict`:
-    it must cover the topic on its own (TOPIC_MIN), not just as well as anything retrieved."""
-    scored = list(scored_sentences(question, hits, ctx))
-    best, best_cov = None, -1.0
-    for h, s, cov in scored:
-        if not s.text.endswith(":") and cov > best_cov:  # a lead-in is no answer
-            best, best_cov = (h, s), cov
-    if best is None:
-        return None
-    h, s = best
-    most = 1.0 if strict else max((cov for _, _, cov in scored), default=1.0)
-    check = addresses(question, s.text, parties([h.passage]), [seen_text(h.passage, ctx)], lookup=ctx.lookup, idf=ctx.idf,
-                      similarity=ctx.similarity, best=most)
-    return best if check.ok else None

@@ -100,3 +100,16 @@ def opposite_terms(a: str, b: str) -> bool:
     sa, sb = set(tokenize(a)), set(tokenize(b))
     return any((sa & x and sb & y and not sa & y and not sb & x) or (sa & y and sb & x and not sa & x and not sb & y)
                for x, y in OPPOSITES)
+
+
+_DEMONYM = ("n", "an", "ian", "ns", "ans", "ians", "i", "is", "ese")
+
+
+def uses(have: set[str], term: str) -> bool:
+    """Whether the stems `have` contain `term`, inside a compound ending in it ("airstrikes" for
+    "strike"), or as its demonym ("iranian" for "iran", "russian" for "russia", "canadian" for "canada")."""
+    if term in have or len(term) < 4:
+        return term in have
+    base = term[:-1] if term[-1] in "aeiou" else term  # "strike" in "airstrik", "iran" in "iranian"
+    return any((len(w) > len(base) + 2 and w.endswith(base))
+               or (w.startswith(base) and w[len(base):] in _DEMONYM) for w in have)
