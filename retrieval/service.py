@@ -185,8 +185,12 @@ class Analyst:
 
         if not question.strip():
             raise UsageError("The question is empty.", hint="Ask something about the indexed documents.")
+        from retrieval.answers.rerank import rerank
+
         parties = [self.registry.resolve(s) for s in sources]
-        hits = self.searcher.search(question, parties=parties, k=self.settings.top_k)
+        k = self.settings.top_k
+        pool = self.searcher.search(question, parties=parties, k=k * self.settings.answer_pool_factor)
+        hits = rerank(question, pool, self.searcher.idf, k)
         if not parties:
             hits = self._with_asked_speaker(question, hits)
         log.debug("ask: %d passage(s) retrieved", len(hits))

@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     chunk_size: int = 500
     chunk_overlap: int = 0
     top_k: int = 5
+    answer_pool_factor: int = 3  # answers rerank top_k × this many search results down to top_k
     candidate_k: int = 20
 
     # Input limits

@@ -137,7 +137,10 @@ def speaker_matches(phrase: str | None, speakers: Sequence[str], texts: Sequence
         return True
     words = set(tokenize(phrase))
     have = set(tokenize(" ".join(texts)))
-    names = set(tokenize(" ".join(w for w in phrase.split() if w[:1].isupper() and w.lower() not in _TITLES)))
+    # a name the registry does not know ("Sweden") must be in the passage itself
+    unknown = [w for w in phrase.split() if w[:1].isupper() and w.lower() not in _TITLES
+               and lookup(re.sub(r"['’]s$", "", w)) is None]
+    names = set(tokenize(" ".join(unknown)))
     return bool(words) and names <= have and len(words & have) >= max(1, round(0.75 * len(words)))
 
 

@@ -197,3 +197,17 @@ def test_narrowing_keeps_the_sentences_that_carry_the_questions_words():
     q = "What was found about the port on the night of the storm?"
     focused = focus_passages(q, [hit], lambda t: 1.0, max_chars=200)[0].passage
     assert "kept the port open" in focused.text and text[focused.start:focused.end] == focused.text
+
+
+def test_the_pool_is_reordered_by_topic_kind_and_day(harbour):
+    from retrieval.answers.rerank import rerank
+
+    idf = harbour.searcher.idf
+    q = "How long did the meeting of the council and the union in Lowport last?"
+    pool = harbour.searcher.search(q, k=15)
+    top = rerank(q, pool, idf, 2)
+    assert len(top) == 2 and "four hours" in top[0].passage.text
+    q = "What did the council agree to on 3 May?"
+    pool = harbour.searcher.search(q, k=15)
+    assert "curfew" in pool[0].passage.text  # search alone ranks the later decision first
+    assert all(h.passage.doc.startswith("2031-05-03") for h in rerank(q, pool, idf, 2))
