@@ -83,15 +83,36 @@ def report(rows: list[dict]) -> dict:
             "missed": [r["id"] for r in rows if not r["ok"]]}
 
 
+def in_context(questions: list[dict], svcs: dict) -> dict:
+    """Per split, the share of answerable questions whose labelled answer (one of `any`) is in the
+    passage text the model reads (retrieved, reranked, narrowed): retrieval's part of the trap score,
+    measured without the model."""
+    from retrieval.answers.answer import without_instructions
+    from retrieval.answers.context import focus_passages
+
+    found = defaultdict(list)
+    for item in (q for q in questions if q["expect"] == "answer"):
+        svc = svcs[item["corpus"]]
+        hits = without_instructions(svc.answer_passages(item["q"]))
+        shown = focus_passages(item["q"], hits, svc.searcher.idf, svc.settings.answer_passage_chars,
+                               svc.settings.answer_context_chars)
+        text = "\n".join(h.passage.text.lower() for h in shown)
+        found[item["split"]].append(any(w.lower() in text for w in item["any"]))
+    return {split: round(sum(v) / len(v), 3) for split, v in sorted(found.items())}
+
+
 def bench_traps(tmp: Path, **settings) -> dict:
     questions = load_questions()
     svcs = services(tmp, [q["corpus"] for q in questions], **settings)
     try:
+        context = in_context(questions, svcs)
         rows = run(questions, svcs)
     finally:
         for s in svcs.values():
             s.close()
-    return {**report(rows), "note": "bench/devset/questions.json; thresholds tuned on the calibration split only"}
+    return {**report(rows), "answer_in_context": context,
+            "note": "bench/devset/questions.json; thresholds tuned on the calibration split only; "
+                    "answer_in_context: share of answerable questions whose labelled answer is in the text the model reads"}
 
 
 if __name__ == "__main__":  # python -m bench.traps [base_url|-] [split] [id,id,...]: rows as they come

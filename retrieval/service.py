@@ -185,6 +185,19 @@ class Analyst:
 
         if not question.strip():
             raise UsageError("The question is empty.", hint="Ask something about the indexed documents.")
+        hits = self.answer_passages(question, sources)
+        llm, note = self._llm_or_reason()
+        return answer_question(question, hits, llm, names=self.registry.display,
+                               known_terms=self._known_terms(), idf=self.searcher.idf,
+                               history=history, on_token=on_token, note=note,
+                               lookup=self.registry.lookup, similarity=self._similarity,
+                               passage_chars=self.settings.answer_passage_chars,
+                               max_tokens=self.settings.answer_max_tokens,
+                               context_chars=self.settings.answer_context_chars)
+
+    def answer_passages(self, question: str, sources: Sequence[str] = ()) -> list[Hit]:
+        """The passages a question is answered from: a wider pool from hybrid search, reranked by the
+        answer checks' needs (retrieval/answers/rerank.py), the asked speaker's own passages first."""
         from retrieval.answers.rerank import rerank
 
         parties = [self.registry.resolve(s) for s in sources]
@@ -194,14 +207,7 @@ class Analyst:
         if not parties:
             hits = self._with_asked_speaker(question, hits)
         log.debug("ask: %d passage(s) retrieved", len(hits))
-        llm, note = self._llm_or_reason()
-        return answer_question(question, hits, llm, names=self.registry.display,
-                               known_terms=self._known_terms(), idf=self.searcher.idf,
-                               history=history, on_token=on_token, note=note,
-                               lookup=self.registry.lookup, similarity=self._similarity,
-                               passage_chars=self.settings.answer_passage_chars,
-                               max_tokens=self.settings.answer_max_tokens,
-                               context_chars=self.settings.answer_context_chars)
+        return hits
 
     def _with_asked_speaker(self, question: str, hits: list[Hit]) -> list[Hit]:
         """When the question asks what a known source said ("According to Zelenskyy, …"), that source's

@@ -110,7 +110,11 @@ def llm_answer(question: str, hits: Sequence[Hit], llm, names, history, on_token
     text = llm.chat(messages, on_token=held_back(on_token, NOT_FOUND), max_tokens=max_tokens, stop=STOP)
     if NOT_FOUND in text.upper().replace(" ", "_") or not text.strip():
         return Answer(answer=NO_SUPPORT, grounded=False, mode="llm", note=DECLINED)
-    cleaned, citations = resolve_citations(verify_citations(text, hits, idf, names), hits, idf)
+    verified = verify_citations(text, hits, idf, names)
+    if not tokenize(CITE.sub("", verified)):  # nothing but keys ("[1], [2], [3]"): no answer
+        log.info("answer without words: %r", text[:200])
+        return Answer(answer=NO_SUPPORT, grounded=False, mode="llm", note=UNCITED)
+    cleaned, citations = resolve_citations(verified, hits, idf)
     if not citations:
         log.info("answer without a valid citation: %r", text[:200])
         return Answer(answer=NO_SUPPORT, grounded=False, mode="llm", note=UNCITED)

@@ -211,3 +211,10 @@ def test_the_pool_is_reordered_by_topic_kind_and_day(harbour):
     pool = harbour.searcher.search(q, k=15)
     assert "curfew" in pool[0].passage.text  # search alone ranks the later decision first
     assert all(h.passage.doc.startswith("2031-05-03") for h in rerank(q, pool, idf, 2))
+
+
+def test_a_reply_of_bare_citation_keys_is_no_answer(harbour):
+    """The small model once replied "[1], [2], [3], [4], [5]" to a trap question: keys, no words."""
+    a = ask(harbour, "What did the council agree to?", lambda p: "[1], [2], [3], [4], [5]")
+    assert "[2]" not in a.answer, a.answer
+    assert not a.grounded or (a.mode == "extractive" and "cited no passage" in (a.note or "")), a
