@@ -9,27 +9,11 @@ from __future__ import annotations
 from retrieval.answers.answer import answer_question, missing_entities
 from retrieval.answers.relevance import asked_speaker, topic_terms
 from retrieval.text import stem
+from tests.scripted import Scripted, passage_key
 
 
-class Scripted:
-    """A ChatModel that answers with a fixed text, built from the numbered passages it was shown."""
+_key = passage_key
 
-    model = "scripted"
-
-    def __init__(self, reply) -> None:
-        self.reply = reply
-
-    def chat(self, messages, *, on_token=None, **kw) -> str:
-        return self.reply(messages[-1]["content"])
-
-    def close(self) -> None:
-        pass
-
-
-def _key(prompt: str, needle: str) -> int:
-    """The number of the passage in the prompt that contains `needle`."""
-    blocks = prompt.split("<passage n=\"")[1:]
-    return next(int(b.split('"')[0]) for b in blocks if needle in b)
 
 
 def ask(service, question, reply):

@@ -20,6 +20,7 @@ from retrieval.answers.kinds import DATE, NUMBER, asked_kind, gives
 from retrieval.answers.relevance import resolve
 from retrieval.models import Hit, Passage
 from retrieval.text import tokenize, uses
+from tests.scripted import Scripted, passage_key
 
 SOURCES = """sources:
   harbour-council:
@@ -53,27 +54,10 @@ DOCS = {
 }
 
 
-class Scripted:
-    """A ChatModel whose reply is built from the numbered passages it was shown."""
-
-    model = "scripted"
-
-    def __init__(self, reply) -> None:
-        self.reply = reply
-
-    def chat(self, messages, *, on_token=None, **kw) -> str:
-        return self.reply(messages[-1]["content"])
-
-    def close(self) -> None:
-        pass
-
-
 def cite(needle: str, sentence: str):
     """A reply: `sentence` citing the passage (by its number in the prompt) that contains `needle`."""
     def reply(prompt: str) -> str:
-        blocks = prompt.split("<passage n=\"")[1:]
-        n = next(int(b.split('"')[0]) for b in blocks if needle in b)
-        return f"{sentence} [{n}]."
+        return f"{sentence} [{passage_key(prompt, needle)}]."
     return reply
 
 
