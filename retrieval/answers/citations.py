@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date
 from typing import Callable, Sequence
 
+from retrieval.answers.dates import document_date
 from retrieval.models import Citation, Hit
 from retrieval.text import split_sentences, tokenize, uses
 
@@ -39,12 +39,8 @@ def support(sentence: str, passage: str, idf: Callable[[str], float]) -> float:
 def described(p, names: Callable[[str], str] = str) -> str:
     """A passage's text with what the reader is told about it: its speaker, its document's title and
     date ("The Kremlin's statement on the 18 March call …" is supported by the Kremlin's passage)."""
-    day = ""
-    if p.date:
-        try:
-            day = date.fromisoformat(p.date[:10]).strftime("%d %B %Y")
-        except ValueError:
-            day = p.date
+    dated = document_date(p)
+    day = dated.strftime("%d %B %Y") if dated else (p.date or "")
     return f"{p.text}\n{names(p.speaker)} {p.speaker} {p.title} {day}"
 
 

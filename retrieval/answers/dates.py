@@ -18,15 +18,20 @@ _DAY = re.compile(rf"\b(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m1>{_NA
 WEEK = 6  # a report names the weekday of an event at most this many days later ("on Wednesday")
 
 
+def _days(text: str) -> list[tuple[int, int]]:
+    """(day, month) of each day named in `text` ("19 March", "March 19th", "19th of March")."""
+    return [(int(m.group("d1") or m.group("d2")), MONTHS.index((m.group("m1") or m.group("m2")).lower()) + 1)
+            for m in _DAY.finditer(text)]
+
+
 def asked_day(question: str) -> tuple[int, int] | None:
     """(day, month) of the one day the question names, or None (no day, or several)."""
-    days = {(int(m.group("d1") or m.group("d2")), MONTHS.index((m.group("m1") or m.group("m2")).lower()) + 1)
-            for m in _DAY.finditer(question)}
-    days = {d for d in days if 1 <= d[0] <= 31}
+    days = {d for d in _days(question) if 1 <= d[0] <= 31}
     return days.pop() if len(days) == 1 else None
 
 
-def _doc_date(p) -> date | None:
+def document_date(p) -> date | None:
+    """The date of passage `p`'s document (front matter `date`), or None when absent or unreadable."""
     try:
         return date.fromisoformat((p.date or "")[:10])
     except ValueError:
@@ -35,10 +40,9 @@ def _doc_date(p) -> date | None:
 
 def about_day(day: tuple[int, int], p, text: str) -> bool:
     """Whether passage `p` (its document's date, and `text`, the passage's text) is about that day."""
-    for m in _DAY.finditer(text):
-        if (int(m.group("d1") or m.group("d2")), MONTHS.index((m.group("m1") or m.group("m2")).lower()) + 1) == day:
-            return True
-    dated = _doc_date(p)
+    if day in _days(text):
+        return True
+    dated = document_date(p)
     if dated is None:
         return False
     try:
