@@ -141,13 +141,14 @@ async def test_50_concurrent_asks_with_the_local_model_are_answered_or_told_busy
     settings = bot_settings_for(workdir, llm="remote", llm_base_url=local_llm_url, cooldown_s=10.0,
                                 llm_max_concurrency=1, llm_queue_timeout_s=2.0, llm_max_tokens=64,
                                 llm_timeout_s=600.0)  # a loaded 2-core machine: slow, not down
-    in_flight, peak = [0], [0]
+    in_flight, peak, calls_made = [0], [0], [0]
     lock = threading.Lock()
     real_stream = llm_module.LLMClient._stream
 
     def counting_stream(self, *args, **kwargs):  # observation only: the real call runs
         with lock:
             in_flight[0] += 1
+            calls_made[0] += 1
             peak[0] = max(peak[0], in_flight[0])
         try:
             return real_stream(self, *args, **kwargs)
@@ -168,18 +169,15 @@ async def test_50_concurrent_asks_with_the_local_model_are_answered_or_told_busy
 
     outcomes = [outcome(r) for r in results]
     assert set(outcomes) <= {"answer", "busy"}, [o for o in outcomes if o not in ("answer", "busy")]
-    # reached the model: its answer (or refusal) shown, or its answer replaced after the relevance
-    # check by the retrieved sentence that answers ("the model's answer did not address …/cited no …"),
-    # or the model found none and a retrieved sentence covering the question is quoted
-    embeds = [r.followups[0].embeds[0] for r in results if r.followups]
-    answered_by_model = sum(e.footer.text.startswith("llm")
-                            or any(n in (e.description or "") for n in ("the model's answer", "the model found no answer"))
-                            for e in embeds)
-    print(f"\n50 asks (local model, 1 slot, 2 s queue) in {elapsed:.1f} s: {answered_by_model} by the "
-          f"model, {outcomes.count('busy')} busy; loop lag max {probe.max_lag * 1000:.0f} ms; "
+    # every ask that was not told busy reached the model (one call each: its answer shown, or
+    # replaced by the retrieved sentence that answers after the checks; the wording of that outcome
+    # is not what this test is about, so the model calls are counted, not reply texts)
+    busy = outcomes.count("busy")
+    print(f"\n50 asks (local model, 1 slot, 2 s queue) in {elapsed:.1f} s: {calls_made[0]} model calls, "
+          f"{busy} busy; loop lag max {probe.max_lag * 1000:.0f} ms; "
           f"acknowledged within {max(acks.latencies()) * 1000:.0f} ms; peak model calls {peak[0]}")
-    assert answered_by_model >= 1 and outcomes.count("busy") >= 1
-    assert answered_by_model + outcomes.count("busy") == 50
+    assert calls_made[0] >= 1 and busy >= 1
+    assert calls_made[0] >= 50 - busy, (calls_made[0], busy)
     assert peak[0] == 1  # the concurrency limit held
     check_nothing_lost(crowd, results)
     assert probe.max_lag < MAX_LOOP_LAG_S, (sorted(probe.lags)[-5:], probe.stalls[:1])
