@@ -50,6 +50,7 @@ class LLMClient:
         self._server = server  # a handle with .release() / .running, owned by this client
         # None = find out on first chat whether the endpoint is llama.cpp (accepts repeat_penalty)
         self._llama_cpp = True if server is not None else llama_cpp
+        self._probe_lock = threading.Lock()
         self._gate = _gate(self.base_url, settings.llm_max_concurrency)
         self._client = openai.OpenAI(
             base_url=self.base_url, api_key=self._secret or "no-key", max_retries=0,
@@ -74,10 +75,11 @@ class LLMClient:
                         "max_tokens": max_tokens or self.settings.llm_max_tokens}
         if stop:
             params["stop"] = list(stop)
-        if self._is_llama_cpp():
-            params["extra_body"] = {"repeat_penalty": REPEAT_PENALTY}
         with self._slot():  # always streamed: the deadline holds between tokens, and a call given
             # up on closes the connection, which makes llama.cpp stop generating for it
+            if self._is_llama_cpp():  # asked holding the slot: a probe queued behind this client's
+                # own generation on a one-slot server would time out and read as "unreachable"
+                params["extra_body"] = {"repeat_penalty": REPEAT_PENALTY}
             deadline = time.monotonic() + (timeout or self.settings.llm_timeout_s)
             call = CallStats("chat")
             started = time.monotonic()
@@ -223,6 +225,10 @@ class LLMClient:
         return LLMUnavailableError(message)
 
     def _is_llama_cpp(self) -> bool:
+        with self._probe_lock:  # one probe for all waiting threads
+            return self._probe_llama_cpp()
+
+    def _probe_llama_cpp(self) -> bool:
         if self._llama_cpp is None:
             quick = self.settings.llm_connect_timeout_s
             try:

@@ -157,6 +157,35 @@ def test_repeat_penalty_only_for_llama_cpp(fail_settings, fake_endpoint, complet
     assert sent(remote)["temperature"] == 0.0
 
 
+def test_endpoint_probe_waits_for_the_slot(fail_settings, fake_endpoint, completion_body):
+    """A server that serves one request at a time (llama.cpp generating) cannot list its models while
+    it generates. A client's first call asks which kind of endpoint it is (for repeat_penalty); asked
+    before waiting for the slot, that probe queued behind the other call's generation, timed out and
+    the answer failed as "unreachable" (seen under load in CI). Asked holding the slot, it is served."""
+    one_at_a_time, generating = threading.Lock(), threading.Event()
+
+    def respond(path, body, headers):
+        with one_at_a_time:
+            if path.endswith("/models"):
+                return 200, {"object": "list", "data": [{"id": "m", "object": "model", "owned_by": "me"}]}
+            generating.set()
+            time.sleep(1.5)  # longer than the probe's 0.5 s timeout
+            return 200, completion_body("done")
+
+    settings = fail_settings(llm_connect_timeout_s=0.5, llm_timeout_s=10.0, llm_queue_timeout_s=10.0)
+    endpoint = fake_endpoint(respond)
+    first, second = client(settings, endpoint.url), client(settings, endpoint.url)  # one shared slot
+    out: list[str] = []
+    worker = threading.Thread(target=lambda: out.append(first.chat(MESSAGES)))
+    worker.start()
+    assert generating.wait(5.0)
+    assert second.chat(MESSAGES) == "done"
+    worker.join()
+    assert out == ["done"]
+    chats = [r["body"] for r in endpoint.requests if r["path"].endswith("/completions")]
+    assert [c["repeat_penalty"] for c in chats] == [pytest.approx(1.1)] * 2  # both knew it is llama.cpp
+
+
 def test_label_probabilities_from_logprobs(fail_settings, fake_endpoint, completion_body):
     top = [(" Contr", -0.1), ("contr", -2.5), (" unrelated", -2.0), ("Agree", -3.0), ("Hello", -1.0)]
     endpoint = fake_endpoint(lambda p, b, h: (200, completion_body(" Contr", logprobs=top)))
