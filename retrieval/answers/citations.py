@@ -40,7 +40,7 @@ def described(p, names: Callable[[str], str] = str) -> str:
     """A passage's text with what the reader is told about it: its speaker, its document's title and
     date ("The Kremlin's statement on the 18 March call …" is supported by the Kremlin's passage)."""
     dated = document_date(p)
-    day = dated.strftime("%d %B %Y") if dated else (p.date or "")
+    day = f"{dated.day} {dated:%B %Y}" if dated else (p.date or "")  # "5 March", as answers write it
     return f"{p.text}\n{names(p.speaker)} {p.speaker} {p.title} {day}"
 
 

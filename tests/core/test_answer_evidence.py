@@ -202,3 +202,16 @@ def test_a_reply_of_bare_citation_keys_is_no_answer(harbour):
     a = ask(harbour, "What did the council agree to?", lambda p: "[1], [2], [3], [4], [5]")
     assert "[2]" not in a.answer, a.answer
     assert not a.grounded or (a.mode == "extractive" and "cited no passage" in (a.note or "")), a
+
+
+def test_a_passage_is_described_with_its_date_as_answers_write_it():
+    """'On 5 March the port reopened [1]' is supported by the date of a document dated 2031-03-05:
+    the day is written without a leading zero, as answers write it."""
+    from retrieval.answers.citations import described, support
+
+    p = _passage("2031-03-05", "The harbour master said the port reopened to container ships.")
+    assert "5 March 2031" in described(p) and "05 March" not in described(p)
+    idf = lambda s: 1.0  # noqa: E731 - every word weighs the same here
+    dated = support("On 5 March the port reopened to container ships.", described(p), idf)
+    undated = support("On 5 March the port reopened to container ships.", p.text, idf)
+    assert dated > undated
