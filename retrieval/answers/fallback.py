@@ -75,8 +75,8 @@ def fix_attributions(text: str, by_n: dict[int, object], ctx: Context) -> str:
     for s in split_sentences(text, 0, len(text)):
         out.append(text[pos:s.start])
         ps = [by_n[n] for m in CITE.finditer(s.text) for n in _numbers(m.group(1)) if n in by_n]
-        fixed = fix_speakers(s.text, [p.speaker for p in ps], [seen_text(p) for p in ps], ctx.lookup, ctx.names) \
-            if ps else s.text
+        fixed = fix_speakers(s.text, [p.speaker for p in ps], [seen_text(p) for p in ps], ctx.lookup, ctx.names,
+                             [p.source for p in ps]) if ps else s.text
         if fixed is not None:
             out.append(fixed)
         pos = s.end

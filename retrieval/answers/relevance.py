@@ -177,15 +177,21 @@ def addresses(question: str, answer_text: str, speakers: Sequence[str], texts: S
 
 
 def fix_speakers(sentence: str, speakers: Sequence[str], texts: Sequence[str],
-                 lookup: Callable[[str], str | None], names: Callable[[str], str]) -> str | None:
+                 lookup: Callable[[str], str | None], names: Callable[[str], str],
+                 sources: Sequence[str] = ()) -> str | None:
     """The sentence with its "According to X" / "X said" naming the cited passage's speaker; None when
-    the sentence names someone else and cannot be fixed (no cited speaker to name instead)."""
+    the sentence names someone else and cannot be fixed (no cited speaker to name instead). A known
+    source must be the cited passage's speaker (or its publisher): being named in it, or in its
+    document's title, does not make a claim theirs ("According to the White House, …" over the Kremlin's
+    sentence in an article titled "Kremlin …; White House readout …"). A name the registry does not know
+    must be in the cited text."""
     for pattern in (ACCORDING, SAID_BY):
         m = pattern.search(sentence)
         if not m:
             continue
         phrase = m.group("s").strip()
-        if speaker_matches(phrase, speakers, texts, lookup):
+        sid = resolve(phrase, lookup) if is_constraint(phrase, lookup) else None
+        if (sid in (*speakers, *sources)) if sid is not None else speaker_matches(phrase, speakers, texts, lookup):
             return sentence
         who = [s for s in speakers if s not in ("news",)] or list(speakers)
         if not who:

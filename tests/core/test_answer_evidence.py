@@ -215,3 +215,14 @@ def test_a_passage_is_described_with_its_date_as_answers_write_it():
     dated = support("On 5 March the port reopened to container ships.", described(p), idf)
     undated = support("On 5 March the port reopened to container ships.", p.text, idf)
     assert dated > undated
+
+
+def test_according_to_names_the_cited_passages_speaker_not_a_party_in_its_title(harbour):
+    """The Lowport article's title names the council and the union; the cited sentence is the Prime
+    Minister's. "According to the council" over it is a wrong speaker even though the reader sees the
+    council named in the title: it is changed to the passage's speaker."""
+    a = ask(harbour, "What was said about exporters during the strike?",
+            cite("hurting exporters", "According to the council, the strike was hurting exporters"))
+    assert a.grounded and "hurting exporters" in quotes(a), a.answer
+    assert "According to the council" not in a.answer
+    assert "Prime Minister of Norland" in a.answer, a.answer
