@@ -176,6 +176,16 @@ def addresses(question: str, answer_text: str, speakers: Sequence[str], texts: S
     return Check(False, f"topic coverage {cov:.2f}, similarity {sim:.2f}")
 
 
+def _credits_cited(phrase: str, speakers: Sequence[str], sources: Sequence[str], texts: Sequence[str],
+                   lookup: Callable[[str], str | None]) -> bool:
+    """Whether "According to <phrase>" credits the cited passages: a known source must be one of their
+    speakers or publishers; anything else is checked as a question's speaker is."""
+    sid = resolve(phrase, lookup) if is_constraint(phrase, lookup) else None
+    if sid is not None:
+        return sid in speakers or sid in sources
+    return speaker_matches(phrase, speakers, texts, lookup)
+
+
 def fix_speakers(sentence: str, speakers: Sequence[str], texts: Sequence[str],
                  lookup: Callable[[str], str | None], names: Callable[[str], str],
                  sources: Sequence[str] = ()) -> str | None:
@@ -190,8 +200,7 @@ def fix_speakers(sentence: str, speakers: Sequence[str], texts: Sequence[str],
         if not m:
             continue
         phrase = m.group("s").strip()
-        sid = resolve(phrase, lookup) if is_constraint(phrase, lookup) else None
-        if (sid in (*speakers, *sources)) if sid is not None else speaker_matches(phrase, speakers, texts, lookup):
+        if _credits_cited(phrase, speakers, sources, texts, lookup):
             return sentence
         who = [s for s in speakers if s not in ("news",)] or list(speakers)
         if not who:
