@@ -1,5 +1,6 @@
-"""`make bench`: measures indexing, retrieval, the local LLM, answer quality, contradiction detection and
-compare (alignment on the devset, rows on the first page, model summaries rejected) and disputes
+"""`make bench`: measures indexing, retrieval, the bot under a burst of 50 /ask (bench/load.py: event-loop
+lag, acknowledgement latency), the local LLM, answer quality, contradiction detection and compare
+(alignment on the devset, rows on the first page, model summaries rejected) and disputes
 (bench/digest_eval.py: pairs per dispute, digest precision and grouping on the development set).
 Prints one JSON object and writes it to bench/results.json. Every number is measured in this run."""
 from __future__ import annotations
@@ -182,7 +183,7 @@ def server_log_figures(log_text: str) -> dict:
             "generated_tokens_per_s": rate(gen)}
 
 
-SECTIONS = ("speed", "index", "query", "llm", "traps", "contradictions", "compare", "disputes")
+SECTIONS = ("speed", "index", "query", "load", "llm", "traps", "contradictions", "compare", "disputes")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -202,17 +203,24 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         for name, fn in (("speed", lambda: speed.run(tmp / "speed")), ("index", lambda: bench_index(tmp / "index")),
-                         ("query", lambda: bench_query(tmp / "query"))):
+                         ("query", lambda: bench_query(tmp / "query")), ("load", lambda: _load(tmp / "load"))):
             if name in only:
                 results[name] = fn()
                 print(f"{name} done", file=sys.stderr)
-        if only & set(SECTIONS[3:]):
+        if only & set(SECTIONS[4:]):
             _model_sections(results, tmp, only)
     results["machine_end"] = speed.machine()
     text = json.dumps(results, indent=2)
     (REPO / "bench" / ("results.json" if only == set(SECTIONS) else "results-partial.json")).write_text(text + "\n")
     print(text)
     return 0
+
+
+def _load(tmp: Path) -> dict:
+    from bench.load import bench_load
+
+    tmp.mkdir(parents=True)
+    return bench_load(tmp)
 
 
 def _model_sections(results: dict, tmp: Path, only: set[str]) -> None:

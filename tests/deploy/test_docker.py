@@ -173,14 +173,10 @@ def test_stops_cleanly_with_its_llama_server(container):
     wait_healthy(container)
     procs = processes(container)
     assert any("llama_cpp.server" in cmd for _, cmd in procs), procs  # started for the index run
-    started = time.monotonic()
-    docker("stop", "-t", "30", container, timeout=120)
-    took = time.monotonic() - started
+    docker("stop", "-t", "30", container, timeout=120)  # SIGTERM, then SIGKILL after 30 s (exit code 137)
     state = json.loads(docker("inspect", "-f", "{{json .State}}", container).stdout)
     logs = docker("logs", "--tail", "20", container).stderr
-    print(f"stopped in {took:.1f} s, exit code {state['ExitCode']}")
     assert state["ExitCode"] == 0 and not state["OOMKilled"], logs  # not 137: nothing was SIGKILLed
-    assert took < 30, logs
     assert "received SIGTERM" in logs and "stopped" in logs, logs
 
 

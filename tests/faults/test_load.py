@@ -13,12 +13,14 @@ its INTERACTION_CREATE exactly as usual and returns at once; the public `env.set
 the bot until every interaction has finished. The bot sees N gateway events arrive back to back,
 before it has run any of them, which is a harder burst than users clicking at the same second.
 
-How the heartbeat is checked: discord.py's gateway heartbeat is sent from a keep-alive thread that
-schedules work onto the bot's event loop; when the loop is blocked, the heartbeat is late and
-Discord eventually drops the connection. `LoopProbe` does the same: a thread schedules a callback
-onto the bot's loop every 50 ms (`call_soon_threadsafe`) and records how late it ran. It uses
-the wall clock, so simcord's virtual time does not hide a blocked loop. Every interaction must
-also be acknowledged (deferred) within Discord's 3 s limit, measured on the wall clock.
+What is asserted is behaviour, not speed: every service call ran off the event loop, on the bot's
+own service threads (so neither the loop, which sends discord.py's heartbeat, nor its default
+executor, which discord.py's host name lookups need, is held by a slow call); every interaction was
+acknowledged before its service call began (the "thinking…" state Discord needs within 3 s does not
+wait for the answer); every interaction got exactly one reply. `ServiceCalls` records the thread and
+the acknowledged interaction of each call (bench/load_probes.py). How late the loop and the
+acknowledgements actually were under the burst is measured by `make bench` (its `load` section,
+bench/load.py), not asserted here.
 
 Found and fixed with these tests: service calls ran in the loop's default executor (cpu_count + 4
 threads, shared with discord.py's host name lookups), so calls waiting for the model's slot
@@ -29,7 +31,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 
 import pytest
 import pytest_asyncio
@@ -37,10 +38,8 @@ import pytest_asyncio
 from bot.discord.app import AnalystBot
 from retrieval.errors import BusyError
 from tests.discord.conftest import bot_settings_for, embed_limits_ok, seed_template, workdir  # noqa: F401
-from tests.faults.load_probes import (
-    quotes_sources,
-    MAX_LOOP_LAG_S, AckTimes, Crowd, ExecutorProbe, LoopProbe, burst, check_nothing_lost, close_crowd, outcome,
-    start_crowd,
+from bench.load_probes import (
+    AckTimes, Crowd, ServiceCalls, burst, check_nothing_lost, close_crowd, outcome, quotes_sources, start_crowd,
 )
 
 QUESTIONS = [  # answerable from the seed corpus (bench/seed-eval.json)
@@ -55,7 +54,16 @@ LLM_QUESTIONS = [  # not the /ask of tests/discord, whose prompt the model serve
     "What did the Kremlin say it is ready to guarantee to Ukrainian troops in Kursk?",
     "What did the White House statement say about Iran?",
 ]
-ACK_LIMIT_S = 3.0  # Discord's deadline for the first response to an interaction
+
+
+def off_the_loop_and_acknowledged_first(calls: ServiceCalls, results) -> None:
+    """Every service call ran on one of the bot's service threads, after its own interaction had
+    been acknowledged; one call per interaction that was not told busy before reaching the service."""
+    assert not calls.on_the_loop(), calls.on_the_loop()[:3]
+    assert all(name.startswith("analyst-service") for _, name, _ in calls.calls), {n for _, n, _ in calls.calls}
+    assert not calls.unacknowledged(), calls.unacknowledged()[:3]
+    assert len(set(calls.acknowledged_ids())) == len(calls.calls)  # one call per interaction
+    assert set(calls.acknowledged_ids()) <= {r._interaction.id for r in results}
 
 
 @pytest_asyncio.fixture
@@ -77,14 +85,12 @@ async def test_50_concurrent_asks_all_answered_without_blocking_the_loop(workdir
     # ANALYST_LLM=none (extractive answers). The shipped default cooldown (10 s per user) stays on:
     # 50 different users are not throttled by it.
     crowd = await make_crowd(bot_settings_for(workdir, cooldown_s=10.0), 50, 300.0)
-    acks = AckTimes()
+    acks, service_calls = AckTimes(), ServiceCalls()
     acks.install(monkeypatch)
+    service_calls.install(crowd.bot.service)
     calls = [(m, crowd.channel, QUESTIONS[i % len(QUESTIONS)]) for i, m in enumerate(crowd.members)]
 
-    started = time.perf_counter()
-    with LoopProbe(asyncio.get_running_loop()) as probe:
-        results = await burst(crowd.env, calls, acks, timeout=300.0)
-    elapsed = time.perf_counter() - started
+    results = await burst(crowd.env, calls, acks, timeout=300.0)
 
     outcomes = [outcome(r) for r in results]
     assert outcomes == ["answer"] * 50, [o for o in outcomes if o != "answer"]
@@ -92,40 +98,31 @@ async def test_50_concurrent_asks_all_answered_without_blocking_the_loop(workdir
     check_nothing_lost(crowd, results)
     for r in results[:5]:
         embed_limits_ok(r.followups[0].message)
-    latencies = acks.latencies()
-    print(f"\n50 asks (no LLM) in {elapsed:.1f} s; loop lag max {probe.max_lag * 1000:.0f} ms over "
-          f"{len(probe.lags)} probes; acknowledged within {max(latencies) * 1000:.0f} ms")
-    assert len(latencies) == 50
-    assert len(probe.lags) >= 5
-    assert probe.max_lag < MAX_LOOP_LAG_S, (sorted(probe.lags)[-5:], probe.stalls[:1])
-    assert max(latencies) < ACK_LIMIT_S, sorted(latencies)[-5:]
+    assert len(acks.acked) == 50
+    assert len(service_calls.calls) == 50
+    off_the_loop_and_acknowledged_first(service_calls, results)
 
 
-async def test_the_probe_sees_a_blocked_loop(workdir, make_crowd, monkeypatch):
-    """Control for the test above: if /ask ran the service on the event loop (no thread), the
-    probe must report it. Only the offloading is changed, and the first call is made as slow as a
-    model answer (1.5 s; retrieval alone now takes ~10-40 ms); everything else is real."""
+async def test_the_check_sees_service_calls_on_the_loop(workdir, make_crowd, monkeypatch):
+    """Control for the test above: if /ask ran the service on the event loop (no thread), its check
+    must say so. Only the offloading is changed; everything else is real."""
     crowd = await make_crowd(bot_settings_for(workdir, cooldown_s=0), 20, 300.0)
 
-    blocked: list[float] = []
-
     async def inline(fn, *args):
-        t = time.perf_counter()
-        try:
-            if not blocked:
-                time.sleep(1.5)  # a slow service call, on the loop
-            return fn(*args)
-        finally:
-            blocked.append(time.perf_counter() - t)
+        return fn(*args)
 
     monkeypatch.setattr(crowd.bot, "run_blocking", inline)
+    acks, service_calls = AckTimes(), ServiceCalls()
+    acks.install(monkeypatch)
+    service_calls.install(crowd.bot.service)
     calls = [(m, crowd.channel, QUESTIONS[i % len(QUESTIONS)]) for i, m in enumerate(crowd.members)]
-    with LoopProbe(asyncio.get_running_loop()) as probe:
-        results = await burst(crowd.env, calls, AckTimes(), timeout=300.0)
+    results = await burst(crowd.env, calls, acks, timeout=300.0)
 
     assert [outcome(r) for r in results] == ["answer"] * 20  # still answered, but...
-    # ...the loop (and with it the heartbeat) was blocked for as long as the longest inline call
-    assert probe.max_lag > MAX_LOOP_LAG_S and probe.max_lag >= 0.8 * max(blocked), (probe.max_lag, max(blocked))
+    assert len(service_calls.on_the_loop()) == 20  # ...every call held the loop (and the heartbeat)
+    with pytest.raises(AssertionError):
+        off_the_loop_and_acknowledged_first(service_calls, results)
+    assert not service_calls.unacknowledged()  # acknowledged first all the same: only the thread is wrong
 
 
 @pytest.mark.slow
@@ -158,14 +155,12 @@ async def test_50_concurrent_asks_with_the_local_model_are_answered_or_told_busy
 
     monkeypatch.setattr(llm_module.LLMClient, "_stream", counting_stream)
     crowd = await make_crowd(settings, 50, 900.0)
-    acks = AckTimes()
+    acks, service_calls = AckTimes(), ServiceCalls()
     acks.install(monkeypatch)
+    service_calls.install(crowd.bot.service)
     calls = [(m, crowd.channel, LLM_QUESTIONS[i % len(LLM_QUESTIONS)]) for i, m in enumerate(crowd.members)]
 
-    started = time.perf_counter()
-    with LoopProbe(asyncio.get_running_loop()) as probe:
-        results = await burst(crowd.env, calls, acks, timeout=900.0)
-    elapsed = time.perf_counter() - started
+    results = await burst(crowd.env, calls, acks, timeout=900.0)
 
     outcomes = [outcome(r) for r in results]
     assert set(outcomes) <= {"answer", "busy"}, [o for o in outcomes if o not in ("answer", "busy")]
@@ -173,18 +168,17 @@ async def test_50_concurrent_asks_with_the_local_model_are_answered_or_told_busy
     # replaced by the retrieved sentence that answers after the checks; the wording of that outcome
     # is not what this test is about, so the model calls are counted, not reply texts)
     busy = outcomes.count("busy")
-    print(f"\n50 asks (local model, 1 slot, 2 s queue) in {elapsed:.1f} s: {calls_made[0]} model calls, "
-          f"{busy} busy; loop lag max {probe.max_lag * 1000:.0f} ms; "
-          f"acknowledged within {max(acks.latencies()) * 1000:.0f} ms; peak model calls {peak[0]}")
+    print(f"\n50 asks (local model, 1 slot, 2 s queue): {calls_made[0]} model calls, {busy} busy, "
+          f"{len(service_calls.calls)} service calls; peak model calls {peak[0]}")
     assert calls_made[0] >= 1 and busy >= 1
     assert calls_made[0] >= 50 - busy, (calls_made[0], busy)
     assert peak[0] == 1  # the concurrency limit held
     check_nothing_lost(crowd, results)
-    assert probe.max_lag < MAX_LOOP_LAG_S, (sorted(probe.lags)[-5:], probe.stalls[:1])
-    assert max(acks.latencies()) < ACK_LIMIT_S
+    assert len(acks.acked) == 50
+    off_the_loop_and_acknowledged_first(service_calls, results)
 
 
-async def test_a_full_model_queue_starves_nothing_else(workdir, make_crowd):
+async def test_a_full_model_queue_starves_nothing_else(workdir, make_crowd, monkeypatch):
     """50 /ask while the model's only slot is taken: each waits at most `llm_queue_timeout_s` for
     it and answers extractively with the busy note, and the loop's default executor (discord.py's
     too) stays free meanwhile. Before the bot had its own pool, the waiting calls filled it for
@@ -199,25 +193,20 @@ async def test_a_full_model_queue_starves_nothing_else(workdir, make_crowd):
     crowd.bot.service._llm = llm_module.LLMClient(settings, url, settings.llm_model, llama_cpp=True)
     gate = llm_module._gate(url, 1)
     calls = [(m, crowd.channel, QUESTIONS[i % len(QUESTIONS)]) for i, m in enumerate(crowd.members)]
-    loop = asyncio.get_running_loop()
+    acks, service_calls = AckTimes(), ServiceCalls()
+    acks.install(monkeypatch)
+    service_calls.install(crowd.bot.service)
 
     assert gate.acquire(timeout=5)
-    started = time.perf_counter()
     try:
-        with LoopProbe(loop) as probe, ExecutorProbe(loop) as executor:
-            results = await burst(crowd.env, calls, AckTimes(), timeout=300.0)
+        results = await burst(crowd.env, calls, acks, timeout=300.0)
     finally:
         gate.release()
-    elapsed = time.perf_counter() - started
 
     outcomes = [outcome(r) for r in results]
     assert outcomes == ["busy"] * 50, [o for o in outcomes if o != "busy"]
     check_nothing_lost(crowd, results)
-    print(f"\n50 asks with the model slot taken ({wait:.0f} s queue): all busy in {elapsed:.1f} s; "
-          f"loop lag max {probe.max_lag * 1000:.0f} ms; default executor wait max "
-          f"{executor.max_lag * 1000:.0f} ms")
-    assert probe.max_lag < MAX_LOOP_LAG_S, probe.stalls[:1]
-    assert executor.max_lag < MAX_LOOP_LAG_S, sorted(executor.lags)[-5:]
+    off_the_loop_and_acknowledged_first(service_calls, results)  # on the bot's own threads, none in the default executor
 
 
 async def test_service_calls_wait_for_a_thread_only_as_long_as_for_the_model(tmp_path):
@@ -233,30 +222,19 @@ async def test_service_calls_wait_for_a_thread_only_as_long_as_for_the_model(tmp
         release.wait(30)
         return n
 
+    loop = asyncio.get_running_loop()
     running = [asyncio.create_task(bot.run_blocking(held, n)) for n in range(bot.workers)]
     await asyncio.sleep(0.1)
-    started = time.perf_counter()
+    started = loop.time()
     with pytest.raises(BusyError):
         await bot.run_blocking(held, -1)
-    waited = time.perf_counter() - started
-    free = await asyncio.wait_for(asyncio.get_running_loop().run_in_executor(None, lambda: "free"), 1.0)
+    waited = loop.time() - started
+    # the default executor still serves (the wait is a guard against a hang, not a speed limit)
+    free = await asyncio.wait_for(loop.run_in_executor(None, lambda: "free"), 20.0)
+    assert not any(t.done() for t in running)  # told busy while every service thread was held
     release.set()
     assert await asyncio.gather(*running) == list(range(bot.workers))
-    assert 0.45 <= waited < 1.5, waited
+    assert waited >= 0.45, waited  # it waited for a thread (the queue timeout) before saying busy
     assert free == "free"
     assert await bot.run_blocking(held, 7) == 7  # the pool serves again
     await bot.close()
-
-
-async def test_the_probe_stops_at_once_when_left_with_a_tick_pending():
-    """The probe's own exit must not read as a stall: leaving the `with` right after the loop was
-    busy (a tick scheduled and not yet run) once blocked the loop in `join` until the probe gave up
-    on that tick (60 s) and recorded the give-up as the loop's lag, failing the model load test in
-    CI. Now the pending tick is dropped when the probe is stopped: its thread has ended when the
-    `with` is left, and no give-up is recorded."""
-    loop = asyncio.get_running_loop()
-    with LoopProbe(loop, interval=0.01) as probe:
-        await asyncio.sleep(0.2)
-        time.sleep(0.3)  # busy loop thread: the probe has scheduled a tick that cannot run yet
-    assert not probe._thread.is_alive()
-    assert probe.lags and 60.0 not in probe.lags, probe.lags[-3:]

@@ -1,5 +1,10 @@
 """LLMClient failure semantics and label mapping, against scripted local HTTP endpoints (see
-conftest: a real model cannot be made slow, broken or malformed on demand) and a dead port."""
+conftest: a real model cannot be made slow, broken or malformed on demand) and a dead port.
+
+Deadlines are checked as behaviour, not speed: a timed-out call raises the timeout error while the
+scripted server is still stalled (it would answer, or go on streaming, long after), and a call told
+busy is told so while the call holding the slot is still running. How fast anything is goes in
+`make bench`."""
 from __future__ import annotations
 
 import logging
@@ -20,32 +25,55 @@ def client(settings, url, **kw) -> LLMClient:
     return LLMClient(settings, url, "m", **kw)
 
 
-def test_down_endpoint_fails_fast(fail_settings):
+def test_down_endpoint_fails_as_unreachable(fail_settings):
     settings = fail_settings(llm_connect_timeout_s=2.0, llm_timeout_s=30.0)
     llm = client(settings, f"http://127.0.0.1:{free_port()}/v1")
-    start = time.monotonic()
     with pytest.raises(LLMUnavailableError, match="unreachable"):
         llm.chat(MESSAGES)
     with pytest.raises(LLMUnavailableError):
         llm.label_probabilities(MESSAGES, ["yes", "no"])
-    assert time.monotonic() - start < settings.llm_connect_timeout_s * 2
     assert llm.health() is False
 
 
+@pytest.mark.parametrize("status, asked", [(500, 1), (503, 2)])
+def test_a_failing_endpoint_is_not_retried_behind_the_users_back(fail_settings, fake_endpoint, status, asked):
+    """No retries with backoff while the user waits: an error is final, except that an overloaded
+    or restarting server (429/502/503) is asked once more."""
+    endpoint = fake_endpoint(lambda path, body, headers: (status, {"error": {"message": "loading model"}}))
+    llm = client(fail_settings(), endpoint.url, llama_cpp=False)
+    with pytest.raises(LLMUnavailableError, match=f"HTTP {status}"):
+        llm.chat(MESSAGES)
+    assert [r["path"] for r in endpoint.requests] == ["/v1/chat/completions"] * asked
+
+
 def test_unroutable_endpoint_bounded_by_connect_timeout(fail_settings):
+    """Nothing ever answers at this address: a finished call proves the connect timeout ended it
+    (the thread's join is a guard against a hang, not a speed limit)."""
     settings = fail_settings(llm_connect_timeout_s=1.0, llm_timeout_s=30.0)
     llm = client(settings, "http://10.255.255.1:9/v1", llama_cpp=False)
-    start = time.monotonic()
-    with pytest.raises(LLMUnavailableError):
-        llm.chat(MESSAGES)
-    assert time.monotonic() - start < 3 * settings.llm_connect_timeout_s + 1.0
+    errors: list[Exception] = []
+
+    def call() -> None:
+        try:
+            llm.chat(MESSAGES)
+        except Exception as exc:  # noqa: BLE001  (inspected below)
+            errors.append(exc)
+
+    worker = threading.Thread(target=call, daemon=True)
+    worker.start()
+    worker.join(120)
+    assert not worker.is_alive()
+    assert len(errors) == 1 and isinstance(errors[0], LLMUnavailableError), errors
 
 
-def _slow(delay: float, body: dict):
+def _slow(delay: float, body: dict, answered: list | None = None):
+    """A server that answers `delay` s after each request (noting in `answered` when it did)."""
     def respond(path, payload, headers):
         if path.endswith("/models"):
             return 200, {"object": "list", "data": [{"id": "m", "object": "model", "owned_by": "me"}]}
         time.sleep(delay)
+        if answered is not None:
+            answered.append(path)
         return 200, body
     return respond
 
@@ -53,12 +81,12 @@ def _slow(delay: float, body: dict):
 @pytest.mark.parametrize("stream", [False, True])
 def test_slow_endpoint_times_out(fail_settings, fake_endpoint, completion_body, stream):
     settings = fail_settings(llm_timeout_s=1.0)
-    endpoint = fake_endpoint(_slow(4.0, completion_body("late")))
+    answered: list[str] = []
+    endpoint = fake_endpoint(_slow(8.0, completion_body("late"), answered))
     llm = client(settings, endpoint.url)
-    start = time.monotonic()
     with pytest.raises(LLMUnavailableError, match="timed out"):
         llm.chat(MESSAGES, on_token=(lambda t: None) if stream else None)
-    assert time.monotonic() - start < settings.llm_timeout_s + 1.0
+    assert answered == []  # given up while the server was still working on it
 
 
 def test_trickling_stream_is_cut_at_the_deadline(fail_settings, fake_endpoint, sse_event):
@@ -66,21 +94,19 @@ def test_trickling_stream_is_cut_at_the_deadline(fail_settings, fake_endpoint, s
     pieces = [(0.2, sse_event(f"w{i} ")) for i in range(50)]
     endpoint = fake_endpoint(lambda path, body, headers: (200, pieces))
     tokens: list[str] = []
-    start = time.monotonic()
     with pytest.raises(LLMUnavailableError, match="timed out"):
         client(fail_settings(llm_timeout_s=1.5), endpoint.url, llama_cpp=False).chat(
             MESSAGES, on_token=tokens.append)
-    assert time.monotonic() - start < 2.5
-    assert 3 <= len(tokens) < 10
+    assert 3 <= len(tokens) < 50  # some tokens arrived, and the stream was cut long before its end
 
 
 def test_per_call_timeout_overrides_setting(fail_settings, fake_endpoint, completion_body):
     settings = fail_settings(llm_timeout_s=30.0)
-    endpoint = fake_endpoint(_slow(3.0, completion_body("late")))
-    start = time.monotonic()
-    with pytest.raises(LLMUnavailableError):
+    answered: list[str] = []
+    endpoint = fake_endpoint(_slow(5.0, completion_body("late"), answered))
+    with pytest.raises(LLMUnavailableError):  # the setting's 30 s would have waited for the answer
         client(settings, endpoint.url).label_probabilities(MESSAGES, ["yes", "no"], timeout=0.5)
-    assert time.monotonic() - start < 2.0
+    assert answered == []
 
 
 def test_busy_when_queue_wait_exceeded(fail_settings, fake_endpoint, completion_body):
@@ -94,7 +120,8 @@ def test_busy_when_queue_wait_exceeded(fail_settings, fake_endpoint, completion_
     start = time.monotonic()
     with pytest.raises(BusyError):
         second.chat(MESSAGES)
-    assert 0.25 < time.monotonic() - start < 1.0
+    assert time.monotonic() - start >= 0.25  # it waited the queue timeout for the slot...
+    assert worker.is_alive()  # ...and was told busy while the slot's holder was still running
     worker.join()
     assert results == ["first"]
     assert second.chat(MESSAGES) == "first"  # the slot is free again

@@ -121,12 +121,10 @@ def test_bad_model_fails_with_log_tail(tmp_path):
     bogus = tmp_path / "bogus.gguf"
     bogus.write_bytes(b"not a model" * 100)
     settings = Settings(_env_file=None, data_dir=tmp_path, llm="local")
-    start = time.monotonic()
     with pytest.raises(LLMUnavailableError) as info:
         LocalLLMServer(settings, model=bogus, start_timeout_s=120).start()
-    assert "exited with code" in str(info.value)
+    assert "exited with code" in str(info.value)  # seen exiting, not waited out until the start timeout
     assert "Server log" in info.value.hint and len(info.value.hint.splitlines()) > 2
-    assert time.monotonic() - start < 60
 
 
 _CHILD = """

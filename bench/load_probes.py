@@ -1,9 +1,17 @@
-"""Instruments for the load tests (tests/faults/test_load.py): probes of the event loop and of its
-default executor, interaction acknowledgement times, and a burst of slash commands through
-simcord with every interaction in flight at once (see test_load's docstring for what is real)."""
+"""Instruments for a burst of `/ask` against the real bot in simcord, shared by the load tests
+(tests/faults/test_load.py, which assert behaviour: where service calls run, that every interaction
+was acknowledged before its service call, that nothing is lost) and `make bench`'s load section
+(bench/load.py, which reports the wall-clock figures: event-loop lag, acknowledgement latency).
+
+- `ServiceCalls` records, for each service call, the thread it ran on and the interaction that had
+  been acknowledged in its context (a context variable set when the bot defers; the bot's thread
+  pool runs each call in a copy of the caller's context).
+- `LoopProbe` / `ExecutorProbe` measure how late the event loop / its default executor serve.
+- `burst` emits every `/ask` before the bot runs any of them (see test_load's docstring)."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import sys
 import threading
 import time
@@ -15,16 +23,16 @@ import simcord
 
 from bot.discord.app import AnalystBot
 from retrieval.errors import BusyError
-from tests.discord.conftest import DEV_GUILD_ID
 
-MAX_LOOP_LAG_S = 1.0  # generous: a blocked loop shows up as seconds, a busy one as milliseconds
+STALL_S = 1.0  # a probe tick later than this is recorded with what the loop was doing
+ACKED: contextvars.ContextVar[int | None] = contextvars.ContextVar("acked_interaction", default=None)
 
 
 # ---- instruments ---------------------------------------------------------------------------------
 class LoopProbe:
     """A keep-alive thread in miniature: schedules a callback onto `loop` every `interval` s and
     records how long each took to run (the loop's lag). Enter it from the loop's thread; when a
-    tick is late by more than `MAX_LOOP_LAG_S`, what the loop was doing is kept in `stalls`."""
+    tick is late by more than `STALL_S`, what the loop was doing is kept in `stalls`."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, interval: float = 0.05) -> None:
         self.loop, self.interval = loop, interval
@@ -57,7 +65,7 @@ class LoopProbe:
             if self._stop.is_set():
                 return False
             waited = time.perf_counter() - sent
-            if waited > MAX_LOOP_LAG_S and not stalled and on_stall:
+            if waited > STALL_S and not stalled and on_stall:
                 on_stall()
                 stalled = True
             if waited > give_up:
@@ -117,15 +125,19 @@ class AckTimes:
         real_send = discord.InteractionResponse.send_message
 
         async def defer(response, *args, **kwargs):
-            self.acked.setdefault(response._parent.id, time.perf_counter())
+            self._mark(response._parent.id)
             return await real_defer(response, *args, **kwargs)
 
         async def send_message(response, *args, **kwargs):
-            self.acked.setdefault(response._parent.id, time.perf_counter())
+            self._mark(response._parent.id)
             return await real_send(response, *args, **kwargs)
 
         monkeypatch.setattr(discord.InteractionResponse, "defer", defer)
         monkeypatch.setattr(discord.InteractionResponse, "send_message", send_message)
+
+    def _mark(self, interaction_id: int) -> None:
+        self.acked.setdefault(interaction_id, time.perf_counter())
+        ACKED.set(interaction_id)  # seen by service calls made later in this interaction's task
 
     def latencies(self) -> list[float]:
         return [self.acked[i] - t for i, t in self.sent.items() if i in self.acked]
@@ -149,6 +161,34 @@ async def burst(env: simcord.Env, calls, acks: AckTimes, timeout: float) -> list
     return results
 
 
+@dataclass
+class ServiceCalls:
+    """Observation only: wraps `service.ask` (the real method runs) to record, per call, the thread
+    it ran on and the interaction acknowledged before it in its context (None: not acknowledged)."""
+
+    loop_thread: int = field(default_factory=threading.get_ident)
+    calls: list[tuple[int, str, int | None]] = field(default_factory=list)
+
+    def install(self, service) -> None:
+        real_ask = service.ask
+
+        def ask(*args, **kwargs):
+            thread = threading.current_thread()
+            self.calls.append((thread.ident, thread.name, ACKED.get()))
+            return real_ask(*args, **kwargs)
+
+        service.ask = ask
+
+    def on_the_loop(self) -> list[tuple]:
+        return [c for c in self.calls if c[0] == self.loop_thread]
+
+    def unacknowledged(self) -> list[tuple]:
+        return [c for c in self.calls if c[2] is None]
+
+    def acknowledged_ids(self) -> list[int]:
+        return sorted(c[2] for c in self.calls if c[2] is not None)
+
+
 # ---- a crowd of members around the real bot ------------------------------------------------------------------------------------
 @dataclass
 class Crowd:
@@ -164,7 +204,7 @@ async def start_crowd(settings, n: int, settle_timeout: float):
     service = Analyst(settings)
     bot = AnalystBot(service, settings, scheduler=False)
     env = simcord.Env(bot, settle_timeout=settle_timeout)
-    guild = env.create_guild("Analysts", id=DEV_GUILD_ID)
+    guild = env.create_guild("Analysts", id=settings.dev_guild_id)
     channel = guild.create_text_channel("analysis")
     await env.start()
     members = [guild.add_member(env.create_user(f"analyst{i}")) for i in range(n)]
