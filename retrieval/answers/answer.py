@@ -92,6 +92,26 @@ def missing_entities(question: str, known_terms: set[str],
     return out
 
 
+def as_names(question: str, words: Sequence[str]) -> str:
+    """The missing words as the names the question wrote: words adjacent in it make one name
+    ("Emmanuel Macron", not "Emmanuel, Macron"); several names read "A, B or C"."""
+    missing = set(words)
+    names: list[str] = []
+    last = None
+    for m in re.finditer(r"[\w][\w'’-]*", question):
+        word = m.group(0)
+        if word not in missing:
+            last = None
+            continue
+        if last is not None and question[last:m.start()] in (" ", "-"):
+            names[-1] += question[last:m.start()] + word
+        elif word not in names:
+            names.append(word)
+        last = m.end()
+    names += [w for w in words if not any(w in n.split() for n in names)]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
 def answer_messages(question: str, hits: Sequence[Hit], names: Callable[[str], str] = str,
                     history: Sequence[tuple[str, str]] = ()) -> list[dict[str, str]]:
     """The chat messages for one question. Everything that varies (passages, history, question) is in
@@ -226,7 +246,7 @@ def answer_question(question: str, hits: Sequence[Hit], llm, *, names: Callable[
         return Answer(answer=NO_SUPPORT, grounded=False, mode="llm" if llm else "extractive", note=note)
     absent = missing_entities(question, known_terms, lookup) if known_terms is not None else []
     if absent:
-        msg = f"The indexed documents don't mention {', '.join(absent)}, so they can't answer that."
+        msg = f"The indexed documents don't mention {as_names(question, absent)}, so they can't answer that."
         return Answer(answer=msg, grounded=False, mode="llm" if llm else "extractive", note=note)
     if llm is not None:
         try:

@@ -1,6 +1,6 @@
 """Cited answers without a model: citation mapping, refusals and the extractive fallback.
 (The answers of the real local model are in tests/e2e.)"""
-from retrieval.answers.answer import missing_entities
+from retrieval.answers.answer import as_names, missing_entities
 from retrieval.answers.citations import resolve_citations, verify_citations
 from tests.conftest import SEED_DOC, free_port
 
@@ -55,6 +55,16 @@ def test_missing_entities():
     assert missing_entities("What did the White House and Macron say?", known) == ["Macron"]
     assert missing_entities("What did Trump say?", known) == []
     assert missing_entities("Which city was hit?", known) == []
+
+
+def test_a_refusal_names_the_missing_names_as_the_question_wrote_them(indexed):
+    question = "What did Emmanuel Macron and Olaf Scholz propose for monitoring the ceasefire?"
+    absent = missing_entities(question, indexed._known_terms(), indexed.registry.lookup)
+    assert absent == ["Emmanuel", "Macron", "Olaf", "Scholz"]
+    assert as_names(question, absent) == "Emmanuel Macron or Olaf Scholz"
+    assert indexed.ask(question).answer == ("The indexed documents don't mention Emmanuel Macron or Olaf Scholz, "
+                                            "so they can't answer that.")
+    assert as_names("Did ICAO, NATO and Scholz meet?", ["ICAO", "NATO", "Scholz"]) == "ICAO, NATO or Scholz"
 
 
 def test_wrong_citation_number_is_moved_to_the_supporting_passage(indexed):
