@@ -90,7 +90,14 @@ def detected(llm_url: str | None, corpus: str = "ps752") -> dict:
             pair_rows = {c.id: c for c in svc.contradictions("all")}
         finally:
             svc.close()
+    out = {"corpus": corpus, "llm": bool(llm_url), "index_with_detection_s": round(index_s, 1)}
+    out.update(score(disputes, pair_rows, min_conf, pairs, heldout, corpus))
+    out["contradictions_new"] = report.contradictions_new
+    return out
 
+
+def score(disputes, pair_rows: dict, min_conf: float, pairs: list[dict], heldout: set[str], corpus: str) -> dict:
+    """Map detected disputes to the labelled ones through their claims' quotes and score the digest."""
     # every labelled quote → the labelled disputes it is a contradiction quote of; labelled non-conflicts
     quote_disputes: list[tuple[str, str, str]] = []  # (doc, quote, dispute)
     negatives: list[tuple[tuple[str, str], tuple[str, str]]] = []
@@ -136,7 +143,6 @@ def detected(llm_url: str | None, corpus: str = "ps752") -> dict:
     n_pairs = sum(i["pairs"] for i in items)
     real_items = [i for i in items if i["verdict"] == "real"]
     return {
-        "corpus": corpus, "llm": bool(llm_url), "index_with_detection_s": round(index_s, 1),
         "pairs": n_pairs, "disputes": len(items),
         "pairs_per_dispute": round(n_pairs / len(items), 2) if items else None,
         "pairs_per_real_dispute": round(sum(i["pairs"] for i in real_items) / len(real_items), 2) if real_items else None,
@@ -153,7 +159,6 @@ def detected(llm_url: str | None, corpus: str = "ps752") -> dict:
             "digest_duplicates": sum(n - 1 for n in per_label.values()),
             "merged_items": sum(len(i["maps_to"]) > 1 for i in posted),
         },
-        "contradictions_new": report.contradictions_new,
         "items": sorted(ev, key=lambda i: -i["confidence"])[:40],
     }
 
