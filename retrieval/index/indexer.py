@@ -21,7 +21,7 @@ from retrieval.models import Document, IndexReport, Passage, Skipped
 from retrieval.index.splitter import PassageSplitter
 
 log = logging.getLogger(__name__)
-PIPELINE_VERSION = "2"  # bump when attribution, splitting or stemming change: forces a re-index (2: Snowball stems)
+PIPELINE_VERSION = "3"  # bump when attribution, splitting or stemming change: re-index (2: Snowball stems; 3: report verbs)
 PENDING = ":pending"  # manifest fingerprint suffix: passages stored, contradiction detection not yet run
 
 OnChange = Callable[[list[tuple[Document, list[Passage]]], list[str]], int]

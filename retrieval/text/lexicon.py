@@ -20,7 +20,9 @@ CALENDAR = frozenset(MONTHS + WEEKDAYS + ("today", "yesterday", "tomorrow", "ton
 
 # "X said …": the verbs that report someone else's statement (one list for attribution and claims).
 REPORT_VERBS = (r"(?:said|says|say|stated|states|told|added|adds|continued|claimed|claims|announced|insisted|"
-                r"warned|wrote|declared|argued|replied|responded|reported|alleged|maintained|asserted)")
+                r"warned|wrote|declared|argued|replied|responded|reported|alleged|maintained|asserted|"
+                r"demanded|urged|stressed|emphasi[sz]ed|confirmed|acknowledged|admitted|denied|accused|promised|"
+                r"pledged|vowed|noted|explained|rejected)")  # past tense only: "Putin's demands" is a noun
 
 # Negation and refusal cues (word-level; the judge uses them as a feature, never as a gate).
 NEGATION = re.compile(r"\b(?:no|not|never|none|nothing|neither|nor|rejected?|rejects|denied|deny|denies|"

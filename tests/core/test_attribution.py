@@ -120,3 +120,21 @@ def test_it_said_after_an_opening_phrase_names_its_subject(registry):
     got = {text[s.start:s.end]: s.speaker for s in segs}
     assert got["It said the meeting settled nothing."] == "kremlin"
     assert got["Two days later, the Kremlin issued a note of its own."] == "news"
+
+
+def test_verbs_of_demanding_urging_and_denying_report_their_subject(registry):
+    """Reported positions are not only "said": "demanded", "urged", "denied", "accused", … attribute
+    their sentence to their subject too (before, these stayed with the publisher). Nouns of the same
+    family ("Putin's demands", "the Kremlin's denials") attribute nothing."""
+    text = ("The Kremlin issued a statement on the talks. It also demanded guarantees for grain exports.\n\n"
+            "Zelenskyy urged allies to keep up deliveries of air defence systems.\n\n"
+            "The White House denied that sanctions relief had been discussed.\n\n"
+            "Putin's demands for an end to Western aid were not discussed, officials said.\n\n"
+            "The Kremlin's denials came hours later.\n")
+    segs = Attributor(registry).attribute(text, "news")
+    got = {text[s.start:s.end]: s.speaker for s in segs}
+    assert got["It also demanded guarantees for grain exports."] == "kremlin"
+    assert got["Zelenskyy urged allies to keep up deliveries of air defence systems."] == "zelenskyy"
+    assert got["The White House denied that sanctions relief had been discussed."] == "whitehouse"
+    assert got["Putin's demands for an end to Western aid were not discussed, officials said."] == "news"
+    assert got["The Kremlin's denials came hours later."] == "news"
