@@ -38,7 +38,8 @@ _VERBS = (r"(?:say|said|tell|claim|announce|propose|demand|conclude|find|rule|ag
 _DATE = re.compile(r"\b(?:\d{1,2}\s+(?:%s)|(?:%s)\s+\d{1,2}|(?:19|20)\d\d)\b" % ("|".join(MONTHS), "|".join(MONTHS)),
                    re.IGNORECASE)
 _SUBJECT = re.compile(rf"\b{_AUX}\s+(?P<s>(?:(?!{_AUX}\b)[\w'’.-]+\s+){{0,7}}?)(?={_VERBS})", re.IGNORECASE)
-ACCORDING = re.compile(r"\baccording to\s+(?P<s>[^,.;?\[]+)", re.IGNORECASE)
+# "according to X on January 9, 2020, …": the year after a comma belongs to the phrase
+ACCORDING = re.compile(r"\baccording to\s+(?P<s>[^,.;?\[]+(?:,\s*(?:19|20)\d\d\b)?)", re.IGNORECASE)
 SAID_BY = re.compile(rf"^(?P<s>(?:the\s+)?[A-Z][\w'’.-]*(?:\s+[\w'’.-]+){{0,5}}?)\s+{REPORT_VERBS}\b")
 
 
