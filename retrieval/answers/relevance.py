@@ -40,6 +40,7 @@ _DATE = re.compile(r"\b(?:\d{1,2}\s+(?:%s)|(?:%s)\s+\d{1,2}|(?:19|20)\d\d)\b" % 
 _SUBJECT = re.compile(rf"\b{_AUX}\s+(?P<s>(?:(?!{_AUX}\b)[\w'’.-]+\s+){{0,7}}?)(?={_VERBS})", re.IGNORECASE)
 # "according to X on January 9, 2020, …": the year after a comma belongs to the phrase
 ACCORDING = re.compile(r"\baccording to\s+(?P<s>[^,.;?\[]+(?:,\s*(?:19|20)\d\d\b)?)", re.IGNORECASE)
+_THE_PASSAGE = re.compile(r"(?:the|this|that)\s+(?:passage|text|document|excerpt|source)s?\b", re.IGNORECASE)
 SAID_BY = re.compile(rf"^(?P<s>(?:the\s+)?[A-Z][\w'’.-]*(?:\s+[\w'’.-]+){{0,5}}?)\s+{REPORT_VERBS}\b")
 
 
@@ -201,7 +202,8 @@ def fix_speakers(sentence: str, speakers: Sequence[str], texts: Sequence[str],
         if not m:
             continue
         phrase = m.group("s").strip()
-        if _credits_cited(phrase, speakers, sources, texts, lookup):
+        vague = pattern is ACCORDING and _THE_PASSAGE.match(phrase)  # "according to the passage (from …)"
+        if not vague and _credits_cited(phrase, speakers, sources, texts, lookup):
             return sentence
         who = [s for s in speakers if s not in ("news",)] or list(speakers)
         if not who:

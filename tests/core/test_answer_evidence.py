@@ -237,3 +237,12 @@ def test_a_dated_according_to_is_replaced_whole(harbour):
                                       "hurting exporters"))
     assert a.grounded and "hurting exporters" in quotes(a), a.answer
     assert a.answer.startswith("According to Prime Minister of Norland, the strike was hurting exporters"), a.answer
+
+
+@pytest.mark.parametrize("lead", ["According to the passage", "According to the passage from the Prime Minister"])
+def test_according_to_the_passage_names_whose_passage_it_is(harbour, lead):
+    """A reader in Discord sees no "passage": "According to the passage, …" names its speaker."""
+    a = ask(harbour, "What was said about exporters during the strike?",
+            cite("hurting exporters", f"{lead}, the strike was hurting exporters"))
+    assert a.grounded and "hurting exporters" in quotes(a), a.answer
+    assert a.answer.startswith("According to Prime Minister of Norland, the strike was hurting exporters"), a.answer
