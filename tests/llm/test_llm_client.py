@@ -97,7 +97,9 @@ def test_trickling_stream_is_cut_at_the_deadline(fail_settings, fake_endpoint, s
     with pytest.raises(LLMUnavailableError, match="timed out"):
         client(fail_settings(llm_timeout_s=1.5), endpoint.url, llama_cpp=False).chat(
             MESSAGES, on_token=tokens.append)
-    assert 3 <= len(tokens) < 50  # some tokens arrived, and the stream was cut long before its end
+    # the server cannot send faster than a piece per 0.2 s: at most 7 fit before the 1.5 s deadline, and
+    # the first piece after it ends the call (a count, not a clock: a slow machine only sends fewer)
+    assert 3 <= len(tokens) < 10
 
 
 def test_per_call_timeout_overrides_setting(fail_settings, fake_endpoint, completion_body):
