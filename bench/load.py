@@ -11,15 +11,10 @@ import statistics
 import time
 from pathlib import Path
 
-from bench.load_probes import AckTimes, LoopProbe, ServiceCalls, burst, close_crowd, outcome, start_crowd
+from bench.load_probes import (
+    SEED_QUESTIONS, AckTimes, LoopProbe, ServiceCalls, burst, close_crowd, outcome, start_crowd,
+)
 
-QUESTIONS = [
-    "What did Putin agree to about energy infrastructure?",
-    "What did the White House statement say about Iran?",
-    "How many injured Ukrainian servicemen will Russia hand over?",
-    "How long was Steve Witkoff reportedly made to wait in Moscow?",
-    "Which city was hit in the strike on energy infrastructure after the call?",
-]
 GUILD_ID = 1_111_111_111_111_111_111
 
 
@@ -45,7 +40,7 @@ async def _burst(settings, asks: int) -> dict:
         with pytest.MonkeyPatch.context() as patch:
             acks.install(patch)
             calls.install(crowd.bot.service)
-            work = [(m, crowd.channel, QUESTIONS[i % len(QUESTIONS)]) for i, m in enumerate(crowd.members)]
+            work = crowd.asking(SEED_QUESTIONS)
             started = time.perf_counter()
             with LoopProbe(asyncio.get_running_loop()) as probe:
                 results = await burst(crowd.env, work, acks, timeout=600.0)

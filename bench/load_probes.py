@@ -6,7 +6,7 @@ was acknowledged before its service call, that nothing is lost) and `make bench`
 - `ServiceCalls` records, for each service call, the thread it ran on and the interaction that had
   been acknowledged in its context (a context variable set when the bot defers; the bot's thread
   pool runs each call in a copy of the caller's context).
-- `LoopProbe` / `ExecutorProbe` measure how late the event loop / its default executor serve.
+- `LoopProbe` measures how late the event loop serves (discord.py's keep-alive thread uses it so).
 - `burst` emits every `/ask` before the bot runs any of them (see test_load's docstring)."""
 from __future__ import annotations
 
@@ -24,6 +24,13 @@ import simcord
 from bot.discord.app import AnalystBot
 from retrieval.errors import BusyError
 
+SEED_QUESTIONS = [  # answerable from the seed corpus (bench/seed-eval.json)
+    "What did Putin agree to about energy infrastructure?",
+    "What did the White House statement say about Iran?",
+    "How many injured Ukrainian servicemen will Russia hand over?",
+    "How long was Steve Witkoff reportedly made to wait in Moscow?",
+    "Which city was hit in the strike on energy infrastructure after the call?",
+]
 STALL_S = 1.0  # a probe tick later than this is recorded with what the loop was doing
 ACKED: contextvars.ContextVar[int | None] = contextvars.ContextVar("acked_interaction", default=None)
 
@@ -88,28 +95,6 @@ class LoopProbe:
     @property
     def max_lag(self) -> float:
         return max(self.lags, default=float("inf"))
-
-
-class ExecutorProbe(LoopProbe):
-    """Like LoopProbe, for the loop's default executor: every `interval` s, a no-op submitted with
-    `loop.run_in_executor(None, ...)` and how long it waited for a thread. discord.py's HTTP
-    client resolves host names there (reconnecting to the gateway needs it) and `asyncio.to_thread`
-    runs there, so a default executor filled with blocked calls stalls them all."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, interval: float = 0.2) -> None:
-        super().__init__(loop, interval)
-        self._thread.name = "executor-probe"
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            ran = threading.Event()
-            sent = time.perf_counter()
-            self.loop.call_soon_threadsafe(self.loop.run_in_executor, None, ran.set)
-            if not self._await(ran, sent, give_up=300.0):
-                return
-            if ran.is_set():  # else _await recorded the give-up time
-                self.lags.append(time.perf_counter() - sent)
-            self._stop.wait(self.interval)
 
 
 @dataclass
@@ -197,6 +182,10 @@ class Crowd:
     channel: simcord.ChannelHandle
     members: list
 
+    def asking(self, questions: list[str]) -> list[tuple]:
+        """(member, channel, question) for every member, the questions taken in turn: `burst`'s input."""
+        return [(m, self.channel, questions[i % len(questions)]) for i, m in enumerate(self.members)]
+
 
 async def start_crowd(settings, n: int, settle_timeout: float):
     from retrieval.service import Analyst
@@ -215,8 +204,7 @@ async def close_crowd(crowd: Crowd, service) -> None:
     """Shut down; an error the bot raised other than "busy" (reported to its user) fails the test."""
     try:
         await crowd.env.shutdown()
-        unexpected = [e for e in crowd.env.errors if not isinstance(getattr(e, "original", e), BusyError)]
-        assert not unexpected, unexpected
+        _nothing_unexpected(crowd.env)
     finally:
         service.close()
 
@@ -250,7 +238,12 @@ def check_nothing_lost(crowd: Crowd, results) -> None:
     assert all(len(r.followups) == 1 for r in answered)
     assert all(not r.followups for r in results if r.response is not None)
     assert sorted(r.followups[0].id for r in answered) == sorted(m.id for m in public)
-    unexpected = [e for e in crowd.env.errors if not isinstance(getattr(e, "original", e), BusyError)]
+    _nothing_unexpected(crowd.env)
+
+
+def _nothing_unexpected(env: simcord.Env) -> None:
+    """The bot raised no error other than "busy" (which is reported to its user)."""
+    unexpected = [e for e in env.errors if not isinstance(getattr(e, "original", e), BusyError)]
     assert not unexpected, unexpected
 
 

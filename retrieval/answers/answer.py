@@ -103,7 +103,7 @@ def as_names(question: str, words: Sequence[str]) -> str:
         if word not in missing:
             last = None
             continue
-        if last is not None and question[last:m.start()] in (" ", "-"):
+        if last is not None and question[last:m.start()] == " ":  # hyphens are inside the word
             names[-1] += question[last:m.start()] + word
         elif word not in names:
             names.append(word)

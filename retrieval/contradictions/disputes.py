@@ -191,11 +191,6 @@ def _side_match(r: _Ref, side: list[_Ref]) -> tuple[float, bool]:
     return max(_similarity(r, c) for c in side), any(c.speaker == r.speaker for c in side)
 
 
-def joinable_kinds(dispute_kind: str, pair_kind: str) -> bool:
-    """Whether a pair of `pair_kind` may join a dispute of `dispute_kind`."""
-    return dispute_kind == pair_kind
-
-
 def link(x: _Ref, y: _Ref, numeric: bool | None, group: _Group) -> tuple[float, bool]:
     """(how well the pair (x, y) matches the group, whether x goes on side 2). 0 when it does not."""
     if numeric is not None and group.numeric and numeric not in group.numeric:
@@ -331,7 +326,7 @@ class DisputeBook:
             numeric = _numeric(pair_features(r))
             best, best_score, best_flip = None, 0.0, False
             for g in groups.values():
-                if not joinable_kinds(g.kind, r["kind"]):
+                if g.kind != r["kind"]:
                     continue
                 score, flip = link(a, b, numeric, g)
                 if score > best_score:

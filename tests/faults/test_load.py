@@ -39,16 +39,10 @@ from bot.discord.app import AnalystBot
 from retrieval.errors import BusyError
 from tests.discord.conftest import bot_settings_for, embed_limits_ok, seed_template, workdir  # noqa: F401
 from bench.load_probes import (
-    AckTimes, Crowd, ServiceCalls, burst, check_nothing_lost, close_crowd, outcome, quotes_sources, start_crowd,
+    SEED_QUESTIONS, AckTimes, Crowd, ServiceCalls, burst, check_nothing_lost, close_crowd, outcome, quotes_sources,
+    start_crowd,
 )
 
-QUESTIONS = [  # answerable from the seed corpus (bench/seed-eval.json)
-    "What did Putin agree to about energy infrastructure?",
-    "What did the White House statement say about Iran?",
-    "How many injured Ukrainian servicemen will Russia hand over?",
-    "How long was Steve Witkoff reportedly made to wait in Moscow?",
-    "Which city was hit in the strike on energy infrastructure after the call?",
-]
 LLM_QUESTIONS = [  # not the /ask of tests/discord, whose prompt the model server may have cached
     "According to the analysis, what has Trump already given away?",
     "What did the Kremlin say it is ready to guarantee to Ukrainian troops in Kursk?",
@@ -88,7 +82,7 @@ async def test_50_concurrent_asks_all_answered_without_blocking_the_loop(workdir
     acks, service_calls = AckTimes(), ServiceCalls()
     acks.install(monkeypatch)
     service_calls.install(crowd.bot.service)
-    calls = [(m, crowd.channel, QUESTIONS[i % len(QUESTIONS)]) for i, m in enumerate(crowd.members)]
+    calls = crowd.asking(SEED_QUESTIONS)
 
     results = await burst(crowd.env, calls, acks, timeout=300.0)
 
@@ -115,7 +109,7 @@ async def test_the_check_sees_service_calls_on_the_loop(workdir, make_crowd, mon
     acks, service_calls = AckTimes(), ServiceCalls()
     acks.install(monkeypatch)
     service_calls.install(crowd.bot.service)
-    calls = [(m, crowd.channel, QUESTIONS[i % len(QUESTIONS)]) for i, m in enumerate(crowd.members)]
+    calls = crowd.asking(SEED_QUESTIONS)
     results = await burst(crowd.env, calls, acks, timeout=300.0)
 
     assert [outcome(r) for r in results] == ["answer"] * 20  # still answered, but...
@@ -158,7 +152,7 @@ async def test_50_concurrent_asks_with_the_local_model_are_answered_or_told_busy
     acks, service_calls = AckTimes(), ServiceCalls()
     acks.install(monkeypatch)
     service_calls.install(crowd.bot.service)
-    calls = [(m, crowd.channel, LLM_QUESTIONS[i % len(LLM_QUESTIONS)]) for i, m in enumerate(crowd.members)]
+    calls = crowd.asking(LLM_QUESTIONS)
 
     results = await burst(crowd.env, calls, acks, timeout=900.0)
 
@@ -192,7 +186,7 @@ async def test_a_full_model_queue_starves_nothing_else(workdir, make_crowd, monk
     crowd = await make_crowd(settings, 50, 300.0)
     crowd.bot.service._llm = llm_module.LLMClient(settings, url, settings.llm_model, llama_cpp=True)
     gate = llm_module._gate(url, 1)
-    calls = [(m, crowd.channel, QUESTIONS[i % len(QUESTIONS)]) for i, m in enumerate(crowd.members)]
+    calls = crowd.asking(SEED_QUESTIONS)
     acks, service_calls = AckTimes(), ServiceCalls()
     acks.install(monkeypatch)
     service_calls.install(crowd.bot.service)
