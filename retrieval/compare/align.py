@@ -19,7 +19,7 @@ import numpy as np
 
 from retrieval.contradictions.judge import topic_overlap
 from retrieval.models import Claim, Passage
-from retrieval.text import content_words, stem
+from retrieval.text import content_words, is_list_item_gap, stem
 
 MATCH = 0.55  # link score for one row (bench/compare.py reports what the calibration split would pick)
 TOPIC_MATCH = 0.45  # within a topic both sides are already on the subject
@@ -50,10 +50,25 @@ def condition_ids(passages: Iterable[Passage], claims: Sequence[Claim]) -> set[s
             head = m.group(0)[: m.start(1) - m.start()]
             if is_condition(head) and _LEAD_IN.search(head):
                 regions.append((p.doc, p.start + m.start(1), p.start + m.end(1)))
+    regions += _item_runs(passages)
     for c in claims:
         if any(c.doc == doc and s <= c.start < e for doc, s, e in regions):
             out.add(c.id)
     return out
+
+
+def _item_runs(passages: Iterable[Passage]) -> list[tuple[str, int, int]]:
+    """Where the index split a list into passages: the passages right after a condition lead-in
+    ("... the following conditions have been met:"), each after a newline and a list marker."""
+    runs, lead = [], None
+    for p in sorted(passages, key=lambda p: (p.doc, p.start)):
+        if lead is not None and lead[0] == p.doc and is_list_item_gap(p.start - lead[2]):
+            runs.append((p.doc, p.start, p.end))
+            lead = (p.doc, lead[1], p.end)
+            continue
+        head = p.text.rstrip()
+        lead = (p.doc, p.start, p.end) if head.endswith(":") and is_condition(head) else None
+    return runs
 
 
 class Idf:

@@ -12,6 +12,7 @@ import numpy as np
 
 from retrieval.index.keywords import KeywordIndex, Vocabulary
 from retrieval.models import Hit, Passage
+from retrieval.text import is_list_item_gap
 
 log = logging.getLogger(__name__)
 RRF_K = 60
@@ -104,7 +105,7 @@ class HybridSearcher:
             while added < budget:
                 nxt = self.store.following(p)
                 # a list item follows its predecessor after a newline and a marker ("\n- ", "\n1. ")
-                if nxt is None or not 3 <= nxt.start - p.end <= 6 or nxt.id in seen:
+                if nxt is None or not is_list_item_gap(nxt.start - p.end) or nxt.id in seen:
                     break
                 p = nxt
                 seen.add(p.id)

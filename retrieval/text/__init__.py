@@ -4,10 +4,10 @@ from retrieval.text.lexicon import (
     CALENDAR, MONTHS, NEGATION, OPPOSITES, REPORT_VERBS, STOPWORDS, SUBORDINATE_END, WEEKDAYS, clip, content_words,
     normalise, opposite_terms, stem, stems, tokenize, uses, words,
 )
-from retrieval.text.sentences import Sentence, line_spans, sentence_ends, sentence_spans, split_sentences
+from retrieval.text.sentences import Sentence, is_list_item_gap, line_spans, sentence_ends, sentence_spans, split_sentences
 
 __all__ = [
     "CALENDAR", "MONTHS", "NEGATION", "OPPOSITES", "REPORT_VERBS", "STOPWORDS", "SUBORDINATE_END", "Sentence",
-    "WEEKDAYS", "clip", "content_words", "line_spans", "normalise", "opposite_terms", "sentence_ends",
+    "WEEKDAYS", "clip", "content_words", "is_list_item_gap", "line_spans", "normalise", "opposite_terms", "sentence_ends",
     "sentence_spans", "split_sentences", "stem", "stems", "tokenize", "uses", "words",
 ]

@@ -4,6 +4,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# How far a list item starts from the passage before it ("\n- ", "\n\n- ", "\n\n1. "), once the
+# index has split a list into one passage per item.
+LIST_GAP = (3, 6)
+
+
+def is_list_item_gap(gap: int) -> bool:
+    return LIST_GAP[0] <= gap <= LIST_GAP[1]
+
+
 _END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s|$)")
 _ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Gen|Col|Lt|Sgt|Rep|Sen|Gov|Prof|Jr|Sr|No|vs|etc|approx|Jan|Feb|"
                      r"Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)|\b[A-Z]|\b(?:[A-Za-z]\.){1,3}[A-Za-z])\.$")

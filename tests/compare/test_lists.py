@@ -1,0 +1,65 @@
+"""A demand listed under a lead-in ("... only after the following conditions have been met:" and a
+bulleted list) is indexed as one passage per item; each item is still the demand of the side that
+states it, so an other side that only mentions the same subject does not share its row.
+Real Chroma and the real embedder, no LLM; an invented two-government corpus written for this test."""
+from __future__ import annotations
+
+import pytest
+
+NORTH = """---
+source: northland
+title: Results of the river talks
+date: 2024-07-01
+---
+Northland and Southland agreed to reopen the Millbrook crossing to freight trucks.
+
+The crossing will reopen only after the following conditions have been met:
+
+- the lifting of sanctions on Northland's grain and fish exporters and on the insurers of their cargoes;
+- the reconnection of Northland's farm bank to the regional payment system.
+
+Both governments will meet again in August.
+"""
+SOUTH = """---
+source: southland
+title: Ministry statement on the river talks
+date: 2024-07-02
+---
+Southland and Northland agreed to reopen the Millbrook crossing to freight trucks.
+
+Southland will help Northland's grain and fish exporters reach foreign markets and lower the cost of cargo insurance.
+
+Southland will expand access to its payment system for farm banks trading in grain.
+"""
+SOURCES = """sources:
+  northland: {name: Northland, aliases: [Northland government]}
+  southland: {name: Southland, aliases: [Southland government]}
+"""
+
+
+@pytest.fixture(scope="module")
+def rivers(tmp_path_factory):
+    from retrieval.service import Analyst
+    from retrieval.settings import Settings
+
+    base = tmp_path_factory.mktemp("rivers")
+    corpus = base / "corpus"
+    corpus.mkdir()
+    (corpus / "2024-07-01-north.md").write_text(NORTH, encoding="utf-8")
+    (corpus / "2024-07-02-south.md").write_text(SOUTH, encoding="utf-8")
+    (corpus / "sources.yaml").write_text(SOURCES, encoding="utf-8")
+    svc = Analyst(Settings(_env_file=None, data_dir=base / "data", corpus_dir=corpus, llm="none"))
+    assert svc.index().documents == 2
+    yield svc
+    svc.close()
+
+
+def test_items_under_a_condition_lead_in_stay_the_demanding_sides_own(rivers):
+    items = [p for p in rivers.store.iter_passages(where={"speaker": "northland"}) if p.text.startswith("the ")]
+    assert len(items) == 2  # the index holds each list item as a passage of its own
+    res = rivers.compare("northland", "southland")
+    for phrase in ("lifting of sanctions on Northland's grain", "reconnection of Northland's farm bank"):
+        rows = [r for r in res.rows if any(phrase in c.quote for c in r.a)]
+        assert rows and all(r.relation == "only_a" for r in rows), (phrase, [r.relation for r in rows])
+    shared = [r for r in res.rows if r.relation in ("agree", "differ", "contradict")]
+    assert any("reopen the Millbrook crossing" in c.quote for r in shared for c in r.a)
