@@ -17,10 +17,12 @@ from retrieval.text import REPORT_VERBS, line_spans, sentence_spans
 
 MIN_WORDS = 4
 MAX_CHARS = 600
+LABEL_WORDS = 8  # a sentence ending in ":" shorter than this is a label or lead-in, not a claim
 
 _TRIM = " \t\r\n–—-:;,…"
 _TRIM_END = " \t\r\n–—-:;,"
 _PAREN_ASIDE = re.compile(r"\(([A-Z][^()]{10,}?)[.!?]?\)")
+_POINTER = re.compile(r"(?:the following|below|here)\s+(?:is|are|summari[sz]es|lists|sets out|describes)\b", re.I)
 
 
 def extract_claims(passages: Iterable[Passage]) -> list[Claim]:
@@ -85,17 +87,23 @@ def _claims_from_sentence(p: Passage, s: int, e: int) -> list[Claim]:
         if len(text[inner_s:inner_e].split()) >= MIN_WORDS and (not before or m.end() >= e - 2):
             out.append(_make(p, inner_s, inner_e, speaker=p.source))
             e = m.start() if before else s
+    lead_in = text[s:e].rstrip().endswith(":")
     s, e = _trim(text, s, e)
-    if e > s and not _skip(text[s:e]):
+    if e > s and not _skip(text[s:e], lead_in):
         for cs, ce in _split_long(text, s, e):
             out.append(_make(p, cs, ce, speaker=p.speaker))
     return sorted(out, key=lambda c: c.start)
 
 
-def _skip(sentence: str) -> bool:
-    if len(sentence.split()) < MIN_WORDS:
+def _skip(sentence: str, lead_in: bool = False) -> bool:
+    """Not a claim: too short; a label ending in a colon ("On the talks with Russia:", "The facilities
+    covered by the ban are:"); a list's lead-in with nothing of its own; the editor's pointer ("The
+    following summarises both."). A long lead-in that says something stays ("... will take effect only
+    after the following conditions have been met:")."""
+    words = len(sentence.split())
+    if words < MIN_WORDS or (lead_in and words < LABEL_WORDS) or _POINTER.match(sentence):
         return True
-    return sentence.endswith(":") or sentence.lower().endswith(("the following", "include", "includes"))
+    return sentence.lower().endswith(("the following", "include", "includes", " are", " were", "as follows"))
 
 
 def _split_long(text: str, s: int, e: int) -> list[tuple[int, int]]:

@@ -21,7 +21,9 @@ from retrieval.models import Document, IndexReport, Passage, Skipped
 from retrieval.index.splitter import PassageSplitter
 
 log = logging.getLogger(__name__)
-PIPELINE_VERSION = "3"  # bump when attribution, splitting or stemming change: re-index (2: Snowball stems; 3: report verbs)
+# bump when attribution, splitting, claims or stemming change: re-index
+# (2: Snowball stems; 3: report verbs; 4: labels, lead-ins and editors' pointers are not claims)
+PIPELINE_VERSION = "4"
 PENDING = ":pending"  # manifest fingerprint suffix: passages stored, contradiction detection not yet run
 
 OnChange = Callable[[list[tuple[Document, list[Passage]]], list[str]], int]

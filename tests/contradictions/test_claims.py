@@ -41,3 +41,21 @@ def test_bullets_and_quotes_are_trimmed_but_balanced():
     blood = next(c for c in claims if "blood and treasure" in c.text)
     assert blood.text.startswith("\u201c") and blood.speaker == "whitehouse"
     assert all(c.text.count("\u201c") == c.text.count("\u201d") for c in claims)
+
+
+def _claims_of(text: str) -> list[str]:
+    from retrieval.models import Passage
+
+    p = Passage(id="p1", doc="d.md", source="wire", speaker="wire", title="", start=0, end=len(text), text=text)
+    return [c.text for c in extract_claims([p])]
+
+
+def test_labels_lead_ins_and_editors_pointers_are_not_claims():
+    text = ("The following summarises the ministry's statement on the results of the talks.\n\n"
+            "On the talks with the delegation:\n\n"
+            "The sites covered by the inspection regime are:\n\n"
+            "The inspection regime will start only after the following conditions have been met:\n\n"
+            "Inspectors will visit the sites every month.")
+    assert _claims_of(text) == [
+        "The inspection regime will start only after the following conditions have been met",
+        "Inspectors will visit the sites every month."]
