@@ -46,20 +46,45 @@ def cluster(vecs: np.ndarray, texts: Sequence[str]) -> list[int]:
     return topic
 
 
-def label(texts: Sequence[str], idf: Callable[[str], float], ignore: set[str]) -> str:
-    """The content words the texts share most, weighted by rarity; surface forms from the quotes."""
+_ARTICLE = re.compile(r"\b(?:the|a|an|its|their|his|her|our|this|these|those)\s+([A-Za-z][\w-]*)", re.IGNORECASE)
+_PREPOSITION = re.compile(r"\b(?:of|on|for|about|with|over|against|from|in|at)\s+([A-Za-z][\w-]*)", re.IGNORECASE)
+_BEFORE_OF = re.compile(r"\b([A-Za-z][\w-]*)\s+of\b")
+_NUMBER_WORDS = set("one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
+                    "hundred thousand million billion dozen".split())
+
+
+def nounish(texts: Sequence[str]) -> set[str]:
+    """Stems used as nouns somewhere in the texts: right after an article or possessive ("the
+    moratorium"), after a preposition unless it is an adverb or a verb's -ing form ("of sanctions", not
+    "of forcibly", "of having"), or right before "of". Labels prefer them to verbs and adverbs
+    ("expressed", "additionally"), which never stand there."""
+    found = set()
+    for t in texts:
+        words = [m.group(1) for rx in (_ARTICLE, _BEFORE_OF) for m in rx.finditer(t)]
+        words += [w for w in (m.group(1) for m in _PREPOSITION.finditer(t)) if not w.lower().endswith(("ly", "ing"))]
+        found |= {stem(w.lower()) for w in words if w.lower() not in _NUMBER_WORDS}
+    return found
+
+
+def _labelable(w: str, s: str, ignore: set[str]) -> bool:
+    contraction = "'" in w.replace("’", "'").removesuffix("'s")
+    return not (s in ignore or s in _BLAND or re.fullmatch(REPORT_VERBS, w.lower()) or len(w) < 4 or w.isdigit()
+                or contraction)
+
+
+def label(texts: Sequence[str], idf: Callable[[str], float], ignore: set[str], nouns: set[str] | None = None) -> str:
+    """The content words the texts share most, weighted by rarity, nouns first (`nouns`: stems used as
+    nouns in the comparison); surface forms from the quotes."""
     counts: Counter = Counter()
     surface: dict[str, str] = {}
     for t in texts:
         for w in content_words(t):
-            s = stem(w)
-            if s in ignore or s in _BLAND or re.fullmatch(REPORT_VERBS, w.lower()) or len(w) < 4 or w.isdigit():
-                continue
-            surface.setdefault(s, w.replace("’", "'"))
+            if _labelable(w, stem(w), ignore):
+                surface.setdefault(stem(w), w.replace("’", "'").removesuffix("'s"))
         counts.update({stem(w) for w in content_words(t)} - ignore)
-    shared = [s for s in counts if s in surface and counts[s] > 1]  # words several quotes use come first
-    rest = [s for s in counts if s in surface and counts[s] == 1]
-    ranked = sorted(shared, key=lambda s: (-counts[s] * max(idf(s), 0.1), s)) + sorted(rest, key=lambda s: (-idf(s), s))
+    noun = (lambda s: s in nouns) if nouns is not None else (lambda s: True)
+    ranked = sorted((s for s in counts if s in surface), key=lambda s: (
+        not noun(s), counts[s] == 1, -counts[s] * max(idf(s), 0.1) if counts[s] > 1 else -idf(s), s))
     return ", ".join(surface[s] for s in ranked[:LABEL_WORDS])
 
 
@@ -68,9 +93,10 @@ def assign_topics(rows: list[CompareRow], embedder, idf, ignore: set[str]) -> No
         return
     texts = [row_text(r) for r in rows]
     topics = cluster(embedder.embed(texts), texts)
+    nouns = nounish(texts)
     for k in set(topics):
         members = [i for i, t in enumerate(topics) if t == k]
-        name = label([texts[i] for i in members], idf, ignore)
+        name = label([texts[i] for i in members], idf, ignore, nouns)
         for i in members:
             rows[i].topic_label = name
             rows[i].topic = k

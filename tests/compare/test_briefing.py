@@ -67,3 +67,15 @@ def test_json_contract_keeps_every_row_in_briefing_order(avon):
     for row, r in zip(d["rows"], res.rows):
         assert {"relation", "summary", "a", "b", "topic_label", "dates"} <= set(row)
         assert row["relation"] == r.relation and row["dates"] == r.dates
+
+
+def test_topic_labels_are_nouns_not_verbs_or_adverbs():
+    from retrieval.compare.topics import label, nounish
+
+    texts = ["Additionally, the ministry expressed support for the moratorium on fishing.",
+             "The ministry additionally expressed doubts about the moratorium and the quotas.",
+             "Five trawlers were seen in the bay, we're told, after the announcement of the quotas."]
+    words = label(texts[:2], lambda s: 1.0, set(), nounish(texts)).split(", ")
+    assert words[:2] == ["ministry", "moratorium"], words
+    assert not {"expressed", "additionally", "fishing"} & set(words), words
+    assert "we're" not in label(texts[2:], lambda s: 1.0, set(), nounish(texts))
