@@ -19,7 +19,9 @@ from retrieval.text import STOPWORDS, normalise
 
 # codes glued to letters ("PS752", "F-16", "G7") are names, not numbers; punctuation is kept as tokens
 # so a counted noun phrase never runs across a comma or a bracket
-_TOKEN = re.compile(r"[A-Za-z]+-?\d[\w-]*|\d+(?!(?:st|nd|rd|th)\b)[A-Za-z]\w*|\$|%|"
+# (times of day, "06:12" and "6 a.m.", are one token each)
+_TOKEN = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?|\d{1,2}\s?[ap]\.?m\b\.?|"
+                    r"[A-Za-z]+-?\d[\w-]*|\d+(?!(?:st|nd|rd|th)\b)[A-Za-z]\w*|\$|%|"
                     r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[A-Za-z]+(?:['’][a-z]+)?|[,;:()\[\]“”\"]")
 _UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve "
                                      "thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split())}
@@ -46,11 +48,12 @@ _PHRASAL = set("hand hands handed handing turn turns turned turning take takes t
                "passing hold held win won rule ruled fight fought talk talked sign signed give gave given".split())
 _CONDITIONS = {"injured", "killed", "missing", "captured", "detained", "released", "arrested", "evacuated"}
 _STOP = STOPWORDS | {"more", "most", "here", "during", "since", "told"}
+SHARED_CONTEXT = 2  # words near a date or time of day that two claims share: one may be only the subject
 
 
 @dataclass(frozen=True)
 class Quantity:
-    kind: str  # count | duration | date | weekday | percent | money
+    kind: str  # count | duration | date | weekday | clock | percent | money
     low: float
     high: float
     head: str  # what is counted (count), unit class (duration), "" otherwise
@@ -168,10 +171,20 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
         q, nxt = _date_at(toks, i) or _quantity_at(toks, i) or (None, i + 1)
         if q is not None:
             surface = text[tok_spans[i][1] : tok_spans[nxt - 1][2]]
-            out.append(Quantity(q[0], q[1], q[2], q[3], q[4], _context(toks, i, nxt), surface,
-                                _rejected(toks, i)))
+            head = _measured_from(toks, nxt) if q[0] == "duration" else q[3]
+            out.append(Quantity(q[0], q[1], q[2], head, q[4], _context(toks, i, nxt), surface, _rejected(toks, i)))
         i = max(nxt, i + 1)
     return tuple(out)
+
+
+# What a duration is measured from: "57 minutes behind schedule" (a delay) and "three minutes into the
+# flight" (time elapsed) are different things; "lasted 90 minutes" and "a 90-minute call" are lengths.
+_MEASURED_FROM = {"behind": "delay", "late": "delay", "early": "early", "into": "elapsed", "after": "interval",
+                  "later": "interval", "before": "lead", "earlier": "lead", "ago": "ago"}
+
+
+def _measured_from(toks: list[str], j: int) -> str:
+    return "time:" + _MEASURED_FROM.get(toks[j].lower(), "length") if j < len(toks) else "time:length"
 
 
 _REJECT = {("not",), ("not", "on"), ("not", "the"), ("not", "on", "the"), ("never",), ("rather", "than"),
@@ -191,7 +204,31 @@ def _day_preposition(toks: list[str], i: int) -> bool:
     return (len(prev) == 2 and prev[1] == "the" and prev[0] in preps) or (bool(prev) and prev[-1] in preps)
 
 
+_CLOCK = re.compile(r"(\d{1,2})(?::(\d{2})(?::\d{2})?|\s?([ap])\.?m\.?)")
+# "shortly after 6 a.m.": minutes before and after the stated time that the qualifier allows
+_CLOCK_QUALIFIERS = {("shortly", "after"): (0, 30), ("just", "after"): (0, 15), ("after",): (0, 180),
+                     ("shortly", "before"): (-30, 0), ("just", "before"): (-15, 0), ("before",): (-180, 0),
+                     ("about",): (-15, 15), ("around",): (-15, 15), ("approximately",): (-15, 15)}
+
+
+def _clock_at(toks: list[str], i: int):
+    """A time of day ("06:12", "6 a.m.", "6pm") as minutes after midnight, widened by its qualifier."""
+    m = _CLOCK.fullmatch(toks[i].lower())
+    if not m:
+        return None
+    hour, minute = int(m.group(1)), int(m.group(2) or 0)
+    if m.group(3):
+        hour = hour % 12 + (12 if m.group(3) == "p" else 0)
+    t = hour * 60 + minute
+    lo, hi = next((b for w, b in _CLOCK_QUALIFIERS.items() if [x.lower() for x in toks[max(0, i - len(w)):i]] == list(w)),
+                  (0, 0))
+    return ("clock", float(t + lo), float(t + hi), "", frozenset()), i + 1
+
+
 def _date_at(toks: list[str], i: int):
+    clock = _clock_at(toks, i)
+    if clock is not None:
+        return clock
     t = toks[i].lower().rstrip(".")
     if t in _WEEKDAYS:
         d = float(sorted(_WEEKDAYS).index(t))
@@ -239,8 +276,10 @@ def _fraction_at(toks: list[str], i: int):
 
 def _quantity_at(toks: list[str], i: int):
     frac = _fraction_at(toks, i)
-    if frac is not None:
-        return frac
+    if frac is not None:  # "less than half a minute": the qualifier widens it as it does a number
+        (kind, low, high, head, phrase), j = frac
+        lo_f, hi_f = _qualifier(toks, i)
+        return (kind, low * lo_f, high * hi_f if hi_f is not None else float("inf"), head, phrase), j
     t = toks[i].lower()
     if _unit(t) in _DURATION and i + 1 < len(toks) and toks[i + 1].lower() == "long" and (
             i == 0 or toks[i - 1].lower() in ("a", "an", "the")):
@@ -273,18 +312,24 @@ def _quantity_at(toks: list[str], i: int):
         phrase.append(_unit(toks[k]))
     if not phrase:
         return None
-    return ("count", low, high, phrase[-1], frozenset(phrase)), j + len(phrase)
+    head, k = phrase[-1], j + len(phrase)
+    if k + 1 < len(toks) and toks[k].lower() == "and" and toks[k + 1].isalpha() and _parse_number(toks, k + 1) is None \
+            and toks[k + 1].lower() not in _STOP:
+        head = f"{head}+{_unit(toks[k + 1])}"  # "176 passengers and crew": a total, not a count of passengers
+    return ("count", low, high, head, frozenset(phrase)), k
 
 
 def _same_thing(a: Quantity, b: Quantity) -> bool:
     if a.kind != b.kind:
         return False
-    if a.kind == "count":
+    if a.kind == "count":  # the same noun, and something else in common: what the count is of
         if a.head == b.head:
-            return True
+            return bool(a.context & b.context) or len(a.phrase & b.phrase) > 1
         return (len(a.phrase) == 1 and a.head in _CONDITIONS and a.head in b.phrase) or \
                (len(b.phrase) == 1 and b.head in _CONDITIONS and b.head in a.phrase)
-    return bool(a.context & b.context)
+    if a.kind == "duration":
+        return a.head == b.head and bool(a.context & b.context)
+    return len(a.context & b.context) >= SHARED_CONTEXT  # "arrived on Thursday for talks" / "talks on Sunday"
 
 
 def _overlap(a: Quantity, b: Quantity) -> bool:

@@ -12,6 +12,8 @@ CONFLICTS = [
     ("The call took place on March 18.", "The call took place on 25 March."),
     ("Slovyansk, a city of 100,000 people, lost power.", "Slovyansk, a city of fifty thousand residents, lost power."),
     ("The exchange will take place on Wednesday.", "The prisoner exchange took place on Thursday."),
+    ("The ferry left port shortly after 7 a.m.", "The ferry left port at 09:40."),
+    ("The train left 35 minutes behind schedule.", "The train departed two hours behind schedule."),
 ]
 CONSISTENT = [
     ("Additionally, 23 injured Ukrainian servicemen will be handed over.",
@@ -23,6 +25,21 @@ CONSISTENT = [
      "will be released.", "Additionally, 23 injured Ukrainian servicemen will be handed over."),
     ("Putin agreed to a 30-day pause in attacks on energy.", "The frank 90-minute phone call ended."),
     ("Slovyansk, a city of 100,000 people.", "Slovyansk, home to about 105,000 residents."),
+    # a qualifier widens a fraction as it does a number
+    ("The second shell landed 20 seconds after the first.", "The second shell hit the bridge less than half a "
+     "minute after the first."),
+    # a time of day, not a count of "a.m." or "12 local time"; "shortly after" widens it
+    ("The ferry left port shortly after 7 a.m. local time.", "The ferry sailed at 07:20 local time."),
+    # "passengers and crew" is a total, not a count of passengers
+    ("The bus was carrying 41 passengers and two drivers.", "All 43 passengers and crew on the bus survived."),
+    # counts of one noun about different groups: nothing else in common
+    ("In all, 90 people on the train had been travelling to the coast.",
+     "Among the 120 people who were injured were 12 children."),
+    # a delay and a time elapsed are different durations
+    ("The train left the station 35 minutes behind schedule.",
+     "The brakes of the train failed about four minutes into the journey."),
+    # a day shared only through one word: not known to be the same event
+    ("The envoy arrived in Vienna on Friday for talks.", "The talks will resume on Monday in Geneva."),
 ]
 
 
