@@ -7,22 +7,8 @@ confidence (its strongest live pair's calibrated confidence: pairs about one poi
 evidence, so they are not multiplied together), a status, first and last seen, and two sides: each claim
 of each pair sits on side 1 or side 2, and each side lists its speakers with their claims verbatim.
 
-Grouping (at index time after detection, and for any pair left ungrouped when disputes are read) puts a
-new pair into the existing dispute of the same kind it matches best, or starts a new one. A pair
-matches a dispute when, for one of its two orientations, each of its claims is close to a claim on the
-corresponding side of the dispute:
-- a shared claim (the same sentence already in the dispute) joins when the pair's other claim is at
-  least SHARED_FLOOR similar to the other side (one sentence can conflict on two different points);
-- otherwise both sides must be at least SIDE_FLOOR similar and their mean, plus SPEAKER_WEIGHT for
-  each side whose speaker is already on that side, at least JOIN.
-Similarity is the cosine of the claims' embeddings (the service's embedder, cached per claim). Two claims
-naming the same two parties in opposite order ("Russian strikes on Ukrainian energy" vs "Ukrainian
-strikes on Russian energy") never count as close: the same two speakers arguing about two different
-events stay two disputes. Pairs whose stored judge features disagree on whether the conflict is about a
-number do not join each other's disputes. The thresholds were chosen on the calibration split of the
-labelled development set (bench/devset/pairs.json: 62 contradiction pairs in 27 disputes) and are
-reported on its evaluation split by `bench/digest_eval.py`; they favour keeping different points apart
-over merging every repetition of one point.
+Grouping (`grouping.py`) runs at index time after detection, and for any pair left ungrouped when
+disputes are read.
 
 A pair joining a dispute updates its last_seen; after the dispute was posted it also raises its
 `new_evidence` flag (the digest mentions it; it is not a new digest item). A pair joining a dismissed
@@ -34,29 +20,22 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 import sqlite3
 import threading
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
+from retrieval.contradictions.grouping import JOIN, Group, Ref, claim_order, is_numeric, link, party_order
 from retrieval.contradictions.headlines import Statement, template_headline
 from retrieval.contradictions.ledger import Ledger, pair_features
 from retrieval.errors import AnalystError, NotFoundError
 from retrieval.models import Citation, Contradiction, Dismissal, Dispute, DisputeSide
-from retrieval.text import REPORT_VERBS, STOPWORDS, normalise
 from retrieval.vocab import DISPUTE_FILTERS, DisputeKind, DisputeStatus, check_choice
 
 log = logging.getLogger(__name__)
 
-SHARED_FLOOR = 0.35
-SIDE_FLOOR = 0.40
-SPEAKER_WEIGHT = 0.20
-JOIN = 0.65
-SAME = 0.999  # a similarity this high is the same sentence
 HEADLINE_UPGRADES = 8  # template headlines re-asked of the model per update ...
 HEADLINE_TRIES = 2  # ... and at most this many times each
 
@@ -91,156 +70,6 @@ def _now() -> str:
 
 def is_dispute_id(text: str) -> bool:
     return (text or "").strip().lower().startswith(PREFIX)
-
-
-# ---- who-did-what-to-whom, roughly: the order in which a claim names its parties --------------------
-_NAME = re.compile(r"\b[A-Z][\w’'\-]*")
-_NOT_NAMES = frozenset(w.lower() for w in """January February March April May June July August September
-October November December Monday Tuesday Wednesday Thursday Friday Saturday Sunday Mr Mrs Ms Dr President
-Prime Minister Ministry Foreign Defence Defense Government Officials Official Spokesman Spokeswoman He She
-It They We However According Despite Both Neither Some Several Many Most Early Later Sources Statement
-Source Report Reports""".split())
-_LEAD = re.compile(rf"^(?P<who>[^“”\"]{{0,80}}?)\b{REPORT_VERBS}\b(?:\s+that)?[\s,:]*", re.IGNORECASE)
-_TRAIL = re.compile(rf"[,”\"]+\s*[”\"]?\s*[^,.;:“”\"]{{1,60}}?\b{REPORT_VERBS}\b[^.;:]{{0,60}}[.!]?\s*$",
-                    re.IGNORECASE)
-_BY = re.compile(r"\bby\s+(?:the\s+)?([A-Z][\w’'\-]*)")
-
-
-def _name_key(word: str) -> str:
-    w = normalise(word)
-    w = w[:-2] if w.endswith("'s") else w
-    return w[:4]
-
-
-def party_order(text: str) -> tuple[str, ...]:
-    """The parties a claim names, in order, after dropping its own attribution ("X said that …",
-    "…, X said."), with the agent of a passive ("… was struck by X") first. Names are compared by their
-    first four letters, so "Russia", "Russia's" and "Russian" are one party."""
-    body = _TRAIL.sub("", text.strip())
-    m = _LEAD.match(body)
-    if m and len(m.group("who").split()) <= 8 and len(body[m.end():].split()) >= 4:
-        body = body[m.end():]
-    keys: list[str] = []
-    opener = re.match(r"\s*[“\"]?([A-Z][\w’'\-]*),", body)  # "Overnight, …": an adverb, not a party
-    for m in _NAME.finditer(body):
-        w = m.group(0)
-        if opener and m.start() == opener.start(1):
-            continue
-        k = _name_key(w)
-        if len(k) < 2 or normalise(w) in STOPWORDS or normalise(w).rstrip("'s") in _NOT_NAMES:
-            continue
-        if k not in keys:
-            keys.append(k)
-    by = _BY.search(body)
-    if by:
-        k = _name_key(by.group(1))
-        if k in keys:
-            keys.remove(k)
-            keys.insert(0, k)
-    return tuple(keys)
-
-
-def parties_swapped(a: Sequence[str], b: Sequence[str]) -> bool:
-    """True when two parties named by both claims come in opposite orders (A…B against B…A)."""
-    common = [k for k in a if k in b]
-    for i, x in enumerate(common):
-        for y in common[i + 1:]:
-            if (a.index(x) < a.index(y)) != (b.index(x) < b.index(y)):
-                return True
-    return False
-
-
-# ---- grouping -------------------------------------------------------------------------------------
-@dataclass
-class _Ref:
-    key: str
-    speaker: str
-    text: str
-    date: str | None
-    vec: np.ndarray
-    parties: tuple[str, ...]
-
-
-@dataclass
-class _Group:
-    id: str
-    kind: str
-    status: str
-    sides: tuple[list[_Ref], list[_Ref]] = field(default_factory=lambda: ([], []))
-    numeric: set[bool] = field(default_factory=set)
-
-    def add(self, first: _Ref, second: _Ref, numeric: bool | None) -> None:
-        for side, ref in ((0, first), (1, second)):
-            if all(r.key != ref.key for r in self.sides[side]):
-                self.sides[side].append(ref)
-        if numeric is not None:
-            self.numeric.add(numeric)
-
-
-def _similarity(r: _Ref, c: _Ref) -> float:
-    if r.key == c.key:
-        return 1.0
-    if parties_swapped(r.parties, c.parties):
-        return 0.0
-    return float(np.dot(r.vec, c.vec))
-
-
-def _side_match(r: _Ref, side: list[_Ref]) -> tuple[float, bool]:
-    if not side:
-        return 0.0, False
-    return max(_similarity(r, c) for c in side), any(c.speaker == r.speaker for c in side)
-
-
-def link(x: _Ref, y: _Ref, numeric: bool | None, group: _Group) -> tuple[float, bool]:
-    """(how well the pair (x, y) matches the group, whether x goes on side 2). 0 when it does not."""
-    if numeric is not None and group.numeric and numeric not in group.numeric:
-        return 0.0, False
-    best = (0.0, False)
-    for flip in (False, True):
-        p, q = (y, x) if flip else (x, y)
-        sp, spk_p = _side_match(p, group.sides[0])
-        sq, spk_q = _side_match(q, group.sides[1])
-        lo, hi = min(sp, sq), max(sp, sq)
-        if hi >= SAME:
-            score = 1.0 if lo >= SHARED_FLOOR else 0.0
-        elif lo < SIDE_FLOOR:
-            score = 0.0
-        else:
-            score = (sp + sq) / 2 + SPEAKER_WEIGHT * (spk_p + spk_q) / 2
-        if score > best[0]:
-            best = (score, flip)
-    return best
-
-
-def claim_order(rows: Sequence[sqlite3.Row]) -> list[sqlite3.Row]:
-    """The pairs in their given order, except that pairs sharing a claim follow each other (breadth
-    first): each then meets the dispute its shared claim is already in, whatever order they came in."""
-    by_key: dict[str, list[int]] = {}
-    for i, r in enumerate(rows):
-        by_key.setdefault(r["a_key"], []).append(i)
-        by_key.setdefault(r["b_key"], []).append(i)
-    seen: set[int] = set()
-    out: list[sqlite3.Row] = []
-    for start in range(len(rows)):
-        if start in seen:
-            continue
-        seen.add(start)
-        queue = [start]
-        while queue:
-            i = queue.pop(0)
-            out.append(rows[i])
-            for j in sorted(set(by_key[rows[i]["a_key"]] + by_key[rows[i]["b_key"]])):
-                if j not in seen:
-                    seen.add(j)
-                    queue.append(j)
-    return out
-
-
-def _numeric(features: dict[str, float]) -> bool | None:
-    """Whether the judge found the pair's conflict in a number (None: no features stored)."""
-    if "num_conflict" not in features:
-        return None
-    return features["num_conflict"] >= 0.5
 
 
 # ---- the book ---------------------------------------------------------------------------------------
@@ -300,21 +129,21 @@ class DisputeBook:
         rows = list(members) + list(fresh)
         vectors = self._vectors(rows, embed)
 
-        def refs(r: sqlite3.Row) -> tuple[_Ref, _Ref]:
+        def refs(r: sqlite3.Row) -> tuple[Ref, Ref]:
             out = []
             for side in ("a", "b"):
                 cit = json.loads(r[f"{side}_json"])
                 key = r[f"{side}_key"]
-                out.append(_Ref(key, cit["speaker"], cit["quote"], cit.get("date"), vectors[key],
+                out.append(Ref(key, cit["speaker"], cit["quote"], cit.get("date"), vectors[key],
                                 party_order(cit["quote"])))
             return out[0], out[1]
 
-        groups: dict[str, _Group] = {}
+        groups: dict[str, Group] = {}
         for m in members:
-            g = groups.setdefault(m["dispute"], _Group(m["dispute"], m["kind"], m["status"]))
+            g = groups.setdefault(m["dispute"], Group(m["dispute"], m["kind"], m["status"]))
             a, b = refs(m)
             first, second = (a, b) if m["a_side"] == 1 else (b, a)
-            g.add(first, second, _numeric(pair_features(m)))
+            g.add(first, second, is_numeric(pair_features(m)))
 
         now = _now()
         joined: dict[str, list[str]] = {}
@@ -323,7 +152,7 @@ class DisputeBook:
         founded: dict[str, list[str]] = {}  # new dispute → its pairs' statuses
         for r in fresh:
             a, b = refs(r)
-            numeric = _numeric(pair_features(r))
+            numeric = is_numeric(pair_features(r))
             best, best_score, best_flip = None, 0.0, False
             for g in groups.values():
                 if g.kind != r["kind"]:
@@ -335,7 +164,7 @@ class DisputeBook:
                 a_side = 2 if best_flip else 1
                 joined.setdefault(best.id, []).append(r["id"])
             else:
-                best = _Group(self._new_id(r["id"], groups), r["kind"], "new")
+                best = Group(self._new_id(r["id"], groups), r["kind"], "new")
                 groups[best.id] = best
                 created.append(best.id)
                 a_side = 2 if a.date and b.date and b.date < a.date else 1  # side 1: the earlier statement
@@ -364,7 +193,7 @@ class DisputeBook:
         log.info("disputes: %d pair(s) grouped, %d new dispute(s)", len(fresh), len(created))
         return created
 
-    def _new_id(self, pair: str, groups: dict[str, _Group]) -> str:
+    def _new_id(self, pair: str, groups: dict[str, Group]) -> str:
         digest = hashlib.sha1(pair.encode()).hexdigest()
         with self.lock:
             for n in range(8, 41):
@@ -407,7 +236,7 @@ class DisputeBook:
                 out[s.side - 1].append((self.names(s.speaker), c.date, c.quote))
         return out
 
-    def _template(self, g: _Group) -> str:
+    def _template(self, g: Group) -> str:
         side1 = [(self.names(r.speaker), r.date, r.text) for r in g.sides[0]]
         side2 = [(self.names(r.speaker), r.date, r.text) for r in g.sides[1]]
         return template_headline(g.kind, side1, side2)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.contradictions.disputes import DisputeBook, parties_swapped, party_order
+from retrieval.contradictions.disputes import DisputeBook
+from retrieval.contradictions.grouping import parties_swapped, party_order
 from retrieval.contradictions.ledger import Ledger, pair_id
 from retrieval.errors import NotFoundError
 from retrieval.index.embeddings import MiniLMEmbedding

@@ -1,0 +1,183 @@
+"""Grouping contradiction pairs into disputes: which existing dispute a new pair belongs to.
+
+Grouping (at index time after detection, and for any pair left ungrouped when disputes are read) puts a
+new pair into the existing dispute of the same kind it matches best, or starts a new one. A pair
+matches a dispute when, for one of its two orientations, each of its claims is close to a claim on the
+corresponding side of the dispute:
+- a shared claim (the same sentence already in the dispute) joins when the pair's other claim is at
+  least SHARED_FLOOR similar to the other side (one sentence can conflict on two different points);
+- otherwise both sides must be at least SIDE_FLOOR similar and their mean, plus SPEAKER_WEIGHT for
+  each side whose speaker is already on that side, at least JOIN.
+Similarity is the cosine of the claims' embeddings (the service's embedder, cached per claim). Two claims
+naming the same two parties in opposite order ("Russian strikes on Ukrainian energy" vs "Ukrainian
+strikes on Russian energy") never count as close: the same two speakers arguing about two different
+events stay two disputes. Pairs whose stored judge features disagree on whether the conflict is about a
+number do not join each other's disputes. The thresholds were chosen on the calibration split of the
+labelled development set (bench/devset/pairs.json: 62 contradiction pairs in 27 disputes) and are
+reported on its evaluation split by `bench/digest_eval.py`; they favour keeping different points apart
+over merging every repetition of one point."""
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from retrieval.text import REPORT_VERBS, STOPWORDS, normalise
+
+SHARED_FLOOR = 0.35
+SIDE_FLOOR = 0.40
+SPEAKER_WEIGHT = 0.20
+JOIN = 0.65
+SAME = 0.999  # a similarity this high is the same sentence
+
+
+# ---- who-did-what-to-whom, roughly: the order in which a claim names its parties --------------------
+_NAME = re.compile(r"\b[A-Z][\w’'\-]*")
+_NOT_NAMES = frozenset(w.lower() for w in """January February March April May June July August September
+October November December Monday Tuesday Wednesday Thursday Friday Saturday Sunday Mr Mrs Ms Dr President
+Prime Minister Ministry Foreign Defence Defense Government Officials Official Spokesman Spokeswoman He She
+It They We However According Despite Both Neither Some Several Many Most Early Later Sources Statement
+Source Report Reports""".split())
+_LEAD = re.compile(rf"^(?P<who>[^“”\"]{{0,80}}?)\b{REPORT_VERBS}\b(?:\s+that)?[\s,:]*", re.IGNORECASE)
+_TRAIL = re.compile(rf"[,”\"]+\s*[”\"]?\s*[^,.;:“”\"]{{1,60}}?\b{REPORT_VERBS}\b[^.;:]{{0,60}}[.!]?\s*$",
+                    re.IGNORECASE)
+_BY = re.compile(r"\bby\s+(?:the\s+)?([A-Z][\w’'\-]*)")
+
+
+def _name_key(word: str) -> str:
+    w = normalise(word)
+    w = w[:-2] if w.endswith("'s") else w
+    return w[:4]
+
+
+def party_order(text: str) -> tuple[str, ...]:
+    """The parties a claim names, in order, after dropping its own attribution ("X said that …",
+    "…, X said."), with the agent of a passive ("… was struck by X") first. Names are compared by their
+    first four letters, so "Russia", "Russia's" and "Russian" are one party."""
+    body = _TRAIL.sub("", text.strip())
+    m = _LEAD.match(body)
+    if m and len(m.group("who").split()) <= 8 and len(body[m.end():].split()) >= 4:
+        body = body[m.end():]
+    keys: list[str] = []
+    opener = re.match(r"\s*[“\"]?([A-Z][\w’'\-]*),", body)  # "Overnight, …": an adverb, not a party
+    for m in _NAME.finditer(body):
+        w = m.group(0)
+        if opener and m.start() == opener.start(1):
+            continue
+        k = _name_key(w)
+        if len(k) < 2 or normalise(w) in STOPWORDS or normalise(w).rstrip("'s") in _NOT_NAMES:
+            continue
+        if k not in keys:
+            keys.append(k)
+    by = _BY.search(body)
+    if by:
+        k = _name_key(by.group(1))
+        if k in keys:
+            keys.remove(k)
+            keys.insert(0, k)
+    return tuple(keys)
+
+
+def parties_swapped(a: Sequence[str], b: Sequence[str]) -> bool:
+    """True when two parties named by both claims come in opposite orders (A…B against B…A)."""
+    common = [k for k in a if k in b]
+    for i, x in enumerate(common):
+        for y in common[i + 1:]:
+            if (a.index(x) < a.index(y)) != (b.index(x) < b.index(y)):
+                return True
+    return False
+
+
+@dataclass
+class Ref:
+    key: str
+    speaker: str
+    text: str
+    date: str | None
+    vec: np.ndarray
+    parties: tuple[str, ...]
+
+
+@dataclass
+class Group:
+    id: str
+    kind: str
+    status: str
+    sides: tuple[list[Ref], list[Ref]] = field(default_factory=lambda: ([], []))
+    numeric: set[bool] = field(default_factory=set)
+
+    def add(self, first: Ref, second: Ref, numeric: bool | None) -> None:
+        for side, ref in ((0, first), (1, second)):
+            if all(r.key != ref.key for r in self.sides[side]):
+                self.sides[side].append(ref)
+        if numeric is not None:
+            self.numeric.add(numeric)
+
+
+def _similarity(r: Ref, c: Ref) -> float:
+    if r.key == c.key:
+        return 1.0
+    if parties_swapped(r.parties, c.parties):
+        return 0.0
+    return float(np.dot(r.vec, c.vec))
+
+
+def _side_match(r: Ref, side: list[Ref]) -> tuple[float, bool]:
+    if not side:
+        return 0.0, False
+    return max(_similarity(r, c) for c in side), any(c.speaker == r.speaker for c in side)
+
+
+def link(x: Ref, y: Ref, numeric: bool | None, group: Group) -> tuple[float, bool]:
+    """(how well the pair (x, y) matches the group, whether x goes on side 2). 0 when it does not."""
+    if numeric is not None and group.numeric and numeric not in group.numeric:
+        return 0.0, False
+    best = (0.0, False)
+    for flip in (False, True):
+        p, q = (y, x) if flip else (x, y)
+        sp, spk_p = _side_match(p, group.sides[0])
+        sq, spk_q = _side_match(q, group.sides[1])
+        lo, hi = min(sp, sq), max(sp, sq)
+        if hi >= SAME:
+            score = 1.0 if lo >= SHARED_FLOOR else 0.0
+        elif lo < SIDE_FLOOR:
+            score = 0.0
+        else:
+            score = (sp + sq) / 2 + SPEAKER_WEIGHT * (spk_p + spk_q) / 2
+        if score > best[0]:
+            best = (score, flip)
+    return best
+
+
+def claim_order(rows: Sequence[sqlite3.Row]) -> list[sqlite3.Row]:
+    """The pairs in their given order, except that pairs sharing a claim follow each other (breadth
+    first): each then meets the dispute its shared claim is already in, whatever order they came in."""
+    by_key: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        by_key.setdefault(r["a_key"], []).append(i)
+        by_key.setdefault(r["b_key"], []).append(i)
+    seen: set[int] = set()
+    out: list[sqlite3.Row] = []
+    for start in range(len(rows)):
+        if start in seen:
+            continue
+        seen.add(start)
+        queue = [start]
+        while queue:
+            i = queue.pop(0)
+            out.append(rows[i])
+            for j in sorted(set(by_key[rows[i]["a_key"]] + by_key[rows[i]["b_key"]])):
+                if j not in seen:
+                    seen.add(j)
+                    queue.append(j)
+    return out
+
+
+def is_numeric(features: dict[str, float]) -> bool | None:
+    """Whether the judge found the pair's conflict in a number (None: no features stored)."""
+    if "num_conflict" not in features:
+        return None
+    return features["num_conflict"] >= 0.5
