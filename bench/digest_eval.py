@@ -18,7 +18,8 @@ every real conflict appears once, measured on the development set (bench/devset/
   evaluation pair (the thresholds were chosen on calibration-only decisions), plus labelled disputes
   split over several groups and groups mixing labelled disputes.
 
-    python -m bench.digest_eval [LLM_BASE_URL]     # without a URL: detection without the model
+    python -m bench.digest_eval [LLM_BASE_URL] [--keep FILE]   # without a URL: detection without the model
+    (--keep: a copy of the run's SQLite database, ledger and disputes, to read or regroup offline)
 """
 from __future__ import annotations
 
@@ -75,7 +76,7 @@ def _services(corpus: str, tmp: Path, llm_url: str | None):
 
 
 # ---- detected disputes on ps752 -------------------------------------------------------------------
-def detected(llm_url: str | None, corpus: str = "ps752") -> dict:
+def detected(llm_url: str | None, corpus: str = "ps752", keep: Path | None = None) -> dict:
     pairs, labels, heldout = _devset()
     pairs = [p for p in pairs if _in_corpus(p, corpus)]
     heldout = {_doc_key(corpus, d) for d in heldout if d.startswith(corpus + "/")}
@@ -90,6 +91,8 @@ def detected(llm_url: str | None, corpus: str = "ps752") -> dict:
             pair_rows = {c.id: c for c in svc.contradictions("all")}
         finally:
             svc.close()
+        if keep is not None:
+            shutil.copy(svc.settings.db_path, keep)
     out = {"corpus": corpus, "llm": bool(llm_url), "index_with_detection_s": round(index_s, 1)}
     out.update(score(disputes, pair_rows, min_conf, pairs, heldout, corpus))
     out["contradictions_new"] = report.contradictions_new
@@ -230,10 +233,10 @@ def _find_claim(claims, doc: str, quote: str):
     return best
 
 
-def evaluate(llm_url: str | None) -> dict:
+def evaluate(llm_url: str | None, keep: Path | None = None) -> dict:
     t0 = time.perf_counter()
     out = {"grouping": grouping()}
-    out["detected"] = detected(llm_url)
+    out["detected"] = detected(llm_url, keep=keep)
     out["seconds"] = round(time.perf_counter() - t0, 1)
     out["note"] = ("detected: ps752 indexed with detection, disputes mapped to bench/devset/disputes.json by "
                    "quotes, evaluation split; unlabelled items count as not real in digest_precision. "
@@ -243,4 +246,7 @@ def evaluate(llm_url: str | None) -> dict:
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    print(json.dumps(evaluate(sys.argv[1] if len(sys.argv) > 1 else None), indent=2))
+    args = sys.argv[1:]
+    kept = Path(args.pop(args.index("--keep") + 1)) if "--keep" in args else None
+    args = [a for a in args if a != "--keep"]
+    print(json.dumps(evaluate(args[0] if args else None, keep=kept), indent=2))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from retrieval.contradictions.numeric import extract_quantities
+from retrieval.contradictions.quantities import extract_quantities
 from retrieval.text import MONTHS, WEEKDAYS
 
 NUMBER, DATE = "number", "date"

@@ -25,7 +25,7 @@ from retrieval.errors import BusyError, LLMUnavailableError
 from retrieval.contradictions.judge import RULES, Judge, Verdict, conflict_kind
 from retrieval.contradictions.ledger import Ledger, pair_id
 from retrieval.models import Claim, Document, Passage
-from retrieval.contradictions.numeric import extract_quantities
+from retrieval.contradictions.quantities import extract_quantities
 from retrieval.corpus.sources import SourceRegistry
 from retrieval.llm import ChatModel
 from retrieval.settings import Settings

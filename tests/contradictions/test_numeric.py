@@ -1,7 +1,8 @@
 """Deterministic quantity and date conflict checks: no model involved."""
 import pytest
 
-from retrieval.contradictions.numeric import extract_quantities, find_conflict
+from retrieval.contradictions.numeric import find_conflict
+from retrieval.contradictions.quantities import extract_quantities
 
 CONFLICTS = [
     ("Additionally, 23 injured Ukrainian servicemen will be handed over.",

@@ -1,0 +1,306 @@
+"""Quantities and dates read out of a sentence, for the deterministic conflict check (`numeric.py`).
+
+Numbers may be digits or words ("twenty two", "a dozen", "1,200", "3.5 million"). Each quantity becomes
+an interval (qualifiers such as "more than", "about" or "less than" widen it) with its kind (count,
+duration, date, weekday, clock, percent, money, length), what it counts (the head noun, synonyms folded:
+"wounded" = "injured"), what a duration is measured from ("behind schedule" is a delay, "into the
+flight" time elapsed) and the words around it. A value the sentence itself rejects ("on the 9th, not on
+the 2nd"; "rather than 300") is marked `negated`. Fractions of units are normalised ("three quarters of
+an hour" = 45 minutes, "half an hour", "an hour-long call"), times of day are minutes after midnight
+("06:12", "6 a.m.", "shortly after 6 a.m."), and a bare ordinal day ("on the 9th") is a date whose month
+is unknown (compared by day of the month)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from retrieval.text import STOPWORDS, normalise
+
+# codes glued to letters ("PS752", "F-16", "G7") are names, not numbers; punctuation is kept as tokens
+# so a counted noun phrase never runs across a comma or a bracket
+# (times of day, "06:12" and "6 a.m.", are one token each)
+_TOKEN = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?|\d{1,2}\s?[ap]\.?m\b\.?|"
+                    r"[A-Za-z]+-?\d[\w-]*|\d+(?!(?:st|nd|rd|th)\b)[A-Za-z]\w*|\$|%|"
+                    r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[A-Za-z]+(?:['’][a-z]+)?|[,;:()\[\]“”\"]")
+_UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve "
+                                     "thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split())}
+_TENS = {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
+_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn": 1e9, "m": 1e6}
+_DURATION = {"second": 1 / 60, "minute": 1, "min": 1, "hour": 60, "hr": 60, "day": 1440, "week": 10080,
+             "month": 43200, "year": 525600}
+_MONTHS = {m: i + 1 for i, m in enumerate("january february march april may june july august september "
+                                          "october november december".split())}
+_MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())} | {"sept": 9})
+_ORDINAL = {"st", "nd", "rd", "th"}
+_WEEKDAYS = set("monday tuesday wednesday thursday friday saturday sunday".split())
+_QUALIFIERS = {("more", "than"): (1, None), ("over",): (1, None), ("at", "least"): (1, None),
+               ("nearly",): (0.8, 1), ("almost",): (0.8, 1), ("about",): (0.8, 1.2), ("around",): (0.8, 1.2),
+               ("roughly",): (0.8, 1.2), ("approximately",): (0.8, 1.2), ("some",): (0.8, 1.2),
+               ("up", "to"): (0, 1), ("less", "than"): (0, 1), ("fewer", "than"): (0, 1), ("under",): (0, 1),
+               ("at", "most"): (0, 1), ("several",): (0, None)}
+_SYNONYMS = {"wounded": "injured", "hurt": "injured", "casualties": "injured", "dead": "killed", "died": "killed",
+             "servicemen": "soldier", "servicemens": "soldier", "troops": "soldier", "troop": "soldier",
+             "soldiers": "soldier", "fighters": "soldier", "residents": "people", "inhabitants": "people",
+             "persons": "people", "civilians": "civilian", "pows": "prisoner", "captives": "prisoner",
+             "detainees": "prisoner", "percent": "%", "pct": "%"}
+_PHRASAL = set("hand hands handed handing turn turns turned turning take takes took taken taking pass passed "
+               "passing hold held win won rule ruled fight fought talk talked sign signed give gave given".split())
+_STOP = STOPWORDS | {"more", "most", "here", "during", "since", "told"}
+
+
+@dataclass(frozen=True)
+class Quantity:
+    kind: str  # count | duration | date | weekday | clock | percent | money | length
+    low: float
+    high: float
+    head: str  # what is counted (count), "time:<what it is measured from>" (duration), "" otherwise
+    phrase: frozenset[str]
+    context: frozenset[str]
+    surface: str
+    negated: bool = False  # "not on the 2nd", "rather than 300": a value the sentence rejects
+
+
+_LENGTH = {"metre": 1.0, "meter": 1.0, "m": 1.0, "kilometre": 1000.0, "kilometer": 1000.0, "km": 1000.0,
+           "mile": 1609.34, "foot": 0.3048, "feet": 0.3048, "ft": 0.3048, "yard": 0.9144}
+_PLURAL_UNITS = {"days": "day", "hours": "hour", "mins": "min", "hrs": "hr", "weeks": "week", "years": "year",
+                 "months": "month", "minutes": "minute", "seconds": "second", "metres": "metre",
+                 "meters": "meter", "kilometres": "kilometre", "kilometers": "kilometer", "miles": "mile",
+                 "yards": "yard"}
+
+
+def _unit(w: str) -> str:
+    """The word a quantity counts or measures, singular, with synonyms folded ("wounded" → "injured")."""
+    w = normalise(w)
+    w = _PLURAL_UNITS.get(w, w)
+    w = _SYNONYMS.get(w, w)
+    if len(w) > 4 and w.endswith("s") and not w.endswith("ss"):
+        w = w[:-1]
+    return _SYNONYMS.get(w, w)
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    return [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+
+
+def _parse_number(toks: list[str], i: int) -> tuple[float, int] | None:
+    """The number starting at toks[i] (digits or words) and the index after it."""
+    t = toks[i].lower()
+    if t[0].isdigit():
+        if not re.fullmatch(r"\d{1,3}(,\d{3})*(\.\d+)?|\d+(\.\d+)?", t):
+            return None
+        val, j = float(t.replace(",", "")), i + 1
+    elif t in ("a", "an") and i + 1 < len(toks) and _is_unitish(toks[i + 1]):
+        val, j = _parse_words(toks, i + 1) if toks[i + 1].lower() in ("hundred", "dozen") else (1.0, i + 1)
+    elif t in _UNITS or t in _TENS or t == "dozen":
+        val, j = _parse_words(toks, i)
+    else:
+        return None
+    if j < len(toks) and toks[j].lower() in _SCALES and (toks[j].lower() not in ("m",) or t[0].isdigit()):
+        val, j = val * _SCALES[toks[j].lower()], j + 1
+    if j + 2 < len(toks) and [x.lower() for x in toks[j : j + 3]] == ["and", "a", "half"]:
+        val, j = val + 0.5, j + 3
+    return val, j
+
+
+def _is_unitish(tok: str) -> bool:
+    t = _unit(tok)
+    return t in _DURATION or t in ("hundred", "dozen", "half") or t in _SCALES
+
+
+def _parse_words(toks: list[str], i: int) -> tuple[float, int]:
+    total, cur, j = 0.0, 0.0, i
+    while j < len(toks):
+        t = toks[j].lower()
+        if t in _UNITS or t in _TENS:
+            cur += _UNITS.get(t, _TENS.get(t, 0))
+        elif t == "hundred":
+            cur = max(cur, 1) * 100
+        elif t == "dozen":
+            cur = max(cur, 1) * 12
+        elif t == "and" and j + 1 < len(toks) and (toks[j + 1].lower() in _UNITS or toks[j + 1].lower() in _TENS):
+            pass
+        else:
+            break
+        j += 1
+    return total + cur, j
+
+
+def _qualifier(toks: list[str], i: int) -> tuple[float, float | None]:
+    for words, bounds in _QUALIFIERS.items():
+        n = len(words)
+        if i - n >= 0 and tuple(t.lower() for t in toks[i - n : i]) == words:
+            if words == ("over",) and i >= 2 and toks[i - 2].lower() in _PHRASAL:
+                continue  # "hand over 22 soldiers"
+            return bounds
+    return 1.0, 1.0
+
+
+def _context(toks: list[str], lo: int, hi: int, width: int = 5) -> frozenset[str]:
+    words = [toks[k] for k in range(max(0, lo - width), min(len(toks), hi + width))
+             if k < lo or k >= hi]
+    return frozenset(_unit(w) for w in words if w.isalpha() and w.lower() not in _STOP and len(w) > 2)
+
+
+def extract_quantities(text: str) -> list[Quantity]:
+    """The dates and quantities in `text`, in order (a claim is compared with many others: the reading
+    of each text is kept)."""
+    return list(_quantities(text))
+
+
+@lru_cache(maxsize=8192)
+def _quantities(text: str) -> tuple[Quantity, ...]:
+    tok_spans = _tokens(text)
+    toks = [t for t, _, _ in tok_spans]
+    out: list[Quantity] = []
+    i = 0
+    while i < len(toks):
+        q, nxt = _date_at(toks, i) or _quantity_at(toks, i) or (None, i + 1)
+        if q is not None:
+            surface = text[tok_spans[i][1] : tok_spans[nxt - 1][2]]
+            head = _measured_from(toks, nxt) if q[0] == "duration" else q[3]
+            out.append(Quantity(q[0], q[1], q[2], head, q[4], _context(toks, i, nxt), surface, _rejected(toks, i)))
+        i = max(nxt, i + 1)
+    return tuple(out)
+
+
+# What a duration is measured from: "57 minutes behind schedule" (a delay) and "three minutes into the
+# flight" (time elapsed) are different things; "lasted 90 minutes" and "a 90-minute call" are lengths.
+_MEASURED_FROM = {"behind": "delay", "late": "delay", "early": "early", "into": "elapsed", "after": "interval",
+                  "later": "interval", "before": "lead", "earlier": "lead", "ago": "ago"}
+
+
+def _measured_from(toks: list[str], j: int) -> str:
+    return "time:" + _MEASURED_FROM.get(toks[j].lower(), "length") if j < len(toks) else "time:length"
+
+
+_REJECT = {("not",), ("not", "on"), ("not", "the"), ("not", "on", "the"), ("never",), ("rather", "than"),
+           ("rather", "than", "the"), ("instead", "of"), ("instead", "of", "the"), ("not", "in"), ("not", "at")}
+
+
+def _rejected(toks: list[str], i: int) -> bool:
+    """The value at toks[i] is one the sentence rejects: "not (on) (the) 2nd", "rather than 300"."""
+    low = [t.lower() for t in toks[max(0, i - 3) : i]]
+    return any(tuple(low[-n:]) in _REJECT for n in (1, 2, 3) if len(low) >= n)
+
+
+def _day_preposition(toks: list[str], i: int) -> bool:
+    """"on the 9th", "since the 2nd", "on 9th": a day, not "the 3rd brigade"."""
+    preps = ("on", "since", "until", "till", "by", "from", "before", "after")
+    prev = [t.lower() for t in toks[max(0, i - 2) : i]]
+    return (len(prev) == 2 and prev[1] == "the" and prev[0] in preps) or (bool(prev) and prev[-1] in preps)
+
+
+_CLOCK = re.compile(r"(\d{1,2})(?::(\d{2})(?::\d{2})?|\s?([ap])\.?m\.?)")
+# "shortly after 6 a.m.": minutes before and after the stated time that the qualifier allows
+_CLOCK_QUALIFIERS = {("shortly", "after"): (0, 30), ("just", "after"): (0, 15), ("after",): (0, 180),
+                     ("shortly", "before"): (-30, 0), ("just", "before"): (-15, 0), ("before",): (-180, 0),
+                     ("about",): (-15, 15), ("around",): (-15, 15), ("approximately",): (-15, 15)}
+
+
+def _clock_at(toks: list[str], i: int):
+    """A time of day ("06:12", "6 a.m.", "6pm") as minutes after midnight, widened by its qualifier."""
+    m = _CLOCK.fullmatch(toks[i].lower())
+    if not m:
+        return None
+    hour, minute = int(m.group(1)), int(m.group(2) or 0)
+    if m.group(3):
+        hour = hour % 12 + (12 if m.group(3) == "p" else 0)
+    t = hour * 60 + minute
+    lo, hi = next((b for w, b in _CLOCK_QUALIFIERS.items() if [x.lower() for x in toks[max(0, i - len(w)):i]] == list(w)),
+                  (0, 0))
+    return ("clock", float(t + lo), float(t + hi), "", frozenset()), i + 1
+
+
+def _date_at(toks: list[str], i: int):
+    clock = _clock_at(toks, i)
+    if clock is not None:
+        return clock
+    t = toks[i].lower().rstrip(".")
+    if t in _WEEKDAYS:
+        d = float(sorted(_WEEKDAYS).index(t))
+        return ("weekday", d, d, "", frozenset()), i + 1
+    if t in _MONTHS and i + 1 < len(toks) and toks[i + 1].isdigit() and int(toks[i + 1]) <= 31:
+        d = _MONTHS[t] * 100 + int(toks[i + 1])
+        return ("date", d, d, "", frozenset()), i + 2
+    if t.isdigit() and int(t) <= 31 and i + 1 < len(toks) and toks[i + 1].lower().rstrip(".") in _MONTHS:
+        d = _MONTHS[toks[i + 1].lower().rstrip(".")] * 100 + int(t)
+        return ("date", d, d, "", frozenset()), i + 2
+    if t.isdigit() and 1 <= int(t) <= 31 and i + 1 < len(toks) and toks[i + 1].lower() in _ORDINAL \
+            and _day_preposition(toks, i):
+        if i + 3 < len(toks) and toks[i + 2].lower() == "of" and toks[i + 3].lower().rstrip(".") in _MONTHS:
+            d = _MONTHS[toks[i + 3].lower().rstrip(".")] * 100 + int(t)  # "the 9th of March"
+            return ("date", d, d, "", frozenset()), i + 4
+        d = float(int(t))  # "on the 9th": a day of an unnamed month
+        return ("date", d, d, "dom", frozenset()), i + 2
+    return None
+
+
+_FRACTIONS = {"half": 0.5, "quarter": 0.25, "quarters": 0.25, "third": 1 / 3, "thirds": 1 / 3}
+
+
+def _fraction_at(toks: list[str], i: int):
+    """"half an hour", "a quarter of an hour", "three quarters of an hour", "two thirds of a day"."""
+    low = [t.lower() for t in toks[i : i + 6]]
+    n, k = 1.0, 0
+    if low and (low[0] in _UNITS or low[0] in _TENS) and len(low) > 1 and low[1] in _FRACTIONS:
+        n, k = float(_UNITS.get(low[0], _TENS.get(low[0], 1))), 1
+    elif low and low[0] in ("a", "an") and len(low) > 1 and low[1] in _FRACTIONS:
+        k = 1
+    if k >= len(low) or low[k] not in _FRACTIONS:
+        return None
+    frac = n * _FRACTIONS[low[k]]
+    j = k + 1
+    if j < len(low) and low[j] == "of":
+        j += 1
+    if j < len(low) and low[j] in ("a", "an"):
+        j += 1
+    if j < len(low) and _unit(low[j]) in _DURATION:
+        f = _DURATION[_unit(low[j])] * frac
+        return ("duration", f, f, "time", frozenset()), i + j + 1
+    return None
+
+
+def _quantity_at(toks: list[str], i: int):
+    frac = _fraction_at(toks, i)
+    if frac is not None:  # "less than half a minute": the qualifier widens it as it does a number
+        (kind, low, high, head, phrase), j = frac
+        lo_f, hi_f = _qualifier(toks, i)
+        return (kind, low * lo_f, high * hi_f if hi_f is not None else float("inf"), head, phrase), j
+    t = toks[i].lower()
+    if _unit(t) in _DURATION and i + 1 < len(toks) and toks[i + 1].lower() == "long" and (
+            i == 0 or toks[i - 1].lower() in ("a", "an", "the")):
+        f = _DURATION[_unit(t)]  # "an hour-long call"
+        return ("duration", f, f, "time", frozenset()), i + 2
+    parsed = _parse_number(toks, i)
+    if parsed is None:
+        return None
+    val, j = parsed
+    if toks[i].isdigit() and 1900 <= val <= 2100 and (j >= len(toks) or _unit(toks[j]) not in _DURATION):
+        return None  # a year
+    lo_f, hi_f = _qualifier(toks, i)
+    low, high = val * lo_f, (val * hi_f if hi_f is not None else float("inf"))
+    if i > 0 and toks[i - 1] == "$":
+        return ("money", low, high, "$", frozenset()), j
+    if j < len(toks) and _unit(toks[j]) == "%":
+        return ("percent", low, high, "%", frozenset()), j + 1
+    if j < len(toks) and _unit(toks[j]) in _LENGTH and _unit(toks[j]) != "m" and not toks[j][0].isupper():
+        f = _LENGTH[_unit(toks[j])]  # lengths and altitudes in metres: "2,400 metres" ~ "8,000 feet"
+        return ("length", low * f, high * f, "length", frozenset()), j + 1
+    if j < len(toks) and _unit(toks[j]) in _DURATION:
+        f, j = _DURATION[_unit(toks[j])], j + 1
+        if j + 2 < len(toks) and [x.lower() for x in toks[j : j + 3]] == ["and", "a", "half"]:
+            low, high, j = low + 0.5, high + 0.5, j + 3  # "an hour and a half"
+        return ("duration", low * f, high * f, "time", frozenset()), j
+    phrase = []
+    for k in range(j, min(j + 3, len(toks))):
+        if not toks[k].isalpha() or toks[k].lower() in _STOP:
+            break
+        phrase.append(_unit(toks[k]))
+    if not phrase:
+        return None
+    head, k = phrase[-1], j + len(phrase)
+    if k + 1 < len(toks) and toks[k].lower() == "and" and toks[k + 1].isalpha() and _parse_number(toks, k + 1) is None \
+            and toks[k + 1].lower() not in _STOP:
+        head = f"{head}+{_unit(toks[k + 1])}"  # "176 passengers and crew": a total, not a count of passengers
+    return ("count", low, high, head, frozenset(phrase)), k
