@@ -204,8 +204,8 @@ class Analyst:
         k = self.settings.top_k
         pool = self.searcher.search(question, parties=parties, k=k * self.settings.answer_pool_factor)
         hits = rerank(question, pool, self.searcher.idf, k)
-        if not parties:
-            hits = self._with_asked_speaker(question, hits)
+        if not parties:  # (a neighbour may be another party's: only when the question names none)
+            hits = self.searcher.with_paragraph_neighbours(self._with_asked_speaker(question, hits))
         log.debug("ask: %d passage(s) retrieved", len(hits))
         return hits
 

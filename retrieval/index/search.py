@@ -113,6 +113,23 @@ class HybridSearcher:
                 out.append(Hit(passage=p, score=h.score, dense=h.dense))
         return out
 
+    def with_paragraph_neighbours(self, hits: list[Hit], top: int = 3, budget: int = 2) -> list[Hit]:
+        """Each of the `top` hits brings the passage right after it when that passage continues the same
+        paragraph in another speaker's voice (the index split the paragraph where the speaker changed):
+        "On Wednesday, Trump and Zelenskyy spoke." is read with "Zelenskyy said afterwards that …"."""
+        out, seen, added = [], {h.passage.id for h in hits}, 0
+        for rank, h in enumerate(hits):
+            out.append(h)
+            if rank >= top or added >= budget:
+                continue
+            nxt = self.store.following(h.passage)
+            if nxt is not None and nxt.start - h.passage.end == 1 and nxt.speaker != h.passage.speaker \
+                    and nxt.id not in seen:
+                seen.add(nxt.id)
+                added += 1
+                out.append(Hit(passage=nxt, score=h.score, dense=h.dense))
+        return out
+
 
 def _norm(text: str) -> str:
     return re.sub(r"\W+", " ", text.lower()).strip()
