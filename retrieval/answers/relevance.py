@@ -211,5 +211,15 @@ def fix_speakers(sentence: str, speakers: Sequence[str], texts: Sequence[str],
         name = names(who[0])
         if pattern is ACCORDING:
             name = name[:1].lower() + name[1:] if name.startswith("The ") else name
-        return sentence[:m.start("s")] + name + sentence[m.end("s"):]
+        rest = sentence[m.end("s"):]
+        if pattern is ACCORDING and not vague:  # "According to X, its readouts …": "its" meant X
+            rest = _POSSESSIVE.sub(lambda p: f"{p.group(1)}{_possessive(phrase)}", rest, count=1)
+        return sentence[:m.start("s")] + name + rest
     return sentence
+
+
+_POSSESSIVE = re.compile(r"^(,\s+)(?:its|their)\b")
+
+
+def _possessive(name: str) -> str:
+    return name + ("'" if name.endswith("s") else "'s")

@@ -228,6 +228,15 @@ def test_according_to_names_the_cited_passages_speaker_not_a_party_in_its_title(
     assert "Prime Minister of Norland" in a.answer, a.answer
 
 
+def test_a_possessive_after_a_replaced_attribution_keeps_its_owner(harbour):
+    """"According to the council, its members said …" over the Prime Minister's sentence: the speaker is
+    changed, and "its" (the council's) is not left pointing at the Prime Minister."""
+    a = ask(harbour, "What was said about exporters during the strike?",
+            cite("hurting exporters", "According to the council, its figures show the strike was hurting exporters"))
+    assert a.grounded and "hurting exporters" in quotes(a), a.answer
+    assert a.answer.startswith("According to Prime Minister of Norland, the council's figures show"), a.answer
+
+
 def test_a_dated_according_to_is_replaced_whole(harbour):
     """"According to the passage from Aksel Berg on May 3, 2031, …": when the phrase is replaced by the
     cited passage's speaker, its date goes with it (it once left "According to Prime Minister of
