@@ -63,13 +63,15 @@ def _content(text: str, min_len: int = 4) -> list[str]:
     return [w for w in words(text) if normalise(w) in keep]
 
 
-def shared_terms(side1: Sequence[str], side2: Sequence[str], limit: int = 4) -> list[str]:
+def shared_terms(side1: Sequence[str], side2: Sequence[str], limit: int = 4,
+                 ignore: frozenset[str] = frozenset()) -> list[str]:
     """Up to `limit` content words found on both sides, as first written on side 1 and in its order;
-    when they share fewer than MIN_SHARED, padded with the longest words of side 1, then side 2."""
+    when they share fewer than MIN_SHARED, padded with the longest words of side 1, then side 2.
+    `ignore`: stems that are never terms (the speakers' own names)."""
     s2 = set()
     for t in side2:
         s2 |= stems(t)
-    seen: set[str] = set()
+    seen: set[str] = set(ignore)
     out: list[str] = []
     for w in (w for t in side1 for w in _content(t)):
         st = stem(w)
@@ -103,7 +105,8 @@ def _short(name: str) -> str:
 def template_headline(kind: str, side1: Sequence[Statement], side2: Sequence[Statement]) -> str:
     """A plain question from the words both sides share; always passes `check_headline` when the
     claims have content words."""
-    terms = shared_terms([t for _, _, t in side1], [t for _, _, t in side2])
+    names = frozenset(st for name, _, _ in (*side1, *side2) for st in stems(name))  # "Witkoff" is who, not what
+    terms = shared_terms([t for _, _, t in side1], [t for _, _, t in side2], ignore=names)
     a = _short(side1[0][0]) if side1 else "one side"
     b = _short(side2[0][0]) if side2 else "the other"
     for n in range(len(terms), 0, -1):

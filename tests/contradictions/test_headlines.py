@@ -95,3 +95,12 @@ def test_prompt_and_statements():
     assert prompt.messages[0][0] == "system"
     text = statements_text(SIDE1 * 3, SIDE2)
     assert text.count("Side 1,") == 2 and text.count("Side 2,") == 1  # at most two claims a side
+
+
+def test_a_template_headline_is_about_what_is_disputed_not_who_disputes_it():
+    side1 = [("Lena Holt (harbour master)", "2031-05-02", "Harbour master Lena Holt said the ferry left on Friday.")]
+    side2 = [("Lena Holt (harbour master)", "2031-05-09", "Lena Holt, the harbour master, said the ferry "
+                                                           "left on Sunday.")]
+    line = template_headline("changed position", side1, side2)
+    assert "ferry" in line and "harbour" not in line.split(" of ", 1)[1], line
+    assert check_headline(line, [side1[0][2], side2[0][2]]) == line
