@@ -9,7 +9,9 @@ A news article mixes voices. Each sentence gets a speaker:
 - the speaker is the MAIN clause's: in "He said the ministry was lying when it claimed the plant was
   closed" the first report verb ("said") is the main one, so the sentence is his (he says the plant is
   open), never the ministry's own statement; "When X claimed …, Y said …" and "…, Y said." at the end are
-  Y's; a main-clause subject that is no known source ("Officials said …") leaves the sentence with the
+  Y's; a report verb coordinated with the first verb ("It called the attack a provocation by the US
+  president and said …") has the sentence's opening subject, not the last name before it; a
+  main-clause subject that is no known source ("Officials said …") leaves the sentence with the
   publisher rather than handing it to a party named further in;
 - anything else belongs to the publisher.
 Consecutive sentences of one speaker within a paragraph are merged into one Segment."""
@@ -25,6 +27,9 @@ from retrieval.corpus.sources import SourceRegistry
 VERBS = rf"(?:has |had |have )?{REPORT_VERBS}"
 _REPORT = re.compile(rf"\b{REPORT_VERBS}\b", re.IGNORECASE)
 _PRONOUN_SUBJECT = re.compile(r"\b(?:he|she|they|it)\s+(?:has\s+|had\s+|have\s+|also\s+)?$", re.IGNORECASE)
+# "… and said", "…, but added": a report verb sharing the subject of the sentence's first verb
+_COORDINATED = re.compile(r"\b(?:and|but)\s+(?:also\s+|then\s+)?$", re.IGNORECASE)
+_PRONOUN_OPENING = re.compile(r"(?:He|She|It|They)\b")
 _CLAUSE_START = re.compile(r"\b(?:that|when|because|while|whereas|which|who|after|before|if|as|since|"
                            r"although|though|where)\b", re.IGNORECASE)
 _SUBORDINATE = re.compile(r"^(?:When|While|Whereas|After|Before|Although|Though|If|As|Because|Since|Once)\b")
@@ -124,6 +129,8 @@ class Attributor:
         window = sentence[lo:verb_at]
         cut = max(window.rfind("“"), window.rfind("”"), window.rfind('"'))
         window = window[cut + 1:] if cut >= 0 else window
+        if floor == 0 and _COORDINATED.search(window):  # "It called X … of the US president, and said …"
+            return self._opening_subject(sentence)
         # the subject sits in the verb's own clause. After ", which"/", who" (a relative clause between
         # subject and verb) the subject is before it; after any other subordinator ("that", "when",
         # "after") the report verb is itself subordinate, so the main clause reports nobody.
@@ -142,6 +149,14 @@ class Attributor:
         if found:
             return "alias", self._id(found[-1].group(1))
         return "other", None
+
+    def _opening_subject(self, sentence: str) -> tuple[str, str | None]:
+        """The subject the sentence opens with, for a report verb coordinated with its first verb ("He
+        called the denial absurd and said …"): a pronoun, a known source, or someone else."""
+        if _PRONOUN_OPENING.match(sentence.lstrip("“\"‘'(– ")):
+            return "pronoun", None
+        sid = self._leading_alias(sentence)
+        return ("alias", sid) if sid else ("other", None)
 
     def lead_in_speaker(self, paragraph: str) -> str | None:
         """For a paragraph that ends with ':' and introduces a list: whose statement the list reports."""

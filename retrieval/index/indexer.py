@@ -22,7 +22,7 @@ from retrieval.index.splitter import PassageSplitter
 
 log = logging.getLogger(__name__)
 # bump when attribution, splitting, claims or stemming change: re-index
-# (2: Snowball stems; 3: report verbs; 4: labels, lead-ins and editors' pointers are not claims)
+# (2: Snowball stems; 3: report verbs; 4: labels and lead-ins are not claims, coordinated report verbs)
 PIPELINE_VERSION = "4"
 PENDING = ":pending"  # manifest fingerprint suffix: passages stored, contradiction detection not yet run
 

@@ -138,3 +138,22 @@ def test_verbs_of_demanding_urging_and_denying_report_their_subject(registry):
     assert got["The White House denied that sanctions relief had been discussed."] == "whitehouse"
     assert got["Putin's demands for an end to Western aid were not discussed, officials said."] == "news"
     assert got["The Kremlin's denials came hours later."] == "news"
+
+
+def test_a_coordinated_report_verb_has_the_sentences_opening_subject(registry):
+    """"It called X … of the White House, and said …": the subject of "said" is "It" (the previous
+    speaker), not the last name before the verb; "He … and said" likewise; a named opening subject is
+    the speaker; an opening subject that is no known source leaves the sentence with the publisher."""
+    text = ("The Kremlin said the pipeline had been sabotaged. It called the blast a provocation aimed at "
+            "the peace plan of the White House, and said more attacks would follow.\n\n"
+            "Peskov spoke to reporters on Monday. He called Zelenskyy's denial absurd and said it proved "
+            "nothing.\n\n"
+            "Zelenskyy visited the front and said the line was holding.\n\n"
+            "Engineers inspected the White House annex and said the roof was sound.\n")
+    segs = Attributor(registry).attribute(text, "news")
+    got = [(text[s.start:s.end], s.speaker) for s in segs]
+    assert ("The Kremlin said the pipeline had been sabotaged. It called the blast a provocation aimed at the "
+            "peace plan of the White House, and said more attacks would follow.", "kremlin") in got, got
+    assert ("He called Zelenskyy's denial absurd and said it proved nothing.", "kremlin") in got, got
+    assert ("Zelenskyy visited the front and said the line was holding.", "zelenskyy") in got, got
+    assert ("Engineers inspected the White House annex and said the roof was sound.", "news") in got, got
