@@ -23,6 +23,22 @@ for _key in [k for k in os.environ if k.startswith("ANALYST_") or k == "DISCORD_
     os.environ.pop(_key)
 
 
+def indexed_service(root: Path, files: dict[str, str], detect: bool = True, **overrides):
+    """An Analyst over a corpus of `files` (name -> text, sources.yaml included) written under `root`,
+    indexed with the real embedder and Chroma, no LLM. The caller closes it."""
+    from retrieval.service import Analyst
+    from retrieval.settings import Settings
+
+    corpus = root / "corpus"
+    corpus.mkdir(parents=True)
+    for name, text in files.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    svc = Analyst(Settings(**{"_env_file": None, "data_dir": root / "data", "corpus_dir": corpus, "llm": "none",
+                              **overrides}))
+    svc.index(detect=detect)
+    return svc
+
+
 @pytest.fixture
 def corpus_dir(tmp_path: Path) -> Path:
     dest = tmp_path / "corpus"

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import indexed_service
+
 NORTH = """---
 source: northland
 title: Results of the river talks
@@ -39,17 +41,8 @@ SOURCES = """sources:
 
 @pytest.fixture(scope="module")
 def rivers(tmp_path_factory):
-    from retrieval.service import Analyst
-    from retrieval.settings import Settings
-
-    base = tmp_path_factory.mktemp("rivers")
-    corpus = base / "corpus"
-    corpus.mkdir()
-    (corpus / "2024-07-01-north.md").write_text(NORTH, encoding="utf-8")
-    (corpus / "2024-07-02-south.md").write_text(SOUTH, encoding="utf-8")
-    (corpus / "sources.yaml").write_text(SOURCES, encoding="utf-8")
-    svc = Analyst(Settings(_env_file=None, data_dir=base / "data", corpus_dir=corpus, llm="none"))
-    assert svc.index().documents == 2
+    svc = indexed_service(tmp_path_factory.mktemp("rivers"), {
+        "2024-07-01-north.md": NORTH, "2024-07-02-south.md": SOUTH, "sources.yaml": SOURCES})
     yield svc
     svc.close()
 

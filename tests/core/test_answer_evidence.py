@@ -20,6 +20,7 @@ from retrieval.answers.kinds import DATE, NUMBER, asked_kind, gives
 from retrieval.answers.relevance import resolve
 from retrieval.models import Hit, Passage
 from retrieval.text import tokenize, uses
+from tests.conftest import indexed_service
 from tests.scripted import Scripted, passage_key
 
 SOURCES = """sources:
@@ -63,18 +64,9 @@ def cite(needle: str, sentence: str):
 
 @pytest.fixture(scope="module")
 def harbour(tmp_path_factory):
-    from retrieval.service import Analyst
-    from retrieval.settings import Settings
-
-    root = tmp_path_factory.mktemp("harbour")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    (corpus / "sources.yaml").write_text(SOURCES, encoding="utf-8")
-    for name, (source, title, day, body) in DOCS.items():
-        (corpus / name).write_text(f"---\nsource: {source}\ntitle: \"{title}\"\ndate: {day}\n---\n{body}\n",
-                                   encoding="utf-8")
-    svc = Analyst(Settings(_env_file=None, data_dir=root / "data", corpus_dir=corpus, llm="none"))
-    svc.index(detect=False)
+    files = {name: f"---\nsource: {source}\ntitle: \"{title}\"\ndate: {day}\n---\n{body}\n"
+             for name, (source, title, day, body) in DOCS.items()}
+    svc = indexed_service(tmp_path_factory.mktemp("harbour"), {"sources.yaml": SOURCES, **files}, detect=False)
     yield svc
     svc.close()
 

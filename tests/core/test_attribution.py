@@ -21,6 +21,11 @@ def seed(registry):
     return doc, segs
 
 
+def attributed(registry, text: str) -> list[tuple[str, str]]:
+    """(segment text, speaker) of each segment of `text`, published by "news"."""
+    return [(text[s.start:s.end], s.speaker) for s in Attributor(registry).attribute(text, "news")]
+
+
 def speaker_of(seed, phrase: str) -> str:
     doc, segs = seed
     pos = doc.text.index(phrase)
@@ -92,8 +97,7 @@ def test_cues_on_small_text(registry):
             "The Kremlin readout included the following:\n"
             "- Talks will continue. (No date was given.)\n"
             "Prices rose.\n")
-    segs = Attributor(registry).attribute(text, "news")
-    got = [(text[s.start:s.end], s.speaker) for s in segs]
+    got = attributed(registry, text)
     assert got == [
         ("The sky is blue.", "news"),
         ("Zelenskyy said the talks failed. “We will not give up,” he said.", "zelenskyy"),
@@ -116,8 +120,7 @@ def test_it_said_after_an_opening_phrase_names_its_subject(registry):
     # "It" is the source the previous sentence named after an opening phrase, not an earlier speaker
     text = ("The White House said the meeting went well.\n\n"
             "Two days later, the Kremlin issued a note of its own. It said the meeting settled nothing.\n")
-    segs = Attributor(registry).attribute(text, "news")
-    got = {text[s.start:s.end]: s.speaker for s in segs}
+    got = dict(attributed(registry, text))
     assert got["It said the meeting settled nothing."] == "kremlin"
     assert got["Two days later, the Kremlin issued a note of its own."] == "news"
 
@@ -131,8 +134,7 @@ def test_verbs_of_demanding_urging_and_denying_report_their_subject(registry):
             "The White House denied that sanctions relief had been discussed.\n\n"
             "Putin's demands for an end to Western aid were not discussed, officials said.\n\n"
             "The Kremlin's denials came hours later.\n")
-    segs = Attributor(registry).attribute(text, "news")
-    got = {text[s.start:s.end]: s.speaker for s in segs}
+    got = dict(attributed(registry, text))
     assert got["It also demanded guarantees for grain exports."] == "kremlin"
     assert got["Zelenskyy urged allies to keep up deliveries of air defence systems."] == "zelenskyy"
     assert got["The White House denied that sanctions relief had been discussed."] == "whitehouse"
@@ -150,8 +152,7 @@ def test_a_coordinated_report_verb_has_the_sentences_opening_subject(registry):
             "nothing.\n\n"
             "Zelenskyy visited the front and said the line was holding.\n\n"
             "Engineers inspected the White House annex and said the roof was sound.\n")
-    segs = Attributor(registry).attribute(text, "news")
-    got = [(text[s.start:s.end], s.speaker) for s in segs]
+    got = attributed(registry, text)
     assert ("The Kremlin said the pipeline had been sabotaged. It called the blast a provocation aimed at the "
             "peace plan of the White House, and said more attacks would follow.", "kremlin") in got, got
     assert ("He called Zelenskyy's denial absurd and said it proved nothing.", "kremlin") in got, got

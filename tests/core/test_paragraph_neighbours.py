@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import indexed_service
+
 DOC = "\n\n".join([
     "---\nsource: wire\ntitle: Ministers speak after the flood\ndate: 2031-04-02\n---",
     "The river authority opened two new gauging stations on the upper Avon last year.",
@@ -22,16 +24,8 @@ QUESTION = "What happened in the telephone call between the water ministers on T
 
 @pytest.fixture(scope="module")
 def ministers(tmp_path_factory):
-    from retrieval.service import Analyst
-    from retrieval.settings import Settings
-
-    base = tmp_path_factory.mktemp("ministers")
-    corpus = base / "corpus"
-    corpus.mkdir()
-    (corpus / "2031-04-02-wire.md").write_text(DOC, encoding="utf-8")
-    (corpus / "sources.yaml").write_text(SOURCES, encoding="utf-8")
-    svc = Analyst(Settings(_env_file=None, data_dir=base / "data", corpus_dir=corpus, llm="none", top_k=1))
-    assert svc.index().documents == 1
+    svc = indexed_service(tmp_path_factory.mktemp("ministers"), {"2031-04-02-wire.md": DOC, "sources.yaml": SOURCES},
+                          top_k=1)
     yield svc
     svc.close()
 
