@@ -21,7 +21,7 @@ LABEL_WORDS = 3
 # Words that say nothing about a topic (report verbs aside): never a label.
 _BLAND = {stem(w) for w in """between following being both said says also would could other earlier later today
     tuesday wednesday statement statements officials added told whether including within according towards toward
-    because since days after before there their which while""".split()}
+    because since days after before there their which while very""".split()}
 FIRST_PAGE = 12
 ORDER = {"contradict": 0, "differ": 1, "only_a": 2, "only_b": 3, "agree": 4}
 
