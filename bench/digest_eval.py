@@ -27,6 +27,7 @@ import itertools
 import json
 import logging
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
@@ -89,10 +90,11 @@ def detected(llm_url: str | None, corpus: str = "ps752", keep: Path | None = Non
             disputes = svc.disputes("all")
             min_conf = svc.settings.digest_min_confidence
             pair_rows = {c.id: c for c in svc.contradictions("all")}
+            if keep is not None:  # SQLite's backup, not a file copy: the database runs in WAL mode
+                with sqlite3.connect(svc.settings.db_path) as src, sqlite3.connect(keep) as dst:
+                    src.backup(dst)
         finally:
             svc.close()
-        if keep is not None:
-            shutil.copy(svc.settings.db_path, keep)
     out = {"corpus": corpus, "llm": bool(llm_url), "index_with_detection_s": round(index_s, 1)}
     out.update(score(disputes, pair_rows, min_conf, pairs, heldout, corpus))
     out["contradictions_new"] = report.contradictions_new
