@@ -17,13 +17,17 @@ from retrieval.text import clip, split_sentences, tokenize
 log = logging.getLogger(__name__)
 MAX_LLM_SUMMARIES = 8
 SUMMARY_SUPPORT = max(MIN_SUPPORT, 0.6)  # a summary restates quotes: it must cover most of its words
-AGREEMENT = re.compile(r"\b(agree(?:s|d|ment)?|both\b|same|share[sd]?|alike|concur|consensus|in common|"
-                       r"echo(?:es|ed)?)\b", re.IGNORECASE)
+# "both" asserts agreement ("both say …"), except where it only says both take up the point ("both
+# discuss the talks in Riyadh, differently"), which is what a `differ` row is
+AGREEMENT = re.compile(r"\b(agree(?:s|d|ment)?|both\b(?!\s+(?:\w+\s+)?(?:discuss|address|mention|refer|cover)\w*)|"
+                       r"same|share[sd]?|alike|concur|consensus|in common|echo(?:es|ed)?)\b", re.IGNORECASE)
 # Words that frame a comparison rather than state a fact: no quote has to contain them.
 FRAMING = ("say says said state states stated statement statements mention mentions mentioned describe "
            "describes described while whereas but however only both differ differs different differently "
            "terms point source sources side sides addresses address addressed according also neither "
-           "other first second this that these on about it they their")
+           "other first second this that these on about it they their discuss discusses discussed present presents "
+           "presented")
+_BOTH = re.compile(r"\bboth\b", re.IGNORECASE)
 _RELATION_WORDS = {"agree": "both say the same", "differ": "both address it, differently",
                    "contradict": "they conflict", "only_a": "only the first says this",
                    "only_b": "only the second says this"}
@@ -48,11 +52,14 @@ def check_summary(text: str, row: CompareRow, names: tuple[str, str], idf) -> st
             continue
         if support(s.text, f"{quotes_a} {quotes_b} {frame}", idf) < SUMMARY_SUPPORT:
             return f"unsupported: {s.text[:80]!r}"
+        each = min(support(s.text, f"{q} {frame}", idf) for q in (quotes_a, quotes_b))
         if AGREEMENT.search(s.text):
             if row.relation != "agree":
                 return f"asserts agreement on a {row.relation} row"
-            if min(support(s.text, f"{q} {frame}", idf) for q in (quotes_a, quotes_b)) < SUMMARY_SUPPORT:
+            if each < SUMMARY_SUPPORT:
                 return "asserts agreement one side's quotes do not support"
+        elif _BOTH.search(s.text) and each < SUMMARY_SUPPORT:  # "both address X": each side must
+            return "says both sides take up what one side's quotes do not support"
     return None
 
 

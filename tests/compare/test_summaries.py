@@ -31,6 +31,16 @@ def test_agreement_claimed_on_a_differ_row_is_rejected():
     assert check_summary(crafted, r, NAMES, IDF)
 
 
+def test_both_taking_up_a_point_is_not_agreement_but_both_saying_it_is():
+    r = row("differ", GRATITUDE, END_CONFLICT)
+    took_up = "The Kremlin and the White House both discuss Putin and Trump and the end of the war, differently."
+    assert check_summary(took_up, r, NAMES, IDF) is None
+    assert check_summary("The Kremlin and the White House both say the war needs to end.", r, NAMES, IDF)
+    # each side must take up what "both" says they do: the White House quote says nothing of gratitude
+    assert check_summary("Both sources discuss the gratitude expressed for a desire to help end the war.",
+                         r, NAMES, IDF)
+
+
 def test_a_statement_no_quote_makes_is_rejected():
     r = row("only_a", GRATITUDE, None)
     assert check_summary("The Kremlin says Putin promised to withdraw troops from Kursk by Friday.", r, NAMES, IDF)
