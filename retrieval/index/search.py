@@ -6,13 +6,14 @@ import logging
 import math
 import re
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from retrieval.index.keywords import KeywordIndex, Vocabulary
 from retrieval.models import Hit, Passage
 from retrieval.text import is_list_item_gap
+from retrieval.text.sentences import LIST_GAP
 
 log = logging.getLogger(__name__)
 RRF_K = 60
@@ -103,9 +104,9 @@ class HybridSearcher:
             if not p.text.rstrip().endswith(":"):
                 continue
             while added < budget:
-                nxt = self.store.following(p)
                 # a list item follows its predecessor after a newline and a marker ("\n- ", "\n1. ")
-                if nxt is None or not is_list_item_gap(nxt.start - p.end) or nxt.id in seen:
+                nxt = self._next(p, seen, lambda q: is_list_item_gap(q.start - p.end))
+                if nxt is None:
                     break
                 p = nxt
                 seen.add(p.id)
@@ -122,13 +123,18 @@ class HybridSearcher:
             out.append(h)
             if rank >= top or added >= budget:
                 continue
-            nxt = self.store.following(h.passage)
-            if nxt is not None and nxt.start - h.passage.end == 1 and nxt.speaker != h.passage.speaker \
-                    and nxt.id not in seen:
+            p = h.passage
+            nxt = self._next(p, seen, lambda q: q.start - p.end == 1 and q.speaker != p.speaker)
+            if nxt is not None:
                 seen.add(nxt.id)
                 added += 1
                 out.append(Hit(passage=nxt, score=h.score, dense=h.dense))
         return out
+
+    def _next(self, p: Passage, seen: set[str], fits: Callable[[Passage], bool]) -> Passage | None:
+        """The passage right after `p` (within a list item's distance) when it is not in `seen` and fits."""
+        nxt = self.store.following(p, within=LIST_GAP[1])
+        return nxt if nxt is not None and nxt.id not in seen and fits(nxt) else None
 
 
 def _norm(text: str) -> str:

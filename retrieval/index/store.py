@@ -154,10 +154,11 @@ class PassageStore:
                  for pid, t, m in zip(got["ids"], got["documents"], got["metadatas"])}
         return [by_id[i] for i in ids if i in by_id]
 
-    def following(self, p: Passage) -> Passage | None:
-        """The passage right after `p` in its document."""
-        got = self._guard(lambda: self.collection.get(
-            where={"$and": [{"doc": p.doc}, {"start": {"$gte": p.end}}]}, include=["documents", "metadatas"]))
+    def following(self, p: Passage, within: int) -> Passage | None:
+        """The passage right after `p` in its document, if it starts at most `within` characters after
+        `p` ends (a point lookup, not the rest of the document)."""
+        where = {"$and": [{"doc": p.doc}, {"start": {"$gte": p.end}}, {"start": {"$lte": p.end + within}}]}
+        got = self._guard(lambda: self.collection.get(where=where, include=["documents", "metadatas"]))
         after = [Passage.from_record(pid, t, m) for pid, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
         return min(after, key=lambda q: q.start, default=None)
 
