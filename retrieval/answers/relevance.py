@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 
 from retrieval.answers.dates import about_day, asked_day
 from retrieval.answers.kinds import asked_kind, gives
-from retrieval.text import CALENDAR, MONTHS, REPORT_VERBS, stem, tokenize, uses
+from retrieval.text import CALENDAR, MONTHS, REPORT_VERBS, possessive, stem, tokenize, uses
 
 TOPIC_MIN = 0.5       # share of the topic's idf weight the answer + cited passages must cover
 RELATIVE_MIN = 0.3    # or: at least this share, and nearly as much as the best retrieved passage covers
@@ -213,13 +213,9 @@ def fix_speakers(sentence: str, speakers: Sequence[str], texts: Sequence[str],
             name = name[:1].lower() + name[1:] if name.startswith("The ") else name
         rest = sentence[m.end("s"):]
         if pattern is ACCORDING and not vague:  # "According to X, its readouts …": "its" meant X
-            rest = _POSSESSIVE.sub(lambda p: f"{p.group(1)}{_possessive(phrase)}", rest, count=1)
+            rest = _POSSESSIVE.sub(lambda p: f"{p.group(1)}{possessive(phrase)}", rest, count=1)
         return sentence[:m.start("s")] + name + rest
     return sentence
 
 
 _POSSESSIVE = re.compile(r"^(,\s+)(?:its|their)\b")
-
-
-def _possessive(name: str) -> str:
-    return name + ("'" if name.endswith("s") else "'s")

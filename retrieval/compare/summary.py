@@ -52,14 +52,13 @@ def check_summary(text: str, row: CompareRow, names: tuple[str, str], idf) -> st
             continue
         if support(s.text, f"{quotes_a} {quotes_b} {frame}", idf) < SUMMARY_SUPPORT:
             return f"unsupported: {s.text[:80]!r}"
-        each = min(support(s.text, f"{q} {frame}", idf) for q in (quotes_a, quotes_b))
-        if AGREEMENT.search(s.text):
-            if row.relation != "agree":
-                return f"asserts agreement on a {row.relation} row"
-            if each < SUMMARY_SUPPORT:
-                return "asserts agreement one side's quotes do not support"
-        elif _BOTH.search(s.text) and each < SUMMARY_SUPPORT:  # "both address X": each side must
-            return "says both sides take up what one side's quotes do not support"
+        agreement = AGREEMENT.search(s.text)
+        if agreement and row.relation != "agree":
+            return f"asserts agreement on a {row.relation} row"
+        if agreement or _BOTH.search(s.text):  # agreement, or "both address X": each side must support it
+            if min(support(s.text, f"{q} {frame}", idf) for q in (quotes_a, quotes_b)) < SUMMARY_SUPPORT:
+                return ("asserts agreement one side's quotes do not support" if agreement
+                        else "says both sides take up what one side's quotes do not support")
     return None
 
 

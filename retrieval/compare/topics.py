@@ -13,6 +13,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from retrieval.contradictions.quantities import NUMBER_WORDS
 from retrieval.models import CompareRow
 from retrieval.text import REPORT_VERBS, content_words, stem
 
@@ -49,8 +50,6 @@ def cluster(vecs: np.ndarray, texts: Sequence[str]) -> list[int]:
 _ARTICLE = re.compile(r"\b(?:the|a|an|its|their|his|her|our|this|these|those)\s+([A-Za-z][\w-]*)", re.IGNORECASE)
 _PREPOSITION = re.compile(r"\b(?:of|on|for|about|with|over|against|from|in|at)\s+([A-Za-z][\w-]*)", re.IGNORECASE)
 _BEFORE_OF = re.compile(r"\b([A-Za-z][\w-]*)\s+of\b")
-_NUMBER_WORDS = set("one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
-                    "hundred thousand million billion dozen".split())
 
 
 def nounish(texts: Sequence[str]) -> set[str]:
@@ -62,7 +61,7 @@ def nounish(texts: Sequence[str]) -> set[str]:
     for t in texts:
         words = [m.group(1) for rx in (_ARTICLE, _BEFORE_OF) for m in rx.finditer(t)]
         words += [w for w in (m.group(1) for m in _PREPOSITION.finditer(t)) if not w.lower().endswith(("ly", "ing"))]
-        found |= {stem(w.lower()) for w in words if w.lower() not in _NUMBER_WORDS}
+        found |= {stem(w.lower()) for w in words if w.lower() not in NUMBER_WORDS}
     return found
 
 
@@ -79,8 +78,9 @@ def label(texts: Sequence[str], idf: Callable[[str], float], ignore: set[str], n
     surface: dict[str, str] = {}
     for t in texts:
         for w in content_words(t):
-            if _labelable(w, stem(w), ignore):
-                surface.setdefault(stem(w), w.replace("’", "'").removesuffix("'s"))
+            s = stem(w)
+            if _labelable(w, s, ignore):
+                surface.setdefault(s, w.replace("’", "'").removesuffix("'s"))
         counts.update({stem(w) for w in content_words(t)} - ignore)
     noun = (lambda s: s in nouns) if nouns is not None else (lambda s: True)
     ranked = sorted((s for s in counts if s in surface), key=lambda s: (

@@ -21,7 +21,7 @@ from retrieval.models import Claim
 from retrieval.contradictions.numeric import find_conflict
 from retrieval.contradictions.stance import opposed
 from retrieval.llm.prompts import load_prompt
-from retrieval.text import NEGATION, clip, content_words, stem
+from retrieval.text import NEGATION, clip, content_words, possessive, stem
 from retrieval.vocab import DisputeKind
 
 log = logging.getLogger(__name__)
@@ -134,8 +134,8 @@ class Judge:
         if a.speaker == b.speaker:
             first, second = sorted((a.date or "", b.date or ""))
             return f"{self.names(a.speaker)} changed its account{about} between {first} and {second} (model judgement)."
-        return (f"{_possessive(self.names(b.speaker))} account conflicts with "
-                f"{_possessive(self.names(a.speaker))}{about} (model judgement).")
+        return (f"{possessive(self.names(b.speaker))} account conflicts with "
+                f"{possessive(self.names(a.speaker))}{about} (model judgement).")
 
 
 _NOT_YET = re.compile(r"\b(?:not yet|has not|have not|had not|still not|so far no|no (?:news|sign|word|report)s? of|"
@@ -169,7 +169,3 @@ def shared_terms(a: str, b: str, idf: Callable[[str], float], ignore: set[str] =
         if stem(w) in stems_b:
             words.setdefault(stem(w), w.replace("’", "'"))
     return [words[s] for s in sorted(words, key=lambda s: -idf(s))][:limit]
-
-
-def _possessive(name: str) -> str:
-    return name + ("'" if name.endswith("s") else "'s")

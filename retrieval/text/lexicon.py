@@ -78,6 +78,11 @@ def stems(text: str, min_len: int = 4) -> set[str]:
     return {stem(w) for w in content_words(text, min_len)}
 
 
+def possessive(name: str) -> str:
+    """"The Kremlin's", "the United States'"."""
+    return name + ("'" if name.endswith("s") else "'s")
+
+
 def clip(text: str, limit: int) -> str:
     """`text` cut to at most `limit` characters, with an ellipsis when cut."""
     return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
