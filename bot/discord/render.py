@@ -88,7 +88,7 @@ def pack(title: str, description: str, fields: Sequence[tuple[str, str]], *, col
     A long description continues over several embeds; fields fill embeds up to 25 and 6000."""
     title = title[:TITLE]
     footer = footer[:FOOTER] if footer else None
-    reserve = len(title) + (len(footer) if footer else 0)
+    reserve = len(footer) if footer else 0  # len(embed) already counts the title
     chunks = [c.strip() for c in split_text(description.strip(), DESCRIPTION)] if description.strip() else []
     embeds: list[discord.Embed] = []
     for i, chunk in enumerate(chunks or [""]):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 
 from bot.discord.render import (
-    EMBED_TOTAL, FIELD_NAME, FIELD_VALUE, MESSAGE, PURPLE, RED, TITLE, Outgoing, citation_field, fit, pack, quote_block,
+    EMBED_TOTAL, FIELD_VALUE, MESSAGE, PURPLE, RED, TITLE, Outgoing, citation_field, fit, pack, quote_block,
     speaker_name,
 )
 from retrieval.models import CompareResult
@@ -33,22 +33,31 @@ def _compare_head(result: CompareResult, names: dict[str, str]) -> tuple[str, st
 
 
 def compare_page_embed(result: CompareResult, names: dict[str, str], page: int) -> discord.Embed:
-    """One page of the briefing as one embed (within every limit): a field per row."""
+    """One page of the briefing as one embed: a field per row. The rows share what the 6000-character
+    limit leaves after the title, footer and field names, so a long topic, a long speaker name or
+    rows with many dates shorten the quotes instead of overflowing the embed."""
     a, b, head = _compare_head(result, names)
     pages = compare_pages(result)
     start, end = pages[page]
-    fields = []
-    for i in range(start, end):
-        r = result.rows[i]
-        rel = REL_SHORT[r.relation].format(a=a, b=b)
-        name = fit(f"{i + 1}. {rel} · {r.topic_label or 'untitled'} · {', '.join(r.dates) or 'undated'}", FIELD_NAME)
-        fields.append((name, _row_value(r, a, b, budget=min(FIELD_VALUE, 5200 // max(1, end - start) - 60))))
-    color = RED if any(result.rows[i].relation == "contradict" for i in range(start, end)) else PURPLE
+    title = fit(head, TITLE)
     footer = f"Page {page + 1}/{len(pages)} · rows {start + 1}-{end} of {len(result.rows)}"
-    [embed] = pack(fit(head, TITLE), "", fields, color=color, footer=footer)
-    while len(embed) > EMBED_TOTAL:  # never reached with the budgets above; a last guard
-        embed.remove_field(-1)
+    names_ = [_row_name(result.rows[i], i, a, b) for i in range(start, end)]
+    room = EMBED_TOTAL - len(title) - len(footer) - sum(map(len, names_)) - 10
+    budget = min(FIELD_VALUE, room // max(1, end - start))
+    color = RED if any(result.rows[i].relation == "contradict" for i in range(start, end)) else PURPLE
+    embed = discord.Embed(title=title, color=color)
+    for i, name in zip(range(start, end), names_):
+        embed.add_field(name=name, value=_row_value(result.rows[i], a, b, budget) or "\u200b", inline=False)
+    embed.set_footer(text=footer)
     return embed
+
+
+def _row_name(row, i: int, a: str, b: str) -> str:
+    rel = REL_SHORT[row.relation].format(a=a, b=b)
+    dates = ", ".join(row.dates) or "undated"
+    if len(row.dates) > 3:
+        dates = f"{row.dates[0]} to {row.dates[-1]} ({len(row.dates)} dates)"
+    return fit(f"{i + 1}. {rel} · {fit(row.topic_label or 'untitled', 80)} · {dates}", 160)
 
 
 def _row_value(row, a: str, b: str, budget: int) -> str:

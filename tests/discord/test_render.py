@@ -8,9 +8,10 @@ import pytest
 from bot.commands import MAX_QUESTION
 from bot.discord.app import command_schema
 from bot.discord.render import fit, group, pack, render_answer, safe
+from bot.discord.render_compare import compare_page_embed
 from bot.discord.render_disputes import render_contradictions
 from bot.discord.split import split_text
-from retrieval.models import Answer, Citation, Contradiction
+from retrieval.models import Answer, Citation, CompareResult, CompareRow, Contradiction
 
 
 def test_split_prefers_paragraphs_then_lines_then_sentences_then_hard_cut():
@@ -139,3 +140,27 @@ def test_dispute_embeds_stay_within_limits_and_carry_their_marker():
     assert [i for m in msgs for i in m.ids] == ["d-0123abcd"] * 7
     dismissed = dispute_embed(Dispute(**{**big.__dict__, "status": "dismissed"}), {}, digest=True)
     assert dismissed.title.startswith("Dismissed: ")
+
+
+def _long_rows(n_dates: int, label: str, count: int = 20):
+    q = ("The Government of Northland said that the arrangement on the spillway of the Avon dam will take "
+         "effect only after Southland lifts its tariffs on Northland grain and withdraws its border police "
+         "from Millbrook, and that engineers from both countries will staff the monitoring station below it.")
+    dates = [f"2024-0{m}-1{m}" for m in range(1, n_dates + 1)]
+    cites = [Citation(i, "northland", "Northland", "d.md", "t", q, 0, len(q), date=d) for i, d in enumerate(dates)]
+    return [CompareRow("only_a", "Only Northland says this: " + q[:110], cites, [], topic_label=label)
+            for _ in range(count)]
+
+
+@pytest.mark.parametrize("topic,n_dates", [(None, 6), ("energy strikes moratorium", 4), ("x" * 200, 3)])
+def test_a_compare_page_is_one_embed_within_limits_whatever_its_topic_and_dates(topic, n_dates):
+    """A long topic, a long speaker name and rows with many dates used to overflow 6000 characters and
+    crash the page (`[embed] = pack(...)` got two embeds back)."""
+    result = CompareResult("northland", "southland", topic, _long_rows(n_dates, "spillway, tariffs, police"),
+                           first_page=12, since="2024-01-01")
+    names = {"northland": "Office of the President of the Republic of Northland", "southland": "Southland"}
+    for page in range(2):
+        embed = compare_page_embed(result, names, page)
+        assert len(embed) <= 6000 and len(embed.fields) == (12 if page == 0 else 8)
+        assert all(len(f.name) <= 256 and len(f.value) <= 1024 for f in embed.fields)
+        assert all("Northland" in f.value for f in embed.fields)  # every row still shows its quote
