@@ -18,9 +18,13 @@ log = logging.getLogger(__name__)
 MAX_LLM_SUMMARIES = 8
 SUMMARY_SUPPORT = max(MIN_SUPPORT, 0.6)  # a summary restates quotes: it must cover most of its words
 # "both" asserts agreement ("both say …"), except where it only says both take up the point ("both
-# discuss the talks in Riyadh, differently"), which is what a `differ` row is
+# discuss the talks in Riyadh, differently"), which is what a `differ` row is. Agreement is also worded
+# as "each say(s)", "like X, Y says", "so does X", "likewise", "similarly", "as well", "too".
 AGREEMENT = re.compile(r"\b(agree(?:s|d|ment)?|both\b(?!\s+(?:\w+\s+)?(?:discuss|address|mention|refer|cover)\w*)|"
-                       r"same|share[sd]?|alike|concur|consensus|in common|echo(?:es|ed)?)\b", re.IGNORECASE)
+                       r"same|share[sd]?|alike|concur|consensus|in common|echo(?:es|ed)?|likewise|similarly|"
+                       r"each (?:say|says|said|state|stated|call|calls|called|want|wants|support|supports|back|backs)|"
+                       r"so (?:does|do|did|has|have)|as does|as well|in line with|consistent with|"
+                       r"too(?=\s*(?:[.,;:!?]|$)))\b|(?:^|[,;:]\s*)like\s+(?=\w)", re.IGNORECASE)
 # Words that frame a comparison rather than state a fact: no quote has to contain them.
 FRAMING = ("say says said state states stated statement statements mention mentions mentioned describe "
            "describes described while whereas but however only both differ differs different differently "

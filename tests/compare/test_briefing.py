@@ -79,3 +79,24 @@ def test_topic_labels_are_nouns_not_verbs_or_adverbs():
     assert words[:2] == ["ministry", "moratorium"], words
     assert not {"expressed", "additionally", "fishing"} & set(words), words
     assert "we're" not in label(texts[2:], lambda s: 1.0, set(), nounish(texts))
+
+
+def test_a_conflict_between_the_sides_is_a_contradict_row_and_comes_first(tmp_path):
+    """Southland's copy of the shared sentence gives another outflow: the two quotes conflict, so the
+    row is `contradict` (from the ledger's pair, recorded at index time) and leads the briefing."""
+    from tests.compare.conftest import HERE
+    from tests.conftest import indexed_service
+
+    files = {p.name: p.read_text(encoding="utf-8") for p in (HERE / "corpus").iterdir()}
+    name = "2024-05-03-southland-statement.md"
+    files[name] = files[name].replace("held at 40 cubic metres", "held at 25 cubic metres")
+    svc = indexed_service(tmp_path, files)
+    try:
+        res = svc.compare("northland", "southland")
+        pairs = svc.contradictions("all")
+    finally:
+        svc.close()
+    flow = [r for r in _rows_with(res, "cubic metres per second until September") if r.a and r.b]
+    assert flow and flow[0].relation == "contradict", [(r.relation, r.topic_label) for r in res.rows]
+    assert res.rows[0].relation == "contradict"
+    assert any("25 cubic" in (p.a.quote + p.b.quote) and "40 cubic" in (p.a.quote + p.b.quote) for p in pairs)

@@ -41,6 +41,25 @@ def test_both_taking_up_a_point_is_not_agreement_but_both_saying_it_is():
                          r, NAMES, IDF)
 
 
+@pytest.mark.parametrize("crafted", [
+    "The Kremlin and the White House each say the conflict needs to end.",
+    "Like the White House, the Kremlin says Trump and Putin want to end the war.",
+    "The Kremlin says Putin wants to end the war, and so does the White House.",
+    "The Kremlin says Putin wants the war to end; the White House likewise says the conflict needs to end.",
+    "The Kremlin, like the White House, says the war needs to end.",
+    "The White House says the conflict needs to end, too.",
+])
+def test_agreement_in_other_words_on_a_differ_row_is_rejected(crafted):
+    assert check_summary(crafted, row("differ", GRATITUDE, END_CONFLICT), NAMES, IDF)
+
+
+def test_words_near_agreement_that_do_not_claim_it_stay():
+    r = row("only_a", "Russia would like to see sanctions lifted before any ceasefire.", None)
+    for text in ("The Kremlin says Russia would like to see sanctions lifted before any ceasefire.",
+                 "Unlike the White House, the Kremlin says Russia would like to see sanctions lifted."):
+        assert check_summary(text, r, NAMES, make_idf([r.a[0].quote, GRATITUDE, END_CONFLICT])) is None
+
+
 def test_a_statement_no_quote_makes_is_rejected():
     r = row("only_a", GRATITUDE, None)
     assert check_summary("The Kremlin says Putin promised to withdraw troops from Kursk by Friday.", r, NAMES, IDF)
