@@ -70,9 +70,9 @@ def format_history(history: Sequence[tuple[str, str]]) -> str:
 def missing_entities(question: str, known_terms: set[str],
                      lookup: Callable[[str], str | None] = lambda name: None) -> list[str]:
     """Names the question is about (the speaker it asks about, or a name in a question that asks about
-    no speaker) that no indexed passage, title or source name mentions. Months, weekdays and
-    sentence-initial capitals are not names; lower-case words of the asked speaker count too ("the
-    German chancellor": "chancellor")."""
+    no speaker) that no indexed passage, title or source name mentions. Months, weekdays, holidays,
+    sentence-initial capitals and the capitals of a title-case question are not names; lower-case
+    words of the asked speaker count too ("the German chancellor": "chancellor")."""
     q = question.strip()
     speaker = asked_speaker(q)
     if speaker and resolve(speaker, lookup):
@@ -80,6 +80,8 @@ def missing_entities(question: str, known_terms: set[str],
     if speaker:
         # only the names in it: "the analysis" or "the report" is no one the corpus must mention
         names = [w for w in re.findall(r"[A-Za-z][\w-]*", re.sub(r"['’]s\b", "", speaker)) if w[:1].isupper()]
+    elif _title_case(q):  # every word capitalised: capitals say nothing about which words are names
+        return []
     else:
         names = [m.group(1) for m in _PROPER.finditer(q)] + _ACRONYM.findall(q)
     out = []
@@ -90,6 +92,13 @@ def missing_entities(question: str, known_terms: set[str],
         if stem(low) not in known_terms and low not in known_terms:
             out.append(w)
     return out
+
+
+def _title_case(question: str) -> bool:
+    """A question written in title case ("Is the Deal Final?"): after the first word, at least two
+    words that are not stopwords, all of them capitalised."""
+    words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", question)[1:] if w.lower() not in STOPWORDS]
+    return len(words) >= 2 and all(w[:1].isupper() for w in words)
 
 
 def as_names(question: str, words: Sequence[str]) -> str:

@@ -16,7 +16,10 @@ said say says also can could should may might just while any all such per""".spl
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-CALENDAR = frozenset(MONTHS + WEEKDAYS + ("today", "yesterday", "tomorrow", "tonight", "week", "month", "year"))
+# Holidays name days, as months do: "at Christmas" is a date, not a party the corpus must mention.
+HOLIDAYS = ("christmas", "easter", "ramadan", "eid", "hanukkah", "passover", "thanksgiving", "diwali", "nowruz")
+CALENDAR = frozenset(MONTHS + WEEKDAYS + HOLIDAYS + ("today", "yesterday", "tomorrow", "tonight", "week", "month",
+                                                    "year"))
 
 # "X said …": the verbs that report someone else's statement (one list for attribution and claims).
 REPORT_VERBS = (r"(?:said|says|say|stated|states|told|added|adds|continued|claimed|claims|announced|insisted|"

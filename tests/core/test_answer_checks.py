@@ -74,6 +74,18 @@ def test_calendar_words_are_not_missing_names(indexed):
     assert missing_entities("What did Zelenskyy demand on Saturday, 11 January?", known, lookup) == []
 
 
+def test_ordinary_capitalised_words_are_not_missing_names(indexed):
+    known = indexed._known_terms()
+    lookup = indexed.registry.lookup
+    assert "final" not in known and "christma" not in known and "christmas" not in known
+    # a title-case question: its capitals do not mark names
+    assert missing_entities("Is the Energy Deal Final?", known, lookup) == []
+    # a holiday is a date, as a month is
+    assert missing_entities("Did the strikes on energy facilities stop before Christmas?", known, lookup) == []
+    # a name in an ordinary question is still one
+    assert missing_entities("Did the strikes on energy facilities stop before Macron spoke?", known, lookup) == ["Macron"]
+
+
 def test_only_the_name_the_question_is_about_refuses(indexed):
     known = indexed._known_terms()
     lookup = indexed.registry.lookup

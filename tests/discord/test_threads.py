@@ -49,3 +49,31 @@ async def test_mention_in_a_channel_outside_the_allow_list_is_ignored(world):
     world.bot.settings.allowed_channels = [world.digest.id]
     await world.alice.send(world.channel, f"{world.bot.user.mention} What did Putin say?")
     assert not world.channel.threads
+
+
+async def test_a_mention_has_the_same_question_limit_as_slash_ask(world, monkeypatch):
+    from bot.commands import MAX_QUESTION
+
+    asked = []
+    monkeypatch.setattr(world.bot.service, "ask", lambda *a, **k: asked.append(a))  # must not be reached
+    long = "What did Putin say about energy? " * 40
+    question = long[: MAX_QUESTION + 1].strip() + "?"
+    assert len(question) > MAX_QUESTION
+    await world.alice.send(world.channel, f"{world.bot.user.mention} {question}")
+    replies = [m for m in world.channel.history() if m.author.id == world.bot.user.id]
+    assert replies and f"limited to {MAX_QUESTION} characters" in replies[-1].content
+    assert not asked and not world.channel.threads
+
+
+async def test_an_answer_in_a_thread_carries_working_feedback_buttons(world):
+    await world.alice.send(world.channel, f"{world.bot.user.mention} What did Putin agree to about energy?")
+    [thread] = world.channel.threads
+    answer = [m for m in thread.history() if m.author.id == world.bot.user.id][-1]
+    ids = [c.custom_id for row in answer.components for c in row.children]
+    up = next(i for i in ids if i.startswith("analyst:fb:up:"))
+    assert any(i.startswith("analyst:fb:down:") for i in ids)
+    thanks = await world.alice.click(answer, custom_id=up)
+    assert thanks.ephemeral
+    [row] = world.bot.service.feedback_list()
+    assert row["vote"] == "up" and row["user"] == str(world.alice.id)
+    assert row["question"] == "What did Putin agree to about energy?" and row["citations"]
