@@ -4,9 +4,10 @@ Two claims share a row only when (1) their link score (embedding cosine plus a c
 words both use) reaches the match threshold, (2) they share specific content: the IDF mass of the
 content words both use (names of the parties aside) reaches the floor (see `Idf`), so the same
 general subject is not enough, and (3) a condition or demand ("only after", "must", "demands", the
-items listed under "the following conditions:") links only to a condition of the other side, or to a
-claim that responds to it (accepts, rejects, weighs it: RESPONSE) using most of its specific words
-(CONDITION_COVER): a side that never addresses the demand leaves it `only_a`/`only_b`. The thresholds
+items listed under "the following conditions:") links only to a claim that responds to it (accepts,
+rejects, weighs it: RESPONSE), or to a condition of the other side that demands the same thing, using
+most of its specific words (CONDITION_COVER; of the shorter condition's, for two conditions): a side that
+never addresses the demand leaves it `only_a`/`only_b`. The thresholds
 are checked on a labelled alignment set (bench/compare.py: calibration split only)."""
 from __future__ import annotations
 
@@ -120,6 +121,8 @@ def gated(scores: np.ndarray, spec: np.ndarray, claims_a: Sequence[Claim], claim
                 demand, other = (x, y) if x.id in conditions else (y, x)
                 answers = bool(RESPONSE.search(other.text))  # mentioning the subject is not addressing it
                 cover = spec[i, j] / max(mass(demand.text, idf, ignore), 1e-9) if answers else 0.0
+            elif x.id in conditions:  # two conditions share a row only when they demand the same thing
+                cover = spec[i, j] / max(min(mass(x.text, idf, ignore), mass(y.text, idf, ignore)), 1e-9)
             if not same_point(scores[i, j], spec[i, j], cover, match, idf.floor):
                 out[i, j] = -1.0
     return out

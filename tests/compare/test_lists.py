@@ -56,3 +56,38 @@ def test_items_under_a_condition_lead_in_stay_the_demanding_sides_own(rivers):
         assert rows and all(r.relation == "only_a" for r in rows), (phrase, [r.relation for r in rows])
     shared = [r for r in res.rows if r.relation in ("agree", "differ", "contradict")]
     assert any("reopen the Millbrook crossing" in c.quote for r in shared for c in r.a)
+
+
+NORTH_TERMS = """---
+source: northland
+title: Northland on the river settlement
+date: 2024-08-01
+---
+Northland and Southland agreed to reopen the Millbrook crossing to freight trucks.
+
+""" + ("The Government of Northland said the key condition for a lasting settlement of the river dispute would be "
+       "a complete end to Southland's grain tariffs and border checks.\n")
+SOUTH_TERMS = """---
+source: southland
+title: Southland on the river settlement
+date: 2024-08-02
+---
+Southland and Northland agreed to reopen the Millbrook crossing to freight trucks.
+
+""" + ("The President of Southland repeated that the shelling of river villages on both sides must stop, as the "
+       "necessary step toward a lasting settlement of the river dispute.\n")
+
+
+def test_two_conditions_about_different_things_do_not_share_a_row(tmp_path):
+    """Each side names its own condition for one settlement (tariffs and border checks; an end to
+    the shelling): two demands, neither addressing the other's."""
+    svc = indexed_service(tmp_path, {"2024-08-01-north.md": NORTH_TERMS, "2024-08-02-south.md": SOUTH_TERMS,
+                                     "sources.yaml": SOURCES})
+    try:
+        res = svc.compare("northland", "southland")
+    finally:
+        svc.close()
+    tariffs = [r for r in res.rows if any("grain tariffs and border checks" in c.quote for c in r.a)]
+    shelling = [r for r in res.rows if any("shelling of river villages" in c.quote for c in r.b)]
+    assert [r.relation for r in tariffs] == ["only_a"] and [r.relation for r in shelling] == ["only_b"], \
+        [(r.relation, [c.quote[:40] for c in (*r.a, *r.b)]) for r in res.rows]
