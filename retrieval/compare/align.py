@@ -27,6 +27,7 @@ TOPIC_MATCH = 0.45  # within a topic both sides are already on the subject
 SPECIFIC = 0.5  # IDF mass of shared content words (names aside), as a share of a one-passage word's IDF
 CONDITION_COVER = 0.5  # when exactly one is a condition or demand: share of its specific words the other uses
 LEXICAL_WEIGHT, LEXICAL_CAP = 0.04, 0.15
+ROW_MOST = 3  # claims of one side in one row: more is a topic, not a point
 
 CONDITION = re.compile(
     r"\b(only (?:if|after|when|once)|on condition|provided that|conditions?|preconditions?|must|"
@@ -128,21 +129,24 @@ def gated(scores: np.ndarray, spec: np.ndarray, claims_a: Sequence[Claim], claim
     return out
 
 
-def components(sims: np.ndarray, match: float) -> list[tuple[list[int], list[int]]]:
+def components(sims: np.ndarray, match: float, most: int = ROW_MOST) -> list[tuple[list[int], list[int]]]:
     """Star-shaped groups, so chains never merge unrelated points: every A claim joins its best B
-    claim (if >= match); a B claim nobody joined joins the group of its best A claim (if >= match)."""
+    claim (if >= match), the `most` strongest links of each B claim at most: a hub sentence that many
+    claims resemble is one point, not a whole topic, and the weaker ones stay their side's own. A B
+    claim nobody joined joins the group of its best A claim (if >= match) while it holds fewer than
+    `most` B claims."""
     na, nb = sims.shape
     if not na or not nb:
         return []
     groups: dict[int, tuple[list[int], list[int]]] = {}
     best_b = sims.argmax(axis=1)
-    for i in range(na):
+    for i in sorted(range(na), key=lambda i: -sims[i, best_b[i]]):
         j = int(best_b[i])
-        if sims[i, j] >= match:
+        if sims[i, j] >= match and len(groups.get(j, ([],))[0]) < most:
             groups.setdefault(j, ([], [j]))[0].append(i)
     joined_a = {i: j for j, (ia, _) in groups.items() for i in ia}
     for j in range(nb):
         i = int(sims[:, j].argmax())
-        if j not in groups and sims[i, j] >= match and i in joined_a:
+        if j not in groups and sims[i, j] >= match and i in joined_a and len(groups[joined_a[i]][1]) < most:
             groups[joined_a[i]][1].append(j)
-    return list(groups.values())
+    return [(sorted(ia), ib) for ia, ib in groups.values()]
