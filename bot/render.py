@@ -50,6 +50,9 @@ def render_sources(items: list[SourceInfo]) -> str:
 def render_index(r: IndexReport) -> str:
     line = (f"Indexed {r.documents} documents, {r.passages} passages: {r.added} added, {r.updated} updated, "
             f"{r.removed} removed, {r.unchanged} unchanged; {r.contradictions_new} new contradictions.")
+    if r.contradictions_waiting:
+        line += (f"\n{r.contradictions_waiting} candidate pair(s) wait for the model (this run's budget was spent, "
+                 "or the model was down); the next index run judges them, with or without new documents.")
     if r.skipped:
         line += f"\nSkipped {len(r.skipped)} file(s):\n" + "\n".join(f"  {s.path}: {s.reason}" for s in r.skipped)
     return line

@@ -134,6 +134,7 @@ class IndexReport:
     unchanged: int = 0
     contradictions_new: int = 0
     skipped: list[Skipped] = field(default_factory=list)
+    contradictions_waiting: int = 0  # candidate pairs the model has yet to judge (the next runs do)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

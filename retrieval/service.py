@@ -120,7 +120,10 @@ class Analyst:
         (slower) contradiction detection runs."""
         from retrieval.index.indexer import Indexer
 
+        changes = []
+
         def on_change(changed, removed) -> int:
+            changes.append(True)
             self._searcher = None
             if on_stored:
                 on_stored()
@@ -138,6 +141,10 @@ class Analyst:
         self._searcher = None  # keyword index is rebuilt on next search
         if on_stored:
             on_stored()
+        if detect and not changes:  # nothing new: judge the pairs that wait for the model, if any
+            report.contradictions_new = self._drain()
+        if detect:
+            report.contradictions_waiting = self.engine.backlog.count()
         return report
 
     def _not_a_document(self, path: Path) -> str | None:
@@ -156,6 +163,14 @@ class Analyst:
     def _detect(self, changed, removed) -> int:
         new = self.engine.update(changed, removed)
         self.group_disputes(use_llm=True)
+        return new
+
+    def _drain(self) -> int:
+        if not self.engine.backlog.count():
+            return 0
+        new = self.engine.drain()
+        if new:
+            self.group_disputes(use_llm=True)
         return new
 
     def group_disputes(self, use_llm: bool = False) -> list[str]:

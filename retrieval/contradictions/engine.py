@@ -15,11 +15,12 @@ import re
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Callable, Sequence
 
 import numpy as np
 
+from retrieval.contradictions.backlog import Backlog, Candidate
 from retrieval.contradictions.claims import extract_claims, reported_party
 from retrieval.errors import BusyError, LLMUnavailableError
 from retrieval.contradictions.judge import RULES, Judge, Verdict, conflict_kind
@@ -44,15 +45,6 @@ _HEDGE = re.compile(r"\b(?:may|might|could|perhaps|possibly|likely|unlikely|hope
 _ENTITY = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
 
 
-@dataclass
-class Candidate:
-    a: Claim
-    b: Claim
-    similarity: float
-    priority: float
-    adjacent: bool = False
-
-
 class ContradictionEngine:
     def __init__(self, settings: Settings, embedder, store, ledger: Ledger, registry: SourceRegistry,
                  llm_getter: Callable[[], ChatModel | None]) -> None:
@@ -64,6 +56,7 @@ class ContradictionEngine:
         self.registry = registry
         self._collection = None
         self._lock = threading.Lock()
+        self.backlog = Backlog(ledger)
 
     @property
     def collection(self):
@@ -81,10 +74,23 @@ class ContradictionEngine:
             embeddings = self.store_claims(docs, claims)
             retired = self.ledger.retire_stale(docs)
             candidates = self.candidates(claims, embeddings)
-            candidates = merge(candidates, self.context_candidates([d for d, _ in changed], claims, embeddings))
+            candidates = merge(candidates, self.context_candidates([d for d, _ in changed], claims, embeddings),
+                               self.backlog.take())
             new = self.judge_candidates(candidates, budget=self.llm_budget(len(claims)))
-            log.info("contradictions: %d claims from %d docs, %d candidate pairs, %d new, %d retired (%.1fs)",
-                     len(claims), len(docs), len(candidates), new, retired, time.monotonic() - t0)
+            log.info("contradictions: %d claims from %d docs, %d candidate pairs, %d new, %d retired, %d waiting "
+                     "for the model (%.1fs)", len(claims), len(docs), len(candidates), new, retired,
+                     self.backlog.count(), time.monotonic() - t0)
+            return new
+
+    def drain(self) -> int:
+        """Judge pairs that wait for the model (an index run that changed nothing): new contradictions."""
+        with self._lock:
+            waiting = self.backlog.take()
+            if not waiting:
+                return 0
+            new = self.judge_candidates(waiting, budget=self.llm_budget(len(waiting)))
+            log.info("contradictions: %d waiting pair(s) judged, %d new, %d still waiting",
+                     len(waiting) - self.backlog.count(), new, self.backlog.count())
             return new
 
     def store_claims(self, docs: Sequence[str], claims: list[Claim],
@@ -176,13 +182,24 @@ class ContradictionEngine:
         judge = Judge(llm, names=self.registry.display, aliases=self.registry.alias_items(), idf=self.idf())
         version = _judge_version(judge, llm)
         new = calls = 0
+        waiting: list[tuple[str, Candidate]] = []
         for cand in candidates:
+            if llm is not None and (judge.llm is None or calls >= budget) and \
+                    judge.needs_model(cand.a, cand.b, cand.similarity, cand.adjacent):
+                waiting.append((pair_id(cand.a, cand.b), cand))  # the model is spent or down: later
+                continue
             verdict = self._verdict(judge, cand, judge.llm is not None and calls < budget, version)
             calls += verdict.method == "llm"
+            if llm is not None and judge.llm is None and verdict.method == "rules" and \
+                    judge.needs_model(cand.a, cand.b, cand.similarity, cand.adjacent):
+                waiting.append((pair_id(cand.a, cand.b), cand))  # the model went down on this pair
+                continue
             if verdict.label == "contradiction" and verdict.score >= self.settings.contradiction_threshold:
                 if self.ledger.record(cand.a, cand.b, verdict.score, verdict.explanation, kind=verdict.kind):
                     new += 1
                     log.info("contradiction %.2f: %r vs %r", verdict.score, cand.a.text[:60], cand.b.text[:60])
+        self.backlog.remove(pair_id(c.a, c.b) for c in candidates)
+        self.backlog.add(waiting)
         return new
 
     def _verdict(self, judge: Judge, cand: Candidate, use_llm: bool, version: str) -> Verdict:

@@ -70,7 +70,11 @@ class Judge:
         verdict = self._judge(a, b, similarity, use_llm, adjacent)
         return replace(verdict, kind=kind) if verdict.label == "contradiction" else verdict
 
-    def _judge(self, a: Claim, b: Claim, similarity: float | None, use_llm: bool, adjacent: bool) -> Verdict:
+    def needs_model(self, a: Claim, b: Claim, similarity: float | None = None, adjacent: bool = False) -> bool:
+        """Whether only the model can settle the pair (the rules before it leave it open)."""
+        return conflict_kind(a, b) is not None and self._rules(a, b, similarity, adjacent) is None
+
+    def _rules(self, a: Claim, b: Claim, similarity: float | None, adjacent: bool) -> Verdict | None:
         conflict = find_conflict(a.text, b.text)
         if conflict is not None:
             return Verdict("contradiction", NUMERIC_SCORE, self._numeric_explanation(a, b, conflict), "numeric")
@@ -79,8 +83,12 @@ class Judge:
             if other is not None and other != c.speaker:
                 return Verdict("unrelated", 0.0, f"{self.names(c.speaker)} only reports {self.names(other)}")
         gate = self.gate(a, b, adjacent, similarity)
-        if gate:
-            return Verdict("unrelated", 0.0, gate)
+        return Verdict("unrelated", 0.0, gate) if gate else None
+
+    def _judge(self, a: Claim, b: Claim, similarity: float | None, use_llm: bool, adjacent: bool) -> Verdict:
+        settled = self._rules(a, b, similarity, adjacent)
+        if settled is not None:
+            return settled
         if self.llm is None or not use_llm:
             return Verdict("unrelated", 0.0, "no deterministic conflict; not checked by a model")
         forward = self.llm.label_probabilities(self.messages(a, b), list(LABELS))
