@@ -6,6 +6,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# llama.cpp is built for the x86-64 baseline with AVX2 (as in the Docker image), not -march=native: on
+# hosts that advertise AMX without enabling it for processes, a native build dies on its first
+# request ("invalid opcode" in libggml-cpu, seen here). Override to taste: make CMAKE_ARGS=...
+CMAKE_ARGS ?= -DGGML_NATIVE=OFF
+export CMAKE_ARGS
 
 .PHONY: install run test test-fast test-faults test-docker docker bench lint chat doctor clean
 
