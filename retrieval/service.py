@@ -142,7 +142,7 @@ class Analyst:
         if on_stored:
             on_stored()
         if detect and not changes:  # nothing new: judge the pairs that wait for the model, if any
-            report.contradictions_new = self._drain()
+            report.contradictions_new = self._drain_backlog()
         if detect:
             report.contradictions_waiting = self.engine.backlog.count()
         return report
@@ -165,9 +165,7 @@ class Analyst:
         self.group_disputes(use_llm=True)
         return new
 
-    def _drain(self) -> int:
-        if not self.engine.backlog.count():
-            return 0
+    def _drain_backlog(self) -> int:
         new = self.engine.drain()
         if new:
             self.group_disputes(use_llm=True)

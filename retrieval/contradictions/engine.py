@@ -89,8 +89,9 @@ class ContradictionEngine:
             if not waiting:
                 return 0
             new = self.judge_candidates(waiting, budget=self.llm_budget(len(waiting)))
+            left = self.backlog.count()
             log.info("contradictions: %d waiting pair(s) judged, %d new, %d still waiting",
-                     len(waiting) - self.backlog.count(), new, self.backlog.count())
+                     len(waiting) - left, new, left)
             return new
 
     def store_claims(self, docs: Sequence[str], claims: list[Claim],
@@ -184,15 +185,10 @@ class ContradictionEngine:
         new = calls = 0
         waiting: list[tuple[str, Candidate]] = []
         for cand in candidates:
-            if llm is not None and (judge.llm is None or calls >= budget) and \
-                    judge.needs_model(cand.a, cand.b, cand.similarity, cand.adjacent):
-                waiting.append((pair_id(cand.a, cand.b), cand))  # the model is spent or down: later
-                continue
             verdict = self._verdict(judge, cand, judge.llm is not None and calls < budget, version)
             calls += verdict.method == "llm"
-            if llm is not None and judge.llm is None and verdict.method == "rules" and \
-                    judge.needs_model(cand.a, cand.b, cand.similarity, cand.adjacent):
-                waiting.append((pair_id(cand.a, cand.b), cand))  # the model went down on this pair
+            if verdict.method == "unchecked" and llm is not None:  # the model was spent or went down: later
+                waiting.append((pair_id(cand.a, cand.b), cand))
                 continue
             if verdict.label == "contradiction" and verdict.score >= self.settings.contradiction_threshold:
                 if self.ledger.record(cand.a, cand.b, verdict.score, verdict.explanation, kind=verdict.kind):

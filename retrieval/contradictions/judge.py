@@ -43,7 +43,7 @@ class Verdict:
     label: str  # contradiction | agreement | unrelated
     score: float
     explanation: str
-    method: str = "rules"  # numeric | llm | rules
+    method: str = "rules"  # numeric | llm | rules | unchecked (the rules leave it open, no model was asked)
     kind: DisputeKind = DisputeKind.CONTRADICTION
 
 
@@ -70,10 +70,6 @@ class Judge:
         verdict = self._judge(a, b, similarity, use_llm, adjacent)
         return replace(verdict, kind=kind) if verdict.label == "contradiction" else verdict
 
-    def needs_model(self, a: Claim, b: Claim, similarity: float | None = None, adjacent: bool = False) -> bool:
-        """Whether only the model can settle the pair (the rules before it leave it open)."""
-        return conflict_kind(a, b) is not None and self._rules(a, b, similarity, adjacent) is None
-
     def _rules(self, a: Claim, b: Claim, similarity: float | None, adjacent: bool) -> Verdict | None:
         conflict = find_conflict(a.text, b.text)
         if conflict is not None:
@@ -89,8 +85,8 @@ class Judge:
         settled = self._rules(a, b, similarity, adjacent)
         if settled is not None:
             return settled
-        if self.llm is None or not use_llm:
-            return Verdict("unrelated", 0.0, "no deterministic conflict; not checked by a model")
+        if self.llm is None or not use_llm:  # only the model can settle it
+            return Verdict("unrelated", 0.0, "no deterministic conflict; not checked by a model", "unchecked")
         forward = self.llm.label_probabilities(self.messages(a, b), list(LABELS))
         if forward.get("contradiction", 0.0) <= self.p_floor:
             return self._from_probs(a, b, forward, similarity, adjacent)
