@@ -8,31 +8,23 @@ import pytest
 
 from tests.conftest import indexed_service
 
-NORTH = """---
-source: northland
-title: Results of the river talks
-date: 2024-07-01
----
-Northland and Southland agreed to reopen the Millbrook crossing to freight trucks.
 
-The crossing will reopen only after the following conditions have been met:
+def _doc(source: str, title: str, date: str, *paragraphs: str) -> str:
+    """A document with front matter, its paragraphs separated by blank lines."""
+    return f"---\nsource: {source}\ntitle: {title}\ndate: {date}\n---\n" + "\n\n".join(paragraphs) + "\n"
 
-- the lifting of sanctions on Northland's grain and fish exporters and on the insurers of their cargoes;
-- the reconnection of Northland's farm bank to the regional payment system.
 
-Both governments will meet again in August.
-"""
-SOUTH = """---
-source: southland
-title: Ministry statement on the river talks
-date: 2024-07-02
----
-Southland and Northland agreed to reopen the Millbrook crossing to freight trucks.
-
-Southland will help Northland's grain and fish exporters reach foreign markets and lower the cost of cargo insurance.
-
-Southland will expand access to its payment system for farm banks trading in grain.
-"""
+NORTH = _doc("northland", "Results of the river talks", "2024-07-01",
+             "Northland and Southland agreed to reopen the Millbrook crossing to freight trucks.",
+             "The crossing will reopen only after the following conditions have been met:",
+             "- the lifting of sanctions on Northland's grain and fish exporters and on the insurers of their cargoes;\n"
+             "- the reconnection of Northland's farm bank to the regional payment system.",
+             "Both governments will meet again in August.")
+SOUTH = _doc("southland", "Ministry statement on the river talks", "2024-07-02",
+             "Southland and Northland agreed to reopen the Millbrook crossing to freight trucks.",
+             "Southland will help Northland's grain and fish exporters reach foreign markets and lower the cost of "
+             "cargo insurance.",
+             "Southland will expand access to its payment system for farm banks trading in grain.")
 SOURCES = """sources:
   northland: {name: Northland, aliases: [Northland government]}
   southland: {name: Southland, aliases: [Southland government]}
@@ -58,24 +50,14 @@ def test_items_under_a_condition_lead_in_stay_the_demanding_sides_own(rivers):
     assert any("reopen the Millbrook crossing" in c.quote for r in shared for c in r.a)
 
 
-NORTH_TERMS = """---
-source: northland
-title: Northland on the river settlement
-date: 2024-08-01
----
-Northland and Southland agreed to reopen the Millbrook crossing to freight trucks.
-
-""" + ("The Government of Northland said the key condition for a lasting settlement of the river dispute would be "
-       "a complete end to Southland's grain tariffs and border checks.\n")
-SOUTH_TERMS = """---
-source: southland
-title: Southland on the river settlement
-date: 2024-08-02
----
-Southland and Northland agreed to reopen the Millbrook crossing to freight trucks.
-
-""" + ("The President of Southland repeated that the shelling of river villages on both sides must stop, as the "
-       "necessary step toward a lasting settlement of the river dispute.\n")
+NORTH_TERMS = _doc("northland", "Northland on the river settlement", "2024-08-01",
+                   "Northland and Southland agreed to reopen the Millbrook crossing to freight trucks.",
+                   "The Government of Northland said the key condition for a lasting settlement of the river "
+                   "dispute would be a complete end to Southland's grain tariffs and border checks.")
+SOUTH_TERMS = _doc("southland", "Southland on the river settlement", "2024-08-02",
+                   "Southland and Northland agreed to reopen the Millbrook crossing to freight trucks.",
+                   "The President of Southland repeated that the shelling of river villages on both sides must "
+                   "stop, as the necessary step toward a lasting settlement of the river dispute.")
 
 
 def test_two_conditions_about_different_things_do_not_share_a_row(tmp_path):
