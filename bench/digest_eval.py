@@ -14,7 +14,7 @@ every real conflict appears once, measured on the development set (bench/devset/
   over labelled items only. `digest_duplicates`: extra digest items for a real dispute already posted;
   `digest_recall`: labelled disputes that reach the digest.
 - `grouping`: the grouping step alone, with the labelled contradiction pairs of both dev corpora as
-  input (their true kinds, confidence 0.9), so the detector's misses do not hide it: pairwise
+  input (each with the kind the judge gives it, confidence 0.9), so the detector's misses do not hide it: pairwise
   precision/recall of "same dispute" decisions against the labels, on decisions that involve an
   evaluation pair (the thresholds were chosen on calibration-only decisions), plus labelled disputes
   split over several groups and groups mixing labelled disputes.
@@ -181,6 +181,7 @@ def score(disputes, pair_rows: dict, min_conf: float, pairs: list[dict], heldout
 def grouping() -> dict:
     """Group the labelled contradiction pairs (true kinds) and score the grouping against the labels."""
     from retrieval.contradictions.disputes import DisputeBook
+    from retrieval.contradictions.judge import conflict_kind
     from retrieval.contradictions.ledger import Ledger, pair_id
 
     pairs, labels, _ = _devset()
@@ -204,7 +205,8 @@ def grouping() -> dict:
                 if a is None or b is None or a.id == b.id:
                     missing += 1
                     continue
-                ledger.record(a, b, 0.9, p["note"], kind=labels[p["dispute"]]["kind"])
+                kind = conflict_kind(a, b) or labels[p["dispute"]]["kind"]  # the kind the judge would give
+                ledger.record(a, b, 0.9, p["note"], kind=kind)
                 ids[p["id"]] = pair_id(a, b)
             book.update(embed)
             of = book.dispute_of(list(ids.values()))

@@ -155,8 +155,6 @@ class DisputeBook:
             numeric = is_numeric(pair_features(r))
             best, best_score, best_flip = None, 0.0, False
             for g in groups.values():
-                if g.kind != r["kind"]:
-                    continue
                 score, flip = link(a, b, numeric, g)
                 if score > best_score:
                     best, best_score, best_flip = g, score, flip

@@ -1,7 +1,8 @@
 """Grouping contradiction pairs into disputes: which existing dispute a new pair belongs to.
 
 Grouping (at index time after detection, and for any pair left ungrouped when disputes are read) puts a
-new pair into the existing dispute of the same kind it matches best, or starts a new one. A pair
+new pair into the existing dispute it matches best, of whatever kind (one point of contention often
+holds a direct conflict and a changed position: the labelled disputes do), or starts a new one. A pair
 matches a dispute when, for one of its two orientations, each of its claims is close to a claim on the
 corresponding side of the dispute:
 - a shared claim (the same sentence already in the dispute) joins when the pair's other claim is at

@@ -31,7 +31,11 @@ P_FLOOR = 0.60  # raw P(contradiction) at or below which a pair is not a contrad
 P_CEIL = 0.85  # raw P(contradiction), taken as the lower of both orders, of clear-cut contradictions
 TOPIC_MIN = 1.8  # IDF mass of the content words two claims share: below it they are about different things
 NEAR_DUPLICATE = 0.90  # cosine similarity above which two claims restate each other
-NUMERIC_SCORE = 0.9
+# A number or date stated differently is recorded, but below the digest's bar (0.8): on the development
+# documents none of the six conflicts the check finds is real (different groups counted, different
+# meetings timed; bench/devset/pairs.json, kind different_quantities), so it is listed as `possible`
+# and never posted on its own.
+NUMERIC_SCORE = 0.7
 ADJACENT_BONUS = 0.1
 TOPIC_SIMILAR = 0.55  # or: embedding similarity at which two claims are about the same thing
 CLAIM_CHARS = 400  # a claim as shown to the judge

@@ -3,7 +3,8 @@
 "23 injured servicemen" vs "22 wounded soldiers", "a 90-minute call" vs "the call lasted two and a
 half hours", "on March 18" vs "on March 25". The quantities are read by `quantities.py`; two conflict
 only when they are of the same kind, describe the same thing (a count: the same head noun and something
-else in common; a duration: measured the same way, with a word in common nearby; a date or time: two
+else in common, and not a qualified part of the other's whole, "35 foreign passengers" of "212
+passengers"; a duration: measured the same way, with a word in common nearby; a date or time: two
 words in common nearby) and their intervals do not overlap. A value one text rejects conflicts with the
 other stating it."""
 from __future__ import annotations
@@ -40,6 +41,15 @@ def _same_thing(a: Quantity, b: Quantity) -> bool:
     return len(a.context & b.context) >= SHARED_CONTEXT  # "arrived on Thursday for talks" / "talks on Sunday"
 
 
+def _part_of_whole(a: Quantity, b: Quantity) -> bool:
+    """One count qualifies the other's noun ("35 foreign passengers" of "212 passengers") and is no larger:
+    a part of the whole, not another figure for it."""
+    if a.kind != "count" or a.head != b.head or a.phrase == b.phrase:
+        return False
+    part, whole = (a, b) if a.phrase > b.phrase else (b, a) if b.phrase > a.phrase else (None, None)
+    return part is not None and part.high <= whole.low
+
+
 def _overlap(a: Quantity, b: Quantity) -> bool:
     eps = 1e-9
     if a.kind == "date" and "dom" in (a.head, b.head):  # compare the day of the month only
@@ -66,7 +76,7 @@ def quantity_relation(a_text: str, b_text: str) -> tuple[str, Conflict | None]:
     agree = same = False
     for x in qa:
         for y in qb:
-            if not _same_thing(x, y) or (x.negated and y.negated):
+            if not _same_thing(x, y) or (x.negated and y.negated) or _part_of_whole(x, y):
                 continue
             same = True
             if x.negated or y.negated:  # one rejects a value: a conflict when the other states it

@@ -1,6 +1,7 @@
 """Disputes on a real SQLite ledger with the real MiniLM embedder: pairs about one point form one
 dispute, a new pair joins it (new evidence, not a new digest item), two points between the same two
-speakers stay apart, dismissal covers every pair and sticks, confidence and `possible`."""
+speakers stay apart, a changed position on the same point joins it, dismissal covers every pair and
+sticks, confidence and `possible`."""
 from __future__ import annotations
 
 import pytest
@@ -135,15 +136,26 @@ def test_party_order_reads_who_did_what_to_whom():
     assert not parties_swapped(party_order(RU_DENY.text), party_order(RU_DID.text))
 
 
-def test_kinds_are_not_mixed_in_one_dispute(ledger, book, embed):
-    record(ledger, [(HALT, STRIKES[0])])
-    record(ledger, [(HALT, HALT2)], kind="changed position")
+RESUMED = claim("kremlin-6.md", "Russian forces resumed strikes on Ukrainian energy facilities on 1 April, the "
+               "Kremlin said, as the moratorium had expired.", "kremlin", "2025-04-01", 900)
+SWAP_K_LATER = claim("kremlin-7.md", "The Kremlin said the exchange had been postponed and no prisoners would be "
+                     "handed over this week.", "kremlin", "2025-03-25", 950)
+
+
+def test_a_changed_position_on_the_same_point_joins_its_dispute(ledger, book, embed):
+    """One point often holds a direct conflict and a changed position (the labelled disputes do): the
+    kinds share a dispute, which keeps the kind of the pair that started it. Another point of the same
+    speaker stays its own dispute, its earlier statement on side 1."""
+    [first] = record(ledger, [(HALT, STRIKES[0])])
+    [changed] = record(ledger, [(HALT, RESUMED)], kind="changed position")
+    record(ledger, [(SWAP_K, SWAP_K_LATER)], kind="changed position")
     book.update(embed)
-    kinds = sorted(d.kind for d in book.list("all"))
-    assert kinds == ["changed position", "contradiction"]
-    [changed] = [d for d in book.list("all") if d.kind == "changed position"]
-    assert [(s.speaker, s.side) for s in changed.sides] == [("kremlin", 1), ("kremlin", 2)]
-    assert changed.sides[0].citations[0].date == "2025-03-18"  # side 1 is the earlier statement
+    disputes = {d.kind: d for d in book.list("all")}
+    assert len(book.list("all")) == 2 and set(disputes) == {"contradiction", "changed position"}
+    assert sorted(disputes["contradiction"].pairs) == sorted([first, changed])
+    other = disputes["changed position"]
+    assert [(s.speaker, s.side) for s in other.sides] == [("kremlin", 1), ("kremlin", 2)]
+    assert other.sides[0].citations[0].date == "2025-03-18"  # side 1 is the earlier statement
 
 
 def test_dismissing_a_dispute_dismisses_its_pairs_and_new_evidence_stays_dismissed(ledger, book, embed):

@@ -15,6 +15,9 @@ CONFLICTS = [
     ("The exchange will take place on Wednesday.", "The prisoner exchange took place on Thursday."),
     ("The ferry left port shortly after 7 a.m.", "The ferry left port at 09:40."),
     ("The train left 35 minutes behind schedule.", "The train departed two hours behind schedule."),
+    # a qualified part larger than its whole cannot both hold
+    ("All 40 passengers on the ferry died when it sank.", "Among the dead were 55 foreign passengers, the ferry "
+     "company said."),
 ]
 CONSISTENT = [
     ("Additionally, 23 injured Ukrainian servicemen will be handed over.",
@@ -39,6 +42,9 @@ CONSISTENT = [
     # a delay and a time elapsed are different durations
     ("The train left the station 35 minutes behind schedule.",
      "The brakes of the train failed about four minutes into the journey."),
+    # a qualified part of a whole, no larger than it, is a second figure, not another count of the whole
+    ("All 212 passengers on the ferry died when it sank near the island.",
+     "Among the dead were 35 foreign passengers, the ferry company said."),
     # a day shared only through one word: not known to be the same event
     ("The envoy arrived in Vienna on Friday for talks.", "The talks will resume on Monday in Geneva."),
 ]
