@@ -179,7 +179,8 @@ def score(disputes, pair_rows: dict, min_conf: float, pairs: list[dict], heldout
 
 # ---- grouping alone, on the labelled pairs ----------------------------------------------------------
 def grouping() -> dict:
-    """Group the labelled contradiction pairs (true kinds) and score the grouping against the labels."""
+    """Group the labelled contradiction pairs (each with the kind the judge gives it) and score the grouping
+    against the labels."""
     from retrieval.contradictions.disputes import DisputeBook
     from retrieval.contradictions.judge import conflict_kind
     from retrieval.contradictions.ledger import Ledger, pair_id

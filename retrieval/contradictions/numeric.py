@@ -44,10 +44,13 @@ def _same_thing(a: Quantity, b: Quantity) -> bool:
 def _part_of_whole(a: Quantity, b: Quantity) -> bool:
     """One count qualifies the other's noun ("35 foreign passengers" of "212 passengers") and is no larger:
     a part of the whole, not another figure for it."""
-    if a.kind != "count" or a.head != b.head or a.phrase == b.phrase:
+    if a.kind != "count" or a.head != b.head:
         return False
-    part, whole = (a, b) if a.phrase > b.phrase else (b, a) if b.phrase > a.phrase else (None, None)
-    return part is not None and part.high <= whole.low
+    if a.phrase > b.phrase:
+        return a.high <= b.low
+    if b.phrase > a.phrase:
+        return b.high <= a.low
+    return False
 
 
 def _overlap(a: Quantity, b: Quantity) -> bool:
