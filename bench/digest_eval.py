@@ -1,17 +1,20 @@
 """The `disputes` bench section from the digest's side: pairs per dispute, digest precision and whether
 every real conflict appears once, measured on the development set (bench/devset/).
 
-- `detected`: index bench/devset/ps752 (with its own sources.yaml) with contradiction detection and the
-  local model, as a user would, then index again (no new documents, as the bot's re-index job does)
-  until no candidate pair waits for the model; group the pairs into disputes; map every dispute to the labelled
-  disputes of bench/devset/disputes.json through its claims' quotes (a detected claim matches a
-  labelled quote of the same document when one contains the other). A detected pair is `real` when both
-  its claims are quotes of one labelled dispute's contradiction pairs, `false` when it is a labelled
-  compatible/unrelated pair, `unlabelled` otherwise; a dispute is real when any of its pairs is.
+- `detected`: index bench/devset/ps752 (or march2025 with the seed; each with its own sources.yaml)
+  with contradiction detection and the local model, as a user would, then index again (no new
+  documents, as the bot's re-index job does) until no candidate pair waits for the model; group the
+  pairs into disputes; map every dispute to the labelled disputes of bench/devset/disputes.json
+  through its claims' quotes (a detected claim matches a labelled quote of the same document when one
+  contains the other). A detected pair is `real` when both its claims are quotes of one labelled
+  dispute's contradiction pairs, `false` when it is a labelled compatible/unrelated pair, `unlabelled`
+  otherwise; a dispute is real when any of its pairs is (its `lead`: the verdict of its strongest pair,
+  the one that sets its confidence).
   Reported on the evaluation split: disputes with a claim from a held-out document, and the labelled
   disputes with an evaluation pair. `digest_precision` = real / posted (the disputes at or above
   ANALYST_DIGEST_MIN_CONFIDENCE), counting unlabelled ones as not real (a lower bound); also given
-  over labelled items only. `digest_duplicates`: extra digest items for a real dispute already posted;
+  over labelled items only, and strictly (`digest_precision_lead`: posted disputes whose strongest
+  pair is real). `digest_duplicates`: extra digest items for a real dispute already posted;
   `digest_recall`: labelled disputes that reach the digest.
 - `grouping`: the grouping step alone, with the labelled contradiction pairs of both dev corpora as
   input (each with the kind the judge gives it, confidence 0.9), so the detector's misses do not hide it: pairwise
@@ -19,8 +22,10 @@ every real conflict appears once, measured on the development set (bench/devset/
   evaluation pair (the thresholds were chosen on calibration-only decisions), plus labelled disputes
   split over several groups and groups mixing labelled disputes.
 
-    python -m bench.digest_eval [LLM_BASE_URL] [--keep FILE]   # without a URL: detection without the model
-    (--keep: a copy of the run's SQLite database, ledger and disputes, to read or regroup offline)
+    python -m bench.digest_eval [LLM_BASE_URL] [--keep FILE] [--corpus ps752|march2025]
+    (without a URL: detection without the model; --keep: a copy of the run's SQLite database, ledger and
+    disputes, to read or regroup offline; --corpus march2025 indexes that corpus with the seed, make bench
+    runs ps752)
 """
 from __future__ import annotations
 
@@ -138,13 +143,15 @@ def score(disputes, pair_rows: dict, min_conf: float, pairs: list[dict], heldout
 
     items = []
     for dsp in disputes:
-        labels_of = [pair_label(pair_rows[p]) for p in dsp.pairs if p in pair_rows]
+        rows = sorted((pair_rows[p] for p in dsp.pairs if p in pair_rows), key=lambda c: (-c.score, c.id))
+        labels_of = [pair_label(c) for c in rows]
         maps = set().union(*(m for _, m in labels_of)) if labels_of else set()
         verdicts = Counter(v for v, _ in labels_of)
         docs = {c.doc for s in dsp.sides for c in s.citations}
         items.append({"id": dsp.id, "headline": dsp.headline, "kind": str(dsp.kind),
                       "confidence": dsp.confidence, "pairs": len(dsp.pairs), "posted": dsp.confidence >= min_conf,
                       "evaluation": bool(docs & heldout), "maps_to": sorted(maps),
+                      "lead": labels_of[0][0] if labels_of else "unlabelled",
                       "verdict": "real" if maps else ("false" if verdicts.get("false") and not verdicts.get("unlabelled")
                                                       else "unlabelled" if verdicts.get("unlabelled") else "false")})
     ev = [i for i in items if i["evaluation"]]
@@ -167,6 +174,8 @@ def score(disputes, pair_rows: dict, min_conf: float, pairs: list[dict], heldout
             "digest_precision": round(len(real_posted) / len(posted), 3) if posted else None,
             "digest_precision_labelled": (round(len(real_posted) / len(labelled_posted), 3)
                                           if labelled_posted else None),
+            "digest_precision_lead": (round(sum(i["lead"] == "real" for i in posted) / len(posted), 3)
+                                      if posted else None),
             "labelled_disputes": len(eval_labels),
             "digest_recall": round(len(per_label) / len(eval_labels), 3) if eval_labels else None,
             "found_any_status": len(found_any),
@@ -247,20 +256,29 @@ def _find_claim(claims, doc: str, quote: str):
     return best
 
 
-def evaluate(llm_url: str | None, keep: Path | None = None) -> dict:
+def evaluate(llm_url: str | None, keep: Path | None = None, corpus: str = "ps752") -> dict:
     t0 = time.perf_counter()
     out = {"grouping": grouping()}
-    out["detected"] = detected(llm_url, keep=keep)
+    out["detected"] = detected(llm_url, corpus=corpus, keep=keep)
     out["seconds"] = round(time.perf_counter() - t0, 1)
-    out["note"] = ("detected: ps752 indexed with detection, disputes mapped to bench/devset/disputes.json by "
+    out["note"] = (f"detected: {corpus} indexed with detection, disputes mapped to bench/devset/disputes.json by "
                    "quotes, evaluation split; unlabelled items count as not real in digest_precision. "
                    "grouping: labelled contradiction pairs grouped alone, pairwise same-dispute decisions.")
     return out
 
 
+def _option(args: list[str], name: str) -> str | None:
+    if name not in args:
+        return None
+    i = args.index(name)
+    value = args[i + 1]
+    del args[i:i + 2]
+    return value
+
+
 if __name__ == "__main__":
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     args = sys.argv[1:]
-    kept = Path(args.pop(args.index("--keep") + 1)) if "--keep" in args else None
-    args = [a for a in args if a != "--keep"]
-    print(json.dumps(evaluate(args[0] if args else None, keep=kept), indent=2))
+    kept = _option(args, "--keep")
+    corpus = _option(args, "--corpus") or "ps752"
+    print(json.dumps(evaluate(args[0] if args else None, keep=Path(kept) if kept else None, corpus=corpus), indent=2))
