@@ -105,9 +105,13 @@ OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
     ))
 
 
+# "came close to the border", "closer to the terminal": nearness, not the opposite of open
+_NEARNESS = re.compile(r"\bclose(?:r|st)?\s+(?:to|by)\b", re.IGNORECASE)
+
+
 def opposite_terms(a: str, b: str) -> bool:
     """One text uses a word of a pair in OPPOSITES and the other its opposite (and not both)."""
-    sa, sb = set(tokenize(a)), set(tokenize(b))
+    sa, sb = set(tokenize(_NEARNESS.sub(" ", a))), set(tokenize(_NEARNESS.sub(" ", b)))
     return any((sa & x and sb & y and not sa & y and not sb & x) or (sa & y and sb & x and not sa & x and not sb & y)
                for x, y in OPPOSITES)
 

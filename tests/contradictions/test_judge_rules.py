@@ -7,6 +7,7 @@ from __future__ import annotations
 from retrieval.contradictions.judge import Judge, conflict_kind
 from retrieval.contradictions.stance import opposed, polarity
 from retrieval.models import Claim
+from retrieval.text import opposite_terms
 from retrieval.vocab import DisputeKind
 
 
@@ -43,6 +44,13 @@ def test_idioms_do_not_negate_and_denial_verbs_do():
 def test_opposite_words_count_as_opposed_without_a_negation_word():
     assert opposed("The council reopened the market square on Friday.",
                    "The market square stayed closed through Friday, traders said.")
+
+
+def test_close_to_a_place_is_nearness_not_the_opposite_of_open():
+    assert not opposed("The mountain pass was open to lorries on Tuesday.",
+                       "The convoy left the pass and came close to the border post before turning back.")
+    assert not opposite_terms("The ferry terminal is open.", "The ferry docked closer to the terminal than planned.")
+    assert opposite_terms("The ferry terminal is open.", "The ferry terminal was closed to passengers.")
 
 
 def test_one_speaker_conflicts_only_across_documents_dated_apart():
