@@ -1,0 +1,56 @@
+"""The digest bench's scoring (bench/digest_eval.py `score`): a dispute is real when any of its pairs is
+a labelled conflict, and real strictly (`lead`) only when the pair that sets its confidence is."""
+from bench.digest_eval import score
+from retrieval.models import Citation, Contradiction, Dispute, DisputeSide
+from retrieval.vocab import DisputeKind, DisputeStatus, PairStatus
+
+DOC = "2031-04-02-harbour-report.md"  # held out in this test
+QUOTES = {
+    "closed": "The Ostra bridge has been closed to traffic since Monday.",
+    "crossing": "Lorries were seen crossing the Ostra bridge on Tuesday.",
+    "repaired": "Engineers repaired the bridge's lighting last year.",
+    "weather": "Heavy rain fell across the region on Monday.",
+}
+LABELLED = [
+    {"a": {"doc": "harbour/" + DOC, "quote": QUOTES["closed"]}, "b": {"doc": "harbour/" + DOC, "quote": QUOTES["crossing"]},
+     "label": "contradiction", "dispute": "bridge-closed", "split": "evaluation"},
+    {"a": {"doc": "harbour/" + DOC, "quote": QUOTES["closed"]}, "b": {"doc": "harbour/" + DOC, "quote": QUOTES["repaired"]},
+     "label": "compatible", "dispute": None, "split": "evaluation"},
+]
+
+
+def cite(key: str) -> Citation:
+    return Citation(n=0, source="harbour", speaker=key, doc=DOC, title="t", quote=QUOTES[key], start=0, end=1)
+
+
+def pair(pid: str, a: str, b: str, s: float) -> Contradiction:
+    return Contradiction(id=pid, score=s, explanation="x", status=PairStatus("new"), first_seen="2031-04-02",
+                         a=cite(a), b=cite(b))
+
+
+def dispute(did: str, pairs: list[Contradiction]) -> Dispute:
+    sides = [DisputeSide("s1", 1, [p.a for p in pairs]), DisputeSide("s2", 2, [p.b for p in pairs])]
+    return Dispute(id=did, headline="Is the bridge closed?", kind=DisputeKind.CONTRADICTION,
+                   confidence=max(p.score for p in pairs), status=DisputeStatus("new"), first_seen="2031-04-02",
+                   last_seen="2031-04-02", sides=sides, pairs=[p.id for p in pairs])
+
+
+def test_a_dispute_ranked_by_a_false_pair_is_real_but_not_strictly():
+    false_lead, real = pair("p1", "closed", "repaired", 1.0), pair("p2", "closed", "crossing", 0.9)
+    unlabelled = pair("p3", "closed", "weather", 0.95)
+    disputes = [dispute("d-1", [false_lead, real]), dispute("d-2", [unlabelled])]
+    rows = {p.id: p for p in (false_lead, real, unlabelled)}
+    out = score(disputes, rows, 0.8, LABELLED, {DOC}, "harbour")
+    ev = out["evaluation"]
+    assert (ev["posted"], ev["posted_real"], ev["posted_unlabelled"]) == (2, 1, 1)
+    assert ev["digest_precision"] == 0.5 and ev["digest_precision_lead"] == 0.0
+    items = {i["id"]: i for i in out["items"]}
+    assert items["d-1"]["verdict"] == "real" and items["d-1"]["lead"] == "false"
+    assert items["d-1"]["maps_to"] == ["bridge-closed"] and items["d-2"]["lead"] == "unlabelled"
+    assert ev["digest_recall"] == 1.0
+
+
+def test_the_strict_count_follows_the_strongest_pair():
+    real, false_pair = pair("p2", "closed", "crossing", 1.0), pair("p1", "closed", "repaired", 0.85)
+    out = score([dispute("d-1", [false_pair, real])], {"p1": false_pair, "p2": real}, 0.8, LABELLED, {DOC}, "harbour")
+    assert out["evaluation"]["digest_precision_lead"] == 1.0 and out["items"][0]["lead"] == "real"
