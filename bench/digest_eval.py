@@ -17,15 +17,16 @@ every real conflict appears once, measured on the development set (bench/devset/
   pair is real). `digest_duplicates`: extra digest items for a real dispute already posted;
   `digest_recall`: labelled disputes that reach the digest.
 - `grouping`: the grouping step alone, with the labelled contradiction pairs of both dev corpora as
-  input (each with the kind the judge gives it, confidence 0.9), so the detector's misses do not hide it: pairwise
-  precision/recall of "same dispute" decisions against the labels, on decisions that involve an
+  input (each with the kind the judge gives it, confidence 0.9), so the detector's misses do not hide
+  it: pairwise precision/recall of "same dispute" decisions against the labels, on decisions that involve an
   evaluation pair (the thresholds were chosen on calibration-only decisions), plus labelled disputes
   split over several groups and groups mixing labelled disputes.
 
     python -m bench.digest_eval [LLM_BASE_URL] [--keep FILE] [--corpus ps752|march2025]
+    python -m bench.digest_eval --regroup FILE [--corpus ps752|march2025]
     (without a URL: detection without the model; --keep: a copy of the run's SQLite database, ledger and
-    disputes, to read or regroup offline; --corpus march2025 indexes that corpus with the seed, make bench
-    runs ps752)
+    disputes; --regroup: score such a copy again with this version's grouping and the current labels,
+    without the model; --corpus march2025 indexes that corpus with the seed; make bench runs ps752)
 """
 from __future__ import annotations
 
@@ -84,10 +85,15 @@ def _services(corpus: str, tmp: Path, llm_url: str | None):
 
 
 # ---- detected disputes on ps752 -------------------------------------------------------------------
+def _labels_for(corpus: str) -> tuple[list[dict], set[str]]:
+    """The labelled pairs within `corpus` and its held-out documents, as the indexed corpus names them."""
+    pairs, _, heldout = _devset()
+    return ([p for p in pairs if _in_corpus(p, corpus)],
+            {_doc_key(corpus, d) for d in heldout if d.startswith(corpus + "/")})
+
+
 def detected(llm_url: str | None, corpus: str = "ps752", keep: Path | None = None) -> dict:
-    pairs, labels, heldout = _devset()
-    pairs = [p for p in pairs if _in_corpus(p, corpus)]
-    heldout = {_doc_key(corpus, d) for d in heldout if d.startswith(corpus + "/")}
+    pairs, heldout = _labels_for(corpus)
     with tempfile.TemporaryDirectory() as d:
         svc = _services(corpus, Path(d), llm_url)
         try:
@@ -113,6 +119,33 @@ def detected(llm_url: str | None, corpus: str = "ps752", keep: Path | None = Non
     out.update(score(disputes, pair_rows, min_conf, pairs, heldout, corpus))
     out["contradictions_new"] = new
     return out
+
+
+def regrouped(kept: Path, corpus: str = "ps752") -> dict:
+    """Score a database kept by `detected` (--keep) again, its pairs grouped afresh by this version's
+    grouping and scored against the current labels; no model (the pairs and their scores are the run's)."""
+    from retrieval.contradictions.disputes import DisputeBook
+    from retrieval.contradictions.ledger import Ledger
+    from retrieval.index.embeddings import MiniLMEmbedding
+    from retrieval.settings import Settings
+
+    pairs, heldout = _labels_for(corpus)
+    min_conf = Settings(_env_file=None).digest_min_confidence
+    with tempfile.TemporaryDirectory() as d:
+        db = Path(d) / "kept.sqlite3"
+        with sqlite3.connect(kept) as src, sqlite3.connect(db) as dst:
+            src.backup(dst)
+        ledger = Ledger(db)
+        try:
+            with ledger.lock, ledger.db:
+                ledger.db.execute("DELETE FROM disputes_members")
+                ledger.db.execute("DELETE FROM disputes_items")
+            book = DisputeBook(ledger, min_confidence=min_conf)
+            book.update(MiniLMEmbedding().embed)
+            disputes, pair_rows = book.list("all"), {c.id: c for c in ledger.list("all")}
+        finally:
+            ledger.close()
+    return {"corpus": corpus, "kept": str(kept), **score(disputes, pair_rows, min_conf, pairs, heldout, corpus)}
 
 
 def score(disputes, pair_rows: dict, min_conf: float, pairs: list[dict], heldout: set[str], corpus: str) -> dict:
@@ -267,18 +300,17 @@ def evaluate(llm_url: str | None, keep: Path | None = None, corpus: str = "ps752
     return out
 
 
-def _option(args: list[str], name: str) -> str | None:
-    if name not in args:
-        return None
-    i = args.index(name)
-    value = args[i + 1]
-    del args[i:i + 2]
-    return value
-
-
 if __name__ == "__main__":
+    import argparse
+
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    args = sys.argv[1:]
-    kept = _option(args, "--keep")
-    corpus = _option(args, "--corpus") or "ps752"
-    print(json.dumps(evaluate(args[0] if args else None, keep=Path(kept) if kept else None, corpus=corpus), indent=2))
+    parser = argparse.ArgumentParser(prog="python -m bench.digest_eval", description=__doc__.split("\n")[0])
+    parser.add_argument("llm_url", nargs="?", help="the model's OpenAI-compatible base URL (none: no model)")
+    parser.add_argument("--corpus", default="ps752", choices=["ps752", "march2025"])
+    parser.add_argument("--keep", type=Path, help="keep a copy of the run's SQLite database here")
+    parser.add_argument("--regroup", type=Path, help="score a kept database again instead (no model)")
+    opts = parser.parse_args()
+    if opts.regroup:
+        print(json.dumps(regrouped(opts.regroup, opts.corpus), indent=2))
+    else:
+        print(json.dumps(evaluate(opts.llm_url, keep=opts.keep, corpus=opts.corpus), indent=2))
