@@ -182,7 +182,11 @@ def report(items: list[Item], found: list, threshold: float) -> dict:
             k = kinds.setdefault(f"{it.label}:{it.kind or '-'}", [0, 0])
             k[0] += 1
             k[1] += int((it, v) in flagged)
+        bands = {"0.5-0.8": (0.5, 0.8), "0.8-1.0": (0.8, 0.999), "1.0": (0.999, 1.01)}  # does the score rank?
+        by_score = {k: [it.label == "contradiction" for it, v in flagged if lo <= v.score < hi]
+                    for k, (lo, hi) in bands.items()}
         out[split] = {"pairs": len(rows), "contradictions": real, "flagged": len(flagged), "true_positives": tp,
+                      "real_flagged_by_score": {k: f"{sum(x)}/{len(x)}" for k, x in by_score.items()},
                       "precision": round(tp / len(flagged), 3) if flagged else None,
                       "recall": round(tp / real, 3) if real else None,
                       "methods": dict(Counter(v.method for _, v in flagged)),
