@@ -23,10 +23,11 @@ every real conflict appears once, measured on the development set (bench/devset/
   split over several groups and groups mixing labelled disputes.
 
     python -m bench.digest_eval [LLM_BASE_URL] [--keep FILE] [--corpus ps752|march2025]
-    python -m bench.digest_eval --regroup FILE [--corpus ps752|march2025]
+    python -m bench.digest_eval --regroup FILE [--rules] [--corpus ps752|march2025]
     (without a URL: detection without the model; --keep: a copy of the run's SQLite database, ledger and
     disputes; --regroup: score such a copy again with this version's grouping and the current labels,
-    without the model; --corpus march2025 indexes that corpus with the seed; make bench runs ps752)
+    without the model; --rules: first drop the pairs this version's rules settle without the model, an
+    estimate of a fresh run; --corpus march2025 indexes that corpus with the seed; make bench runs ps752)
 """
 from __future__ import annotations
 
@@ -121,9 +122,12 @@ def detected(llm_url: str | None, corpus: str = "ps752", keep: Path | None = Non
     return out
 
 
-def regrouped(kept: Path, corpus: str = "ps752") -> dict:
+def regrouped(kept: Path, corpus: str = "ps752", rules: bool = False) -> dict:
     """Score a database kept by `detected` (--keep) again, its pairs grouped afresh by this version's
-    grouping and scored against the current labels; no model (the pairs and their scores are the run's)."""
+    grouping and scored against the current labels; no model (the pairs and their scores are the run's).
+    `rules`: first drop the pairs this version's rules before the model settle as no conflict
+    (bench/rejudge.py)."""
+    from bench.rejudge import settled
     from retrieval.contradictions.disputes import DisputeBook
     from retrieval.contradictions.ledger import Ledger
     from retrieval.index.embeddings import MiniLMEmbedding
@@ -135,9 +139,11 @@ def regrouped(kept: Path, corpus: str = "ps752") -> dict:
         db = Path(d) / "kept.sqlite3"
         with sqlite3.connect(kept) as src, sqlite3.connect(db) as dst:
             src.backup(dst)
+        dropped = settled(db, corpus) if rules else []
         ledger = Ledger(db)
         try:
             with ledger.lock, ledger.db:
+                ledger.db.executemany("DELETE FROM ledger_contradictions WHERE id=?", [(p,) for p in dropped])
                 ledger.db.execute("DELETE FROM disputes_members")
                 ledger.db.execute("DELETE FROM disputes_items")
             book = DisputeBook(ledger, min_confidence=min_conf)
@@ -145,7 +151,8 @@ def regrouped(kept: Path, corpus: str = "ps752") -> dict:
             disputes, pair_rows = book.list("all"), {c.id: c for c in ledger.list("all")}
         finally:
             ledger.close()
-    return {"corpus": corpus, "kept": str(kept), **score(disputes, pair_rows, min_conf, pairs, heldout, corpus)}
+    return {"corpus": corpus, "kept": str(kept), "dropped_by_rules": dropped,
+            **score(disputes, pair_rows, min_conf, pairs, heldout, corpus)}
 
 
 def score(disputes, pair_rows: dict, min_conf: float, pairs: list[dict], heldout: set[str], corpus: str) -> dict:
@@ -309,8 +316,10 @@ if __name__ == "__main__":
     parser.add_argument("--corpus", default="ps752", choices=["ps752", "march2025"])
     parser.add_argument("--keep", type=Path, help="keep a copy of the run's SQLite database here")
     parser.add_argument("--regroup", type=Path, help="score a kept database again instead (no model)")
+    parser.add_argument("--rules", action="store_true",
+                        help="with --regroup: first drop the pairs this version's rules settle without the model")
     opts = parser.parse_args()
     if opts.regroup:
-        print(json.dumps(regrouped(opts.regroup, opts.corpus), indent=2))
+        print(json.dumps(regrouped(opts.regroup, opts.corpus, rules=opts.rules), indent=2))
     else:
         print(json.dumps(evaluate(opts.llm_url, keep=opts.keep, corpus=opts.corpus), indent=2))

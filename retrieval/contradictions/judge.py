@@ -19,7 +19,7 @@ from typing import Callable
 from retrieval.contradictions.claims import reported_party
 from retrieval.models import Claim
 from retrieval.contradictions.numeric import find_conflict
-from retrieval.contradictions.stance import opposed
+from retrieval.contradictions.stance import opposed, refers_back
 from retrieval.llm.prompts import load_prompt
 from retrieval.text import NEGATION, clip, content_words, possessive, stem
 from retrieval.vocab import DisputeKind
@@ -39,7 +39,7 @@ NUMERIC_SCORE = 0.7
 ADJACENT_BONUS = 0.1
 TOPIC_SIMILAR = 0.55  # or: embedding similarity at which two claims are about the same thing
 CLAIM_CHARS = 400  # a claim as shown to the judge
-RULES = 4  # bump when the rules before the model change: cached model verdicts are then judged again
+RULES = 5  # bump when the rules before the model change: cached model verdicts are then judged again
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,8 @@ class Judge:
 
     def judge(self, a: Claim, b: Claim, similarity: float | None = None, use_llm: bool = True,
               adjacent: bool = False) -> Verdict:
-        """`adjacent`: the claims sit in one paragraph (an aside about what precedes it), which stands in
-        for topical overlap. May raise LLMUnavailableError / BusyError from the model call."""
+        """`adjacent`: the claims sit in one paragraph, which stands in for topical overlap when the later
+        one points back at the earlier (`refers_back`). May raise LLMUnavailableError / BusyError from the model call."""
         kind = conflict_kind(a, b)
         if kind is None:
             return Verdict("unrelated", 0.0, "same speaker")
@@ -100,9 +100,13 @@ class Judge:
 
     def gate(self, a: Claim, b: Claim, adjacent: bool = False, similarity: float | None = None) -> str | None:
         """Why an LLM contradiction is impossible here, or None. Two claims can only contradict when they
-        are about the same thing (shared rare content words, close meaning, or adjacency) and differ in
-        polarity or stance (one denies, halts or opposes what the other asserts, does or wants)."""
-        same_topic = adjacent or (similarity or 0.0) >= TOPIC_SIMILAR or \
+        are about the same thing (shared rare content words, close meaning, or the later one answering the
+        earlier in its paragraph: "We did not agree to that.") and differ in polarity or stance (one
+        denies, halts or opposes what the other asserts, does or wants). A neighbouring sentence that
+        neither shares a word nor points back adds a detail ("… came down in farmland." / "There were no
+        survivors."), whatever its polarity."""
+        later = max(a, b, key=lambda c: c.start)
+        same_topic = (adjacent and refers_back(later.text)) or (similarity or 0.0) >= TOPIC_SIMILAR or \
             topic_overlap(a.text, b.text, self.idf, self.names_stems) >= TOPIC_MIN
         if not same_topic:
             return "about different things"

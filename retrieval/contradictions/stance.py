@@ -1,6 +1,8 @@
 """Polarity and stance of a claim, the judge's gate before the model: two claims about one thing can
 only contradict when one is negated or denied and the other not, one halts what the other does, or
-they use opposite words (open/closed, lift/impose).
+they use opposite words (open/closed, lift/impose). A sentence right after another one shares no
+word with it and can still answer it, but only by pointing back at what was said ("We did not agree to
+that.", "Iran rejected the accounts."); `refers_back` says whether it does.
 
 Stance words are read in their phrase: "halt attacks" halts (the attacks are what is halted), and
 "continue to observe the ceasefire" keeps a halt (continuing is an aspect of what follows)."""
@@ -49,3 +51,27 @@ def opposed(a: str, b: str) -> bool:
     """One is negated and the other not, one halts what the other does, or they use opposite words."""
     (na, sa), (nb, sb) = polarity(a), polarity(b)
     return na != nb or (sa is not None and sb is not None and sa != sb) or opposite_terms(a, b)
+
+
+# What was said, named as such: "the claim", "these accounts", "such reports" (not "that attack": an event)
+_SAID = (r"claims?|accounts?|reports?|statements?|assertions?|allegations?|accusations?|versions?|"
+         r"suggestions?|assessments?|conclusions?|findings?|charges?|remarks?|comments?|assurances?|promises?")
+_SAID_NOUN = re.compile(rf"\b(?:the|this|that|these|those|such|its|their|his|her)\s+(?:\w+\s+)?(?:{_SAID})\b", re.I)
+# a pronoun standing for what was said: at the end ("agree to that."), or as the subject of a verdict
+# ("That is false", "it was a lie")
+# "such" points at a thing as described: "no news of such a swap" denies the described event ("in that
+# attack" presupposes it)
+_SUCH = re.compile(r"\bsuch\s+(?:an?\s+)?\w{3,}", re.I)
+_PRONOUN_END = re.compile(r"\b(?:that|this|it|so|them)\s*[.!?”\"’']*\s*$", re.I)
+_PRONOUN_SUBJECT = re.compile(r"\b(?:that|this|it)\s+(?:is|was|were|are|would|will|has|had|could|did|does|"
+                              r"never|remains?)\b(?!\s+(?:not\s+)?(?:be\s+)?(?:said|reported|announced|expected|"
+                              r"likely|unlikely|possible|impossible|clear|unclear|known|time|too|the\s+first))", re.I)
+_PRONOUN_OBJECT = re.compile(r"\b(?:den(?:y|ied|ies|ying)|reject\w*|dismiss\w*|refut\w*|disput\w*|contradict\w*|"
+                             r"confirm\w*|call(?:s|ed)?)\s+(?:it|this|that|them)\b(?!\s+\w+ing\b)", re.I)
+
+
+def refers_back(text: str) -> bool:
+    """Whether the sentence points back at something said before it: a word for a statement with a
+    determiner that refers back ("the claim"), a thing as described before ("no such swap") or a pronoun standing for one ("We did
+    not agree to that.", "That is untrue.", "He denied it"). "No survivors", "in that attack" do not."""
+    return any(p.search(text) for p in (_SAID_NOUN, _SUCH, _PRONOUN_END, _PRONOUN_SUBJECT, _PRONOUN_OBJECT))

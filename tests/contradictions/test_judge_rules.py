@@ -116,3 +116,34 @@ def test_word_forms_share_one_stem():
     # two claims about one thing in different word forms overlap on it
     idf = lambda s: 3.0  # noqa: E731
     assert topic_overlap("No missile struck the ferry.", "Two missiles were fired at the ferry.", idf) >= 6.0
+
+
+def test_a_neighbouring_detail_is_not_an_answer_unless_it_points_back():
+    """In one paragraph, a sentence that shares no word with the one before it conflicts with it only by
+    pointing back at what was said; a negated detail ("no injuries") is not a denial of the event."""
+    llm = Recording()
+    judge = Judge(llm, idf=lambda s: 3.0)
+    event = claim("A freight train left the rails outside Dunmore late on Friday.", "rail-board", doc="r.md")
+    detail = claim("The fire service said nobody was hurt and no wagon caught fire.", "fire-service",
+                   doc="r.md", start=70)
+    answer = claim("The operator rejected that account.", "operator", doc="r.md", start=70)
+    pronoun = claim("The operator said that was untrue.", "operator", doc="r.md", start=70)
+    assert judge.gate(event, detail, adjacent=True, similarity=0.1) == "about different things"
+    assert judge.judge(event, detail, similarity=0.1, adjacent=True).label == "unrelated" and not llm.calls
+    assert judge.gate(event, answer, adjacent=True, similarity=0.1) is None
+    assert judge.gate(event, pronoun, adjacent=True, similarity=0.1) is None
+    assert judge.gate(event, answer, adjacent=False, similarity=0.1) == "about different things"
+
+
+def test_pointing_back_is_a_statement_word_or_a_pronoun_for_one():
+    from retrieval.contradictions.stance import refers_back
+
+    assert refers_back("We never agreed to that.")
+    assert refers_back("Officials dismissed the reports as propaganda.")
+    assert refers_back("The ministry denied it on Saturday.")
+    assert refers_back("That is simply false, the mayor said.")
+    assert refers_back("There is still no sign of such a handover.")  # the thing as described before
+    assert not refers_back("Depots such as the one in Arlen were closed.")
+    assert not refers_back("Two people were injured in that collision.")  # an event, not what was said
+    assert not refers_back("It was not clear who gave the order.")  # "it" standing for nothing said
+    assert not refers_back("No survivors were found.")
