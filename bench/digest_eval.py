@@ -22,8 +22,8 @@ every real conflict appears once, measured on the development set (bench/devset/
   evaluation pair (the thresholds were chosen on calibration-only decisions), plus labelled disputes
   split over several groups and groups mixing labelled disputes.
 
-    python -m bench.digest_eval [LLM_BASE_URL] [--keep FILE] [--corpus ps752|march2025]
-    python -m bench.digest_eval --regroup FILE [--rules] [--corpus ps752|march2025]
+    python -m bench.digest_eval [LLM_BASE_URL] [--keep FILE] [--corpus ps752|march2025|fr4978]
+    python -m bench.digest_eval --regroup FILE [--rules] [--corpus ps752|march2025|fr4978]
     (without a URL: detection without the model; --keep: a copy of the run's SQLite database, ledger and
     disputes; --regroup: score such a copy again with this version's grouping and the current labels,
     without the model; --rules: first drop the pairs this version's rules settle without the model, an
@@ -240,7 +240,7 @@ def grouping() -> dict:
     missing = 0
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        for corpus in ("ps752", "march2025"):
+        for corpus in ("ps752", "march2025", "fr4978"):
             svc = _services(corpus, tmp, None)
             svc.index()  # stores every claim (detection without the model; its pairs are not used)
             claims = svc.ledger.claims()
@@ -313,7 +313,7 @@ if __name__ == "__main__":
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     parser = argparse.ArgumentParser(prog="python -m bench.digest_eval", description=__doc__.split("\n")[0])
     parser.add_argument("llm_url", nargs="?", help="the model's OpenAI-compatible base URL (none: no model)")
-    parser.add_argument("--corpus", default="ps752", choices=["ps752", "march2025"])
+    parser.add_argument("--corpus", default="ps752", choices=["ps752", "march2025", "fr4978"])
     parser.add_argument("--keep", type=Path, help="keep a copy of the run's SQLite database here")
     parser.add_argument("--regroup", type=Path, help="score a kept database again instead (no model)")
     parser.add_argument("--rules", action="store_true",
