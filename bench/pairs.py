@@ -42,6 +42,7 @@ class Item:
     split: str
     registry: object
     adjacent: bool
+    corpus: str = ""  # the dev corpus folder (ps752, march2025, fr4978; the seed alone: "seed")
 
 
 class Docs:
@@ -101,7 +102,8 @@ def load_items() -> tuple[list[Item], Docs]:
         text = docs.load(p["a"]["doc"])[0].text
         adjacent = a.doc == b.doc and "\n" not in text[min(a.end, b.end):max(a.start, b.start)]
         a, b = sorted((a, b), key=lambda c: (c.doc, c.start))
-        items.append(Item(p["id"], a, b, p["label"], p.get("kind", ""), p["split"], reg, adjacent))
+        corpus = next((d.split("/")[0] for d in (p["a"]["doc"], p["b"]["doc"]) if "/" in d), "seed")
+        items.append(Item(p["id"], a, b, p["label"], p.get("kind", ""), p["split"], reg, adjacent, corpus))
     return items, docs
 
 
@@ -170,6 +172,16 @@ def verdicts(items: list[Item], docs: Docs, llm) -> list:
     return out
 
 
+def _by_corpus(rows: list, flagged: list) -> dict:
+    """Per dev corpus: "true positives / flagged / contradictions" (fr4978 was labelled blind)."""
+    out = {}
+    for corpus in sorted({it.corpus for it, _ in rows}):
+        real = sum(it.label == "contradiction" for it, _ in rows if it.corpus == corpus)
+        mine = [it for it, _ in flagged if it.corpus == corpus]
+        out[corpus] = f"{sum(it.label == 'contradiction' for it in mine)}/{len(mine)}/{real}"
+    return out
+
+
 def report(items: list[Item], found: list, threshold: float) -> dict:
     out = {}
     for split in ("calibration", "evaluation"):
@@ -190,6 +202,7 @@ def report(items: list[Item], found: list, threshold: float) -> dict:
                       "precision": round(tp / len(flagged), 3) if flagged else None,
                       "recall": round(tp / real, 3) if real else None,
                       "methods": dict(Counter(v.method for _, v in flagged)),
+                      "by_corpus": _by_corpus(rows, flagged),
                       "flagged_by_kind": {k: f"{f}/{n}" for k, (n, f) in sorted(kinds.items())}}
     return out
 

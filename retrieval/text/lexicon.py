@@ -28,7 +28,7 @@ REPORT_VERBS = (r"(?:said|says|say|stated|states|told|added|adds|continued|claim
                 r"pledged|vowed|noted|explained|rejected)")  # past tense only: "Putin's demands" is a noun
 
 # Negation and refusal cues (word-level; the judge uses them as a feature, never as a gate).
-NEGATION = re.compile(r"\b(?:no|not|never|none|nothing|neither|nor|rejected?|rejects|denied|deny|denies|"
+NEGATION = re.compile(r"\b(?:no|not|never|none|nothing|nobody|nowhere|neither|nor|rejected?|rejects|denied|deny|denies|"
                       r"refused?|refuses|failed|fails|without)\b|n[’']t\b", re.IGNORECASE)
 
 # Words that open a subordinate clause: "hours after Putin told Trump …" is not Putin's statement.

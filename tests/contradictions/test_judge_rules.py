@@ -147,3 +147,11 @@ def test_pointing_back_is_a_statement_word_or_a_pronoun_for_one():
     assert not refers_back("Two people were injured in that collision.")  # an event, not what was said
     assert not refers_back("It was not clear who gave the order.")  # "it" standing for nothing said
     assert not refers_back("No survivors were found.")
+
+
+def test_nobody_and_nowhere_negate():
+    """'Nobody' and 'nowhere' are negation words as much as 'no one' and 'never' are."""
+    assert polarity("The harbour master said nobody had ordered the ferries to stop.")[0]
+    assert polarity("The convoy was nowhere near the border crossing.")[0]
+    assert opposed("The harbour master said nobody had ordered the ferries to stop.",
+                   "The ministry said it had ordered the ferries to stop on Monday.")
