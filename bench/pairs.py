@@ -90,6 +90,8 @@ class Docs:
 
 
 def load_items() -> tuple[list[Item], Docs]:
+    from retrieval.contradictions.claims import same_paragraph
+
     raw = json.loads((DEVSET / "pairs.json").read_text(encoding="utf-8"))
     docs = Docs()
     for folder in sorted(p.parent for p in DEVSET.glob("*/sources.yaml")):
@@ -99,8 +101,7 @@ def load_items() -> tuple[list[Item], Docs]:
     for p in raw["pairs"]:
         a, reg = docs.claim(p["a"]["doc"], p["a"]["quote"])
         b, _ = docs.claim(p["b"]["doc"], p["b"]["quote"])
-        text = docs.load(p["a"]["doc"])[0].text
-        adjacent = a.doc == b.doc and "\n" not in text[min(a.end, b.end):max(a.start, b.start)]
+        adjacent = same_paragraph(docs.load(p["a"]["doc"])[0].text, a, b)
         a, b = sorted((a, b), key=lambda c: (c.doc, c.start))
         corpus = next((d.split("/")[0] for d in (p["a"]["doc"], p["b"]["doc"]) if "/" in d), "seed")
         items.append(Item(p["id"], a, b, p["label"], p.get("kind", ""), p["split"], reg, adjacent, corpus))

@@ -19,12 +19,10 @@ from bench.pairs import DEVSET, SEED, idf_for
 
 
 def _claim(raw: str):
-    from retrieval.models import Claim
+    from retrieval.models import Citation, Claim
 
-    c = json.loads(raw)
-    return Claim(id=f"{c['doc']}:{c['start']}", passage_id="", doc=c["doc"], source=c["source"],
-                 speaker=c["speaker"], title=c.get("title", ""), start=c["start"], end=c["end"], text=c["quote"],
-                 date=c.get("date"))
+    c = Citation(**json.loads(raw))
+    return Claim.from_citation(c, id=f"{c.doc}:{c.start}")
 
 
 def _texts(folder: Path, docs: set[str], registry) -> dict[str, str]:
@@ -41,6 +39,7 @@ def _texts(folder: Path, docs: set[str], registry) -> dict[str, str]:
 def settled(db_path: Path, corpus: str, root: Path = DEVSET) -> list[str]:
     """Ids of the stored pairs that this version's rules settle as no conflict before any model
     (`root / corpus`: the run's documents and their sources.yaml)."""
+    from retrieval.contradictions.claims import same_paragraph
     from retrieval.contradictions.judge import Judge
     from retrieval.contradictions.ledger import Ledger
     from retrieval.corpus.sources import SourceRegistry
@@ -61,8 +60,7 @@ def settled(db_path: Path, corpus: str, root: Path = DEVSET) -> list[str]:
     judge = Judge(None, names=registry.display, aliases=registry.alias_items(), idf=idf)
     out = []
     for pid, a, b in pairs:
-        first, later = sorted((a, b), key=lambda c: c.start)
-        adjacent = a.doc == b.doc and "\n" not in texts[a.doc][first.end:later.start]
+        adjacent = same_paragraph(texts[a.doc], a, b)
         verdict = judge.judge(a, b, similarity=float(np.dot(vecs[a.text], vecs[b.text])), use_llm=False,
                               adjacent=adjacent)
         if verdict.method == "rules":

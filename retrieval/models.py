@@ -162,6 +162,12 @@ class Claim:
         return Citation(n=n, source=self.source, speaker=self.speaker, doc=self.doc, title=self.title,
                         quote=self.text, start=self.start, end=self.end, date=self.date, url=self.url)
 
+    @classmethod
+    def from_citation(cls, c: Citation, id: str = "") -> "Claim":
+        """The claim a citation quotes (its passage id is not kept in a citation)."""
+        return cls(id=id, passage_id="", doc=c.doc, source=c.source, speaker=c.speaker, title=c.title,
+                   start=c.start, end=c.end, text=c.quote, date=c.date, url=c.url)
+
 
 @dataclass
 class Contradiction:

@@ -207,11 +207,7 @@ def _mark_changes(rows: Sequence[CompareRow], names: tuple[str, str], contradict
 
 
 def _pair(x, y) -> str:
-    def claim(c):
-        return Claim(id="", passage_id="", doc=c.doc, source=c.source, speaker=c.speaker, title=c.title,
-                     start=c.start, end=c.end, text=c.quote, date=c.date)
-
-    return pair_id(claim(x), claim(y))
+    return pair_id(Claim.from_citation(x), Claim.from_citation(y))
 
 
 def _number(rows: Sequence[CompareRow]) -> None:

@@ -132,6 +132,14 @@ def normalise(text: str) -> str:
     return re.sub(r"[^\w%$.']+", " ", t).strip()
 
 
+def same_paragraph(text: str | None, a: Claim, b: Claim) -> bool:
+    """Both claims sit in one paragraph of the document `text` (no line break between them)."""
+    if text is None or a.doc != b.doc:
+        return False
+    first, later = sorted((a, b), key=lambda c: c.start)
+    return "\n" not in text[first.end:later.start]
+
+
 def claim_key(c: Claim) -> str:
     """Stable identity of a claim across re-indexing: its document and normalised text (not offsets)."""
     return hashlib.sha1(f"{c.doc}\x1f{normalise(c.text)}".encode()).hexdigest()[:20]

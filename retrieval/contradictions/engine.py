@@ -21,7 +21,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from retrieval.contradictions.backlog import Backlog, Candidate
-from retrieval.contradictions.claims import extract_claims, reported_party
+from retrieval.contradictions.claims import extract_claims, reported_party, same_paragraph
 from retrieval.errors import BusyError, LLMUnavailableError
 from retrieval.contradictions.judge import RULES, Judge, Verdict, conflict_kind
 from retrieval.contradictions.ledger import Ledger, pair_id
@@ -157,7 +157,7 @@ class ContradictionEngine:
         for j, c in enumerate(claims):
             for i in range(max(0, j - CONTEXT_BACK), j):
                 p = claims[i]
-                if p.doc != c.doc or p.speaker == c.speaker or "\n" in text.get(c.doc, "\n")[p.end : c.start]:
+                if p.speaker == c.speaker or not same_paragraph(text.get(c.doc), p, c):
                     continue
                 if not (self.is_assertion(p) and self.is_assertion(c)):
                     continue

@@ -21,8 +21,8 @@ same-dispute P/R on calibration decisions 0.56/0.78 (single linkage at 0.65: 0.3
 0.61/0.36 (0.24/0.54); with the pooled pairs added later (77 pairs in 27 disputes), 0.59/0.55 and
 0.38/0.46 (a sweep of JOIN, SIDE_FLOOR and SHARED_FLOOR on calibration decisions, at 73 pairs, found
 nothing clearly better: 0.55/0.40/0.35 gave 0.55/0.77 against 0.56/0.66, within noise). Pairs near a
-threshold can flip between runs, so differences of a pair or two are noise. They favour keeping different points apart over
-merging every repetition of one point."""
+threshold can flip between runs, so differences of a pair or two are noise. They favour keeping
+different points apart over merging every repetition of one point."""
 from __future__ import annotations
 
 import re

@@ -67,7 +67,8 @@ class Judge:
     def judge(self, a: Claim, b: Claim, similarity: float | None = None, use_llm: bool = True,
               adjacent: bool = False) -> Verdict:
         """`adjacent`: the claims sit in one paragraph, which stands in for topical overlap when the later
-        one points back at the earlier (`refers_back`). May raise LLMUnavailableError / BusyError from the model call."""
+        one points back at the earlier (`refers_back`). May raise LLMUnavailableError / BusyError from
+        the model call."""
         kind = conflict_kind(a, b)
         if kind is None:
             return Verdict("unrelated", 0.0, "same speaker")
@@ -105,8 +106,8 @@ class Judge:
         denies, halts or opposes what the other asserts, does or wants). A neighbouring sentence that
         neither shares a word nor points back adds a detail ("… came down in farmland." / "There were no
         survivors."), whatever its polarity."""
-        later = max(a, b, key=lambda c: c.start)
-        same_topic = (adjacent and refers_back(later.text)) or (similarity or 0.0) >= TOPIC_SIMILAR or \
+        same_topic = (adjacent and refers_back(max(a, b, key=lambda c: c.start).text)) or \
+            (similarity or 0.0) >= TOPIC_SIMILAR or \
             topic_overlap(a.text, b.text, self.idf, self.names_stems) >= TOPIC_MIN
         if not same_topic:
             return "about different things"

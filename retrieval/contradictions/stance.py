@@ -57,11 +57,11 @@ def opposed(a: str, b: str) -> bool:
 _SAID = (r"claims?|accounts?|reports?|statements?|assertions?|allegations?|accusations?|versions?|"
          r"suggestions?|assessments?|conclusions?|findings?|charges?|remarks?|comments?|assurances?|promises?")
 _SAID_NOUN = re.compile(rf"\b(?:the|this|that|these|those|such|its|their|his|her)\s+(?:\w+\s+)?(?:{_SAID})\b", re.I)
-# a pronoun standing for what was said: at the end ("agree to that."), or as the subject of a verdict
-# ("That is false", "it was a lie")
 # "such" points at a thing as described: "no news of such a swap" denies the described event ("in that
 # attack" presupposes it)
 _SUCH = re.compile(r"\bsuch\s+(?:an?\s+)?\w{3,}", re.I)
+# a pronoun standing for what was said: at the end ("agree to that."), as the subject of a verdict
+# ("That is false", "it was a lie") or as the object of a denial ("He denied it")
 _PRONOUN_END = re.compile(r"\b(?:that|this|it|so|them)\s*[.!?”\"’']*\s*$", re.I)
 _PRONOUN_SUBJECT = re.compile(r"\b(?:that|this|it)\s+(?:is|was|were|are|would|will|has|had|could|did|does|"
                               r"never|remains?)\b(?!\s+(?:not\s+)?(?:be\s+)?(?:said|reported|announced|expected|"
@@ -72,6 +72,7 @@ _PRONOUN_OBJECT = re.compile(r"\b(?:den(?:y|ied|ies|ying)|reject\w*|dismiss\w*|r
 
 def refers_back(text: str) -> bool:
     """Whether the sentence points back at something said before it: a word for a statement with a
-    determiner that refers back ("the claim"), a thing as described before ("no such swap") or a pronoun standing for one ("We did
-    not agree to that.", "That is untrue.", "He denied it"). "No survivors", "in that attack" do not."""
+    determiner that refers back ("the claim"), a thing as described before ("no such swap") or a
+    pronoun standing for one ("We did not agree to that.", "That is untrue.", "He denied it").
+    "No survivors", "in that attack" do not."""
     return any(p.search(text) for p in (_SAID_NOUN, _SUCH, _PRONOUN_END, _PRONOUN_SUBJECT, _PRONOUN_OBJECT))
