@@ -19,25 +19,24 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
-DEV = REPO / "bench" / "devset"
-SEED = REPO / "corpus" / "trump-putin-call-2025-03-18.md"
+from bench import DEVSET, SEED
+
 _FRONT = re.compile(r"\A---[ \t]*\r?\n.*?\r?\n---[ \t]*\r?\n", re.DOTALL)
 
 
 def _body(doc: str) -> str:
-    path = SEED if doc == "seed" else DEV / doc
+    path = SEED if doc == "seed" else DEVSET / doc
     return _FRONT.sub("", path.read_text(encoding="utf-8"), count=1)
 
 
 def labelled_pairs() -> list[dict]:
-    held = set(json.loads((DEV / "pairs.json").read_text())["heldout_docs"])
+    held = set(json.loads((DEVSET / "pairs.json").read_text())["heldout_docs"])
     out = []
-    for p in json.loads((DEV / "pairs.json").read_text())["pairs"]:
+    for p in json.loads((DEVSET / "pairs.json").read_text())["pairs"]:
         same = p["label"] == "contradiction" or (p["label"] == "compatible" and p["kind"] not in
                                                   ("different_actors", "different_quantities"))
         out.append({"a": p["a"], "b": p["b"], "same": same, "split": p["split"]})
-    for p in json.loads((DEV / "alignment.json").read_text())["pairs"]:
+    for p in json.loads((DEVSET / "alignment.json").read_text())["pairs"]:
         split = "evaluation" if {p["a"]["doc"], p["b"]["doc"]} & held else "calibration"
         out.append({"a": p["a"], "b": p["b"], "same": p["label"] == "same", "split": split})
     return out
@@ -128,15 +127,15 @@ def bench_briefing(tmp: Path, base_url: str | None) -> dict:
 
     corpus = tmp / "corpus"
     corpus.mkdir(parents=True)
-    for f in (DEV / "march2025").glob("*.md"):
+    for f in (DEVSET / "march2025").glob("*.md"):
         shutil.copy(f, corpus / f.name)
-    shutil.copy(DEV / "march2025" / "sources.yaml", corpus / "sources.yaml")
+    shutil.copy(DEVSET / "march2025" / "sources.yaml", corpus / "sources.yaml")
     shutil.copy(SEED, corpus / SEED.name)
     base = dict(_env_file=None, data_dir=tmp / "data", corpus_dir=corpus, llm="none")
     Analyst(Settings(**base)).index()
     llm = dict(llm="remote", llm_base_url=base_url) if base_url else {}
     svc = Analyst(Settings(**{**base, **llm}))
-    cases = json.loads((DEV / "compare.json").read_text())["cases"]
+    cases = json.loads((DEVSET / "compare.json").read_text())["cases"]
     cases = [*cases, {"id": "all", "a": "kremlin", "b": "whitehouse", "topic": None, "split": "evaluation"}]
     out, model, rejected = [], 0, 0
     for case in cases:

@@ -22,8 +22,8 @@ every real conflict appears once, measured on the development set (bench/devset/
   evaluation pair (the thresholds were chosen on calibration-only decisions), plus labelled disputes
   split over several groups and groups mixing labelled disputes.
 
-    python -m bench.digest_eval [LLM_BASE_URL] [--keep FILE] [--corpus ps752|march2025|fr4978]
-    python -m bench.digest_eval --regroup FILE [--rules] [--corpus ps752|march2025|fr4978]
+    python -m bench.digest_eval [LLM_BASE_URL] [--keep FILE] [--corpus NAME]
+    python -m bench.digest_eval --regroup FILE [--rules] [--corpus NAME]
     (without a URL: detection without the model; --keep: a copy of the run's SQLite database, ledger and
     disputes; --regroup: score such a copy again with this version's grouping and the current labels,
     without the model; --rules: first drop the pairs this version's rules settle without the model, an
@@ -42,9 +42,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-DEVSET = REPO / "bench" / "devset"
-SEED = REPO / "corpus" / "trump-putin-call-2025-03-18.md"
+from bench import CORPORA, DEVSET, SEED
+
+
 log = logging.getLogger("bench.digest_eval")
 MAX_RUNS = 10  # later index runs (no new documents) that judge the pairs left waiting for the model
 
@@ -86,7 +86,7 @@ def _services(corpus: str, tmp: Path, llm_url: str | None):
 
 
 # ---- detected disputes on ps752 -------------------------------------------------------------------
-def _labels_for(corpus: str) -> tuple[list[dict], set[str]]:
+def labels_for(corpus: str) -> tuple[list[dict], set[str]]:
     """The labelled pairs within `corpus` and its held-out documents, as the indexed corpus names them."""
     pairs, _, heldout = _devset()
     return ([p for p in pairs if _in_corpus(p, corpus)],
@@ -94,7 +94,7 @@ def _labels_for(corpus: str) -> tuple[list[dict], set[str]]:
 
 
 def detected(llm_url: str | None, corpus: str = "ps752", keep: Path | None = None) -> dict:
-    pairs, heldout = _labels_for(corpus)
+    pairs, heldout = labels_for(corpus)
     with tempfile.TemporaryDirectory() as d:
         svc = _services(corpus, Path(d), llm_url)
         try:
@@ -120,39 +120,6 @@ def detected(llm_url: str | None, corpus: str = "ps752", keep: Path | None = Non
     out.update(score(disputes, pair_rows, min_conf, pairs, heldout, corpus))
     out["contradictions_new"] = new
     return out
-
-
-def regrouped(kept: Path, corpus: str = "ps752", rules: bool = False) -> dict:
-    """Score a database kept by `detected` (--keep) again, its pairs grouped afresh by this version's
-    grouping and scored against the current labels; no model (the pairs and their scores are the run's).
-    `rules`: first drop the pairs this version's rules before the model settle as no conflict
-    (bench/rejudge.py)."""
-    from bench.rejudge import settled
-    from retrieval.contradictions.disputes import DisputeBook
-    from retrieval.contradictions.ledger import Ledger
-    from retrieval.index.embeddings import MiniLMEmbedding
-    from retrieval.settings import Settings
-
-    pairs, heldout = _labels_for(corpus)
-    min_conf = Settings(_env_file=None).digest_min_confidence
-    with tempfile.TemporaryDirectory() as d:
-        db = Path(d) / "kept.sqlite3"
-        with sqlite3.connect(kept) as src, sqlite3.connect(db) as dst:
-            src.backup(dst)
-        dropped = settled(db, corpus) if rules else []
-        ledger = Ledger(db)
-        try:
-            with ledger.lock, ledger.db:
-                ledger.db.executemany("DELETE FROM ledger_contradictions WHERE id=?", [(p,) for p in dropped])
-                ledger.db.execute("DELETE FROM disputes_members")
-                ledger.db.execute("DELETE FROM disputes_items")
-            book = DisputeBook(ledger, min_confidence=min_conf)
-            book.update(MiniLMEmbedding().embed)
-            disputes, pair_rows = book.list("all"), {c.id: c for c in ledger.list("all")}
-        finally:
-            ledger.close()
-    return {"corpus": corpus, "kept": str(kept), "dropped_by_rules": dropped,
-            **score(disputes, pair_rows, min_conf, pairs, heldout, corpus)}
 
 
 def score(disputes, pair_rows: dict, min_conf: float, pairs: list[dict], heldout: set[str], corpus: str) -> dict:
@@ -240,7 +207,7 @@ def grouping() -> dict:
     missing = 0
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        for corpus in ("ps752", "march2025", "fr4978"):
+        for corpus in CORPORA:
             svc = _services(corpus, tmp, None)
             svc.index()  # stores every claim (detection without the model; its pairs are not used)
             claims = svc.ledger.claims()
@@ -313,13 +280,15 @@ if __name__ == "__main__":
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     parser = argparse.ArgumentParser(prog="python -m bench.digest_eval", description=__doc__.split("\n")[0])
     parser.add_argument("llm_url", nargs="?", help="the model's OpenAI-compatible base URL (none: no model)")
-    parser.add_argument("--corpus", default="ps752", choices=["ps752", "march2025", "fr4978"])
+    parser.add_argument("--corpus", default="ps752", choices=CORPORA)
     parser.add_argument("--keep", type=Path, help="keep a copy of the run's SQLite database here")
     parser.add_argument("--regroup", type=Path, help="score a kept database again instead (no model)")
     parser.add_argument("--rules", action="store_true",
                         help="with --regroup: first drop the pairs this version's rules settle without the model")
     opts = parser.parse_args()
     if opts.regroup:
+        from bench.rejudge import regrouped
+
         print(json.dumps(regrouped(opts.regroup, opts.corpus, rules=opts.rules), indent=2))
     else:
         print(json.dumps(evaluate(opts.llm_url, keep=opts.keep, corpus=opts.corpus), indent=2))

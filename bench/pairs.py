@@ -25,10 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
-DEVSET = REPO / "bench" / "devset"
+from bench import DEVSET, REPO, SEED
+
+
 CACHE = REPO / "bench" / "cache" / "llm-probs.json"
-SEED = REPO / "corpus" / "trump-putin-call-2025-03-18.md"
 LABELS = ["contradiction", "agreement", "unrelated"]
 
 

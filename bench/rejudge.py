@@ -6,16 +6,21 @@ polarity gate, the number check, reported speech) may settle some of them as no 
 model; `settled` names those pairs, so the run can be scored as this version would have recorded it,
 without the model. It is an estimate of a fresh run, not one: the rules can only remove a pair here (a
 pair the model judged keeps the score it got then), and a pair that the old rules stopped and the new
-ones would let through is not recovered."""
+ones would let through is not recovered.
+
+`regrouped` scores a kept run again (`--regroup FILE`, with `--rules` after dropping the settled pairs):
+its pairs grouped afresh by this version's grouping, against the current labels."""
 from __future__ import annotations
 
 import json
 import sqlite3
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from bench.pairs import DEVSET, SEED, idf_for
+from bench import DEVSET, SEED
+from bench.pairs import idf_for
 
 
 def _claim(raw: str):
@@ -66,3 +71,36 @@ def settled(db_path: Path, corpus: str, root: Path = DEVSET) -> list[str]:
         if verdict.method == "rules":
             out.append(pid)
     return out
+
+
+def regrouped(kept: Path, corpus: str = "ps752", rules: bool = False) -> dict:
+    """Score a database kept by `detected` (--keep) again, its pairs grouped afresh by this version's
+    grouping and scored against the current labels; no model (the pairs and their scores are the run's).
+    `rules`: first drop the pairs this version's rules before the model settle as no conflict
+    (`settled`)."""
+    from bench.digest_eval import labels_for, score
+    from retrieval.contradictions.disputes import DisputeBook
+    from retrieval.contradictions.ledger import Ledger
+    from retrieval.index.embeddings import MiniLMEmbedding
+    from retrieval.settings import Settings
+
+    pairs, heldout = labels_for(corpus)
+    min_conf = Settings(_env_file=None).digest_min_confidence
+    with tempfile.TemporaryDirectory() as d:
+        db = Path(d) / "kept.sqlite3"
+        with sqlite3.connect(kept) as src, sqlite3.connect(db) as dst:
+            src.backup(dst)
+        dropped = settled(db, corpus) if rules else []
+        ledger = Ledger(db)
+        try:
+            with ledger.lock, ledger.db:
+                ledger.db.executemany("DELETE FROM ledger_contradictions WHERE id=?", [(p,) for p in dropped])
+                ledger.db.execute("DELETE FROM disputes_members")
+                ledger.db.execute("DELETE FROM disputes_items")
+            book = DisputeBook(ledger, min_confidence=min_conf)
+            book.update(MiniLMEmbedding().embed)
+            disputes, pair_rows = book.list("all"), {c.id: c for c in ledger.list("all")}
+        finally:
+            ledger.close()
+    return {"corpus": corpus, "kept": str(kept), "dropped_by_rules": dropped,
+            **score(disputes, pair_rows, min_conf, pairs, heldout, corpus)}

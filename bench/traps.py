@@ -9,10 +9,10 @@ import shutil
 from collections import defaultdict
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-DEVSET = REPO / "bench" / "devset"
+from bench import DEVSET, SEED
+
+
 QUESTIONS = DEVSET / "questions.json"
-SEED = REPO / "corpus" / "trump-putin-call-2025-03-18.md"
 
 
 def load_questions(split: str | None = None) -> list[dict]:

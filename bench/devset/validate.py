@@ -27,7 +27,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 SEED = REPO / "corpus" / "trump-putin-call-2025-03-18.md"
-CORPORA = ("ps752", "march2025", "fr4978")
+CORPORA = tuple(sorted(p.parent.name for p in HERE.glob("*/sources.yaml")))  # folders with their own sources
 _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 
 LABELS = {"contradiction", "compatible", "unrelated"}
