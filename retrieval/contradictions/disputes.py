@@ -7,39 +7,30 @@ confidence (its strongest live pair's calibrated confidence: pairs about one poi
 evidence, so they are not multiplied together), a status, first and last seen, and two sides: each claim
 of each pair sits on side 1 or side 2, and each side lists its speakers with their claims verbatim.
 
-Grouping (`grouping.py`) runs at index time after detection, and for any pair left ungrouped when
-disputes are read.
+Filing new pairs into disputes (`filing.py`, the matching in `grouping.py`) runs at index time after
+detection, and for any pair left ungrouped when disputes are read. A pair joining a posted dispute
+raises its `new_evidence` flag (the digest mentions it; it is not a new digest item); a pair joining a
+dismissed dispute is dismissed with it.
 
-A pair joining a dispute updates its last_seen; after the dispute was posted it also raises its
-`new_evidence` flag (the digest mentions it; it is not a new digest item). A pair joining a dismissed
-dispute is dismissed with it. Dismissing a dispute dismisses all its pairs (retired ones too, so they
+This module reads disputes and changes their status. Dismissing a dispute dismisses all its pairs (retired ones too, so they
 come back dismissed); dismissing a pair dismisses its dispute once no other live pair is left in it.
 Pair ids and the pair-to-dispute table are stable, so a dismissal sticks across re-indexing."""
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import sqlite3
 import threading
-from datetime import datetime, timezone
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
-import numpy as np
-
-from retrieval.contradictions.grouping import JOIN, Group, Ref, claim_order, is_numeric, link, party_order
-from retrieval.contradictions.headlines import Statement, template_headline
-from retrieval.contradictions.ledger import Ledger, pair_features
-from retrieval.errors import AnalystError, NotFoundError
+from retrieval.contradictions.filing import PREFIX, Embed, Headliner, file_pairs, now, unfiled, upgrade_headlines
+from retrieval.contradictions.ledger import Ledger
+from retrieval.errors import NotFoundError
 from retrieval.models import Citation, Contradiction, Dismissal, Dispute, DisputeSide
 from retrieval.vocab import DISPUTE_FILTERS, DisputeKind, DisputeStatus, check_choice
 
 log = logging.getLogger(__name__)
 
-HEADLINE_UPGRADES = 8  # template headlines re-asked of the model per update ...
-HEADLINE_TRIES = 2  # ... and at most this many times each
-
-PREFIX = "d-"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS disputes_items (
     id TEXT PRIMARY KEY, headline TEXT NOT NULL, headline_by TEXT NOT NULL, kind TEXT NOT NULL,
@@ -53,19 +44,12 @@ CREATE TABLE IF NOT EXISTS disputes_vectors (key TEXT PRIMARY KEY, vector BLOB N
 """
 STORED = ("new", "posted", "dismissed")  # what the table holds; `possible` is new below the bar
 
-Embed = Callable[[list[str]], np.ndarray]
 Names = Callable[[str], str]
-# (kind, side-1 statements, side-2 statements) -> headline or None; may raise (model unavailable)
-Headliner = Callable[[str, Sequence[Statement], Sequence[Statement]], "str | None"]
 
 
 _LIST_HINTS = dict(hint="Run `analyst disputes --status all` to list them.",
                    hints={"console": "Type /disputes --status all to list them.",
                           "discord": "Use `/disputes status:all` to list them."})
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def is_dispute_id(text: str) -> bool:
@@ -100,168 +84,19 @@ class DisputeBook:
                 "(SELECT 1 FROM disputes_members m WHERE m.pair = c.id)").fetchone()[0]
 
     def update(self, embed: Embed, headliner: Headliner | None = None) -> list[str]:
-        """Group every ungrouped pair; returns the ids of the disputes created. With a `headliner` (the
-        model), new disputes get its checked headline, and a few template headlines of unposted
-        disputes get another chance."""
+        """File every pair not in a dispute yet (`filing.py`); returns the ids of the disputes created.
+        With a `headliner` (the model), new disputes get its checked headline, and a few template
+        headlines of unposted disputes get another chance."""
         with self._update_lock:
-            with self.lock:
-                fresh = self.db.execute(
-                    "SELECT * FROM ledger_contradictions c WHERE c.status != 'retired' AND NOT EXISTS "
-                    "(SELECT 1 FROM disputes_members m WHERE m.pair = c.id) "
-                    "ORDER BY c.first_seen, c.score DESC, c.id").fetchall()
-                members = self.db.execute(
-                    "SELECT m.pair, m.dispute, m.a_side, c.a_key, c.b_key, c.a_json, c.b_json, c.features, "
-                    "d.kind, d.status FROM disputes_members m JOIN ledger_contradictions c ON c.id = m.pair "
-                    "JOIN disputes_items d ON d.id = m.dispute ORDER BY m.joined, m.pair").fetchall()
-            created: list[str] = []
-            if fresh:
-                created = self._group(fresh, members, embed)
+            fresh, members = unfiled(self)
+            created = file_pairs(self, fresh, members, embed) if fresh else []
         # Headlines outside the grouping lock: readers grouping a stray pair never wait for the model.
         if headliner is not None and self._headline_lock.acquire(blocking=False):
             try:
-                self._headlines(created, headliner)
+                upgrade_headlines(self, created, headliner)
             finally:
                 self._headline_lock.release()
         return created
-
-    def _group(self, fresh: list[sqlite3.Row], members: list[sqlite3.Row], embed: Embed) -> list[str]:
-        fresh = claim_order(fresh)
-        rows = list(members) + list(fresh)
-        vectors = self._vectors(rows, embed)
-
-        def refs(r: sqlite3.Row) -> tuple[Ref, Ref]:
-            out = []
-            for side in ("a", "b"):
-                cit = json.loads(r[f"{side}_json"])
-                key = r[f"{side}_key"]
-                out.append(Ref(key, cit["speaker"], cit["quote"], cit.get("date"), vectors[key],
-                                party_order(cit["quote"])))
-            return out[0], out[1]
-
-        groups: dict[str, Group] = {}
-        for m in members:
-            g = groups.setdefault(m["dispute"], Group(m["dispute"], m["kind"], m["status"]))
-            a, b = refs(m)
-            first, second = (a, b) if m["a_side"] == 1 else (b, a)
-            g.add(first, second, is_numeric(pair_features(m)))
-
-        now = _now()
-        joined: dict[str, list[str]] = {}
-        created: list[str] = []
-        inserts: list[tuple[str, str, int]] = []
-        founded: dict[str, list[str]] = {}  # new dispute → its pairs' statuses
-        for r in fresh:
-            a, b = refs(r)
-            numeric = is_numeric(pair_features(r))
-            best, best_score, best_flip = None, 0.0, False
-            for g in groups.values():
-                score, flip = link(a, b, numeric, g)
-                if score > best_score:
-                    best, best_score, best_flip = g, score, flip
-            if best is not None and best_score >= JOIN:
-                a_side = 2 if best_flip else 1
-                joined.setdefault(best.id, []).append(r["id"])
-            else:
-                best = Group(self._new_id(r["id"], groups), r["kind"], "new")
-                groups[best.id] = best
-                created.append(best.id)
-                a_side = 2 if a.date and b.date and b.date < a.date else 1  # side 1: the earlier statement
-            first, second = (a, b) if a_side == 1 else (b, a)
-            best.add(first, second, numeric)
-            inserts.append((r["id"], best.id, a_side))
-            if best.id in created:
-                founded.setdefault(best.id, []).append(r["status"])
-
-        with self.lock, self.db:
-            for gid in created:
-                g = groups[gid]
-                self.db.execute("INSERT OR IGNORE INTO disputes_items (id, headline, headline_by, kind, status, "
-                                "first_seen, last_seen, new_evidence) VALUES (?,?,?,?,?,?,?,0)",
-                                (gid, self._template(g), "template", g.kind, _founding_status(founded[gid]),
-                                 now, now))
-            for pair, gid, a_side in inserts:
-                self.db.execute("INSERT OR IGNORE INTO disputes_members VALUES (?,?,?,?)", (pair, gid, a_side, now))
-            for gid, pairs in joined.items():
-                self.db.execute("UPDATE disputes_items SET last_seen=?, new_evidence = CASE WHEN status='posted' "
-                                "THEN 1 ELSE new_evidence END WHERE id=?", (now, gid))
-                if groups[gid].status == "dismissed":
-                    self._dismiss_pairs(pairs)
-        for gid, pairs in joined.items():
-            log.info("dispute %s: %d new pair(s) joined", gid, len(pairs))
-        log.info("disputes: %d pair(s) grouped, %d new dispute(s)", len(fresh), len(created))
-        return created
-
-    def _new_id(self, pair: str, groups: dict[str, Group]) -> str:
-        digest = hashlib.sha1(pair.encode()).hexdigest()
-        with self.lock:
-            for n in range(8, 41):
-                gid = PREFIX + digest[:n]
-                taken = gid in groups or self.db.execute(
-                    "SELECT 1 FROM disputes_items WHERE id=?", (gid,)).fetchone() is not None
-                if not taken:
-                    return gid
-        raise RuntimeError("no free dispute id")  # unreachable: sha1 digests differ
-
-    def _vectors(self, rows: Iterable[sqlite3.Row], embed: Embed) -> dict[str, np.ndarray]:
-        texts: dict[str, str] = {}
-        for r in rows:
-            for side in ("a", "b"):
-                texts.setdefault(r[f"{side}_key"], json.loads(r[f"{side}_json"])["quote"])
-        keys = list(texts)
-        out: dict[str, np.ndarray] = {}
-        with self.lock:
-            for i in range(0, len(keys), 500):
-                part = keys[i:i + 500]
-                for row in self.db.execute(f"SELECT key, vector FROM disputes_vectors WHERE key IN "
-                                           f"({','.join('?' * len(part))})", part):
-                    out[row["key"]] = np.frombuffer(row["vector"], dtype=np.float32)
-        missing = [k for k in keys if k not in out]
-        if missing:
-            vecs = np.asarray(embed([texts[k] for k in missing]), dtype=np.float32)
-            norms = np.linalg.norm(vecs, axis=1, keepdims=True)
-            vecs = vecs / np.where(norms > 0, norms, 1.0)
-            with self.lock, self.db:
-                for k, v in zip(missing, vecs):
-                    out[k] = v
-                    self.db.execute("INSERT OR REPLACE INTO disputes_vectors VALUES (?,?)", (k, v.tobytes()))
-        return out
-
-    # ---- headlines ----------------------------------------------------------------------------
-    def _statements(self, d: Dispute) -> tuple[list[Statement], list[Statement]]:
-        out: tuple[list[Statement], list[Statement]] = ([], [])
-        for s in d.sides:
-            for c in s.citations:
-                out[s.side - 1].append((self.names(s.speaker), c.date, c.quote))
-        return out
-
-    def _template(self, g: Group) -> str:
-        side1 = [(self.names(r.speaker), r.date, r.text) for r in g.sides[0]]
-        side2 = [(self.names(r.speaker), r.date, r.text) for r in g.sides[1]]
-        return template_headline(g.kind, side1, side2)
-
-    def _headlines(self, created: list[str], headliner: Headliner) -> None:
-        with self.lock:
-            upgrade = [r["id"] for r in self.db.execute(
-                "SELECT id FROM disputes_items WHERE headline_by='template' AND status='new' AND headline_tries < ? "
-                "ORDER BY last_seen DESC LIMIT ?", (HEADLINE_TRIES, HEADLINE_UPGRADES + len(created)))]
-        todo = created + [i for i in upgrade if i not in created]
-        for gid in todo[: HEADLINE_UPGRADES + len(created)]:
-            try:
-                d = self.get(gid)
-            except NotFoundError:
-                continue
-            side1, side2 = self._statements(d)
-            with self.lock, self.db:
-                self.db.execute("UPDATE disputes_items SET headline_tries = headline_tries + 1 WHERE id=?", (gid,))
-            try:
-                line = headliner(d.kind, side1, side2)
-            except AnalystError as exc:  # the model went away: keep the template headline
-                log.warning("dispute headline: model unavailable (%s); keeping the template", exc.user_message)
-                return
-            if line:
-                with self.lock, self.db:
-                    self.db.execute("UPDATE disputes_items SET headline=?, headline_by='model' WHERE id=?",
-                                    (line, gid))
 
     # ---- reading ------------------------------------------------------------------------------
     def list(self, status: str = "new") -> list[Dispute]:
@@ -376,7 +211,7 @@ class DisputeBook:
             if not already:
                 self.db.execute("UPDATE disputes_items SET status='dismissed', new_evidence=0 WHERE id=?", (gid,))
             pairs = [r["pair"] for r in self.db.execute("SELECT pair FROM disputes_members WHERE dispute=?", (gid,))]
-            self._dismiss_pairs(pairs)
+            self.ledger.dismiss_within(pairs)
         log.info("dispute %s dismissed%s", gid, " (already)" if already else "")
         return Dismissal("dispute", gid, already, dispute=self._get_or_none(gid))
 
@@ -384,7 +219,7 @@ class DisputeBook:
         with self.lock, self.db:
             pair = self.ledger.get(ident)
             already = pair.status == "dismissed"
-            self._dismiss_pairs([pair.id])
+            self.ledger.dismiss_within([pair.id])
             gid = self.dispute_of([pair.id]).get(pair.id)
             if gid is not None:
                 left = self.db.execute(
@@ -396,13 +231,6 @@ class DisputeBook:
         pair = self.annotate([self.ledger.get(pair.id)])[0]
         return Dismissal("pair", pair.id, already, pair=pair,
                          dispute=self._get_or_none(gid) if gid else None)
-
-    def _dismiss_pairs(self, pairs: Sequence[str]) -> None:
-        """Dismiss pairs; a retired one keeps `retired` and comes back dismissed. (Caller holds the lock.)"""
-        for pid in pairs:
-            self.db.execute("UPDATE ledger_contradictions SET prev_status = CASE WHEN status='retired' "
-                            "THEN 'dismissed' ELSE prev_status END, status = CASE WHEN status='retired' "
-                            "THEN 'retired' ELSE 'dismissed' END WHERE id=?", (pid,))
 
     def mark_posted(self, ids: Sequence[str]) -> list[str]:
         """Mark disputes posted (their new pairs too) and clear their new-evidence flag; returns the ids
@@ -418,7 +246,7 @@ class DisputeBook:
                 cur = self.db.execute(
                     "UPDATE disputes_items SET status = CASE WHEN status='new' THEN 'posted' ELSE status END, "
                     "posted_at = COALESCE(posted_at, ?), new_evidence = 0 "
-                    "WHERE id=? AND (status='new' OR new_evidence=1)", (_now(), gid))
+                    "WHERE id=? AND (status='new' OR new_evidence=1)", (now(), gid))
                 if cur.rowcount:
                     changed.append(gid)
                 self.db.execute("UPDATE ledger_contradictions SET status='posted' WHERE status='new' AND id IN "
@@ -438,16 +266,6 @@ class DisputeBook:
             return self.get(gid)
         except NotFoundError:
             return None
-
-
-def _founding_status(pair_statuses: list[str]) -> str:
-    """A new dispute made of pairs dismissed or posted before disputes existed keeps their state: it is
-    not posted again, nor revived."""
-    if all(s == "dismissed" for s in pair_statuses):
-        return "dismissed"
-    if "new" not in pair_statuses:
-        return "posted"
-    return "new"
 
 
 def _neg_time(stamp: str) -> str:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -192,3 +192,32 @@ def is_numeric(features: dict[str, float]) -> bool | None:
     if "num_conflict" not in features:
         return None
     return features["num_conflict"] >= 0.5
+
+
+@dataclass
+class Placement:
+    pair: str
+    group: str
+    a_side: int  # the side (1 or 2) the pair's first claim sits on
+    created: bool  # the pair founded the group
+
+
+def place(pair: str, a: Ref, b: Ref, numeric: bool | None, kind: str, groups: dict[str, Group],
+          new_id: Callable[[str], str]) -> Placement:
+    """Put the pair (a, b) into the group it matches best (at least JOIN), or into a new group, added to
+    `groups`, whose side 1 holds the earlier statement."""
+    best, best_score, best_flip = None, 0.0, False
+    for g in groups.values():
+        score, flip = link(a, b, numeric, g)
+        if score > best_score:
+            best, best_score, best_flip = g, score, flip
+    created = best is None or best_score < JOIN
+    if created:
+        best = Group(new_id(pair), kind, "new")
+        groups[best.id] = best
+        a_side = 2 if a.date and b.date and b.date < a.date else 1
+    else:
+        a_side = 2 if best_flip else 1
+    first, second = (a, b) if a_side == 1 else (b, a)
+    best.add(first, second, numeric)
+    return Placement(pair, best.id, a_side, created)

@@ -172,6 +172,14 @@ class Ledger:
                 self._db.execute("UPDATE ledger_contradictions SET status='posted' WHERE id=? AND status='new'",
                                  (cid,))
 
+    def dismiss_within(self, ids: Sequence[str]) -> None:
+        """Dismiss pairs; a retired one keeps `retired` and comes back dismissed. The caller holds the lock
+        and its transaction (a dispute's dismissal is one transaction with its pairs')."""
+        for cid in ids:
+            self._db.execute("UPDATE ledger_contradictions SET prev_status = CASE WHEN status='retired' "
+                             "THEN 'dismissed' ELSE prev_status END, status = CASE WHEN status='retired' "
+                             "THEN 'retired' ELSE 'dismissed' END WHERE id=?", (cid,))
+
     # ---- claims ---------------------------------------------------------------------------
     def replace_claims(self, docs: Iterable[str], claims: Sequence[Claim]) -> None:
         """Delete every claim of `docs`, then store `claims`."""
