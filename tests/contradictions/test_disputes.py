@@ -212,6 +212,17 @@ def test_pairs_dismissed_or_posted_before_disputes_keep_their_state(ledger, book
     assert {d.status for d in book.list("all")} == {"dismissed", "posted"}
 
 
+def test_a_dispute_founded_by_several_posted_pairs_has_no_new_evidence(ledger, book, embed):
+    """Pairs posted before disputes existed found one posted dispute; the second founding pair is not
+    news (the digest would announce new evidence nobody added)."""
+    ids = record(ledger, FIVE[:3])
+    ledger.mark_posted(ids)
+    book.update(embed)
+    [d] = book.list("all")
+    assert sorted(d.pairs) == sorted(ids) and d.status == "posted"
+    assert not d.new_evidence and book.new_evidence() == []
+
+
 def test_retired_pairs_hide_their_dispute_until_they_come_back(ledger, book, embed):
     ids = record(ledger, FIVE[:1])
     [gid] = book.update(embed)
