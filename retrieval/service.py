@@ -1,117 +1,27 @@
 """`Analyst`: the one service object the fronts (CLI, console, Discord, scheduler) talk to.
 
 Synchronous and thread-safe enough to be called from `asyncio.to_thread`; heavy parts
-(Chroma, the embedder, the LLM server) are created lazily on first use."""
+(Chroma, the embedder, the LLM server) are created lazily on first use (`components.py`). Each
+operation delegates to the package that does the work: index/, answers/, compare/, contradictions/,
+feeds/, corpus/."""
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 from typing import Callable, Sequence
 
-from retrieval.errors import LLMUnavailableError, UsageError
-from retrieval.llm import ChatModel
+from retrieval.components import Components
+from retrieval.errors import UsageError
 from retrieval.models import (
     Answer, CompareResult, Contradiction, Dismissal, Dispute, FeedInfo, FetchReport, Hit, IndexReport, Skipped,
     SourceInfo,
 )
-from retrieval.settings import Settings, get_settings
-from retrieval.corpus.sources import SourceRegistry
 
 log = logging.getLogger(__name__)
 
 
-class Analyst:
-    def __init__(self, settings: Settings | None = None) -> None:
-        self.settings = settings or get_settings()
-        self.settings.ensure_dirs()
-        self._lock = threading.RLock()
-        self._registry: SourceRegistry | None = None
-        self._store = None
-        self._embedder = None
-        self._searcher = None
-        self._llm = None
-        self._llm_failed: str | None = None
-        self._ledger = None
-        self._disputes = None
-        self._engine = None
-        self._conversations = None
-        self._feed_db = None
-        self._feedback = None
-
-    # ---- components (lazy) -------------------------------------------------------------
-    @property
-    def registry(self) -> SourceRegistry:
-        if self._registry is None:
-            self._registry = SourceRegistry.load(self.settings.sources_path)
-        return self._registry
-
-    @property
-    def embedder(self):
-        if self._embedder is None:
-            from retrieval.index.embeddings import make_embedder
-
-            self._embedder = make_embedder(self.settings)
-        return self._embedder
-
-    @property
-    def store(self):
-        with self._lock:
-            if self._store is None:
-                from retrieval.index.store import PassageStore
-
-                self._store = PassageStore(self.settings, self.embedder)
-            return self._store
-
-    @property
-    def searcher(self):
-        with self._lock:
-            if self._searcher is None:
-                from retrieval.index.search import HybridSearcher
-
-                self._searcher = HybridSearcher(self.store, self.embedder, self.settings)
-            return self._searcher
-
-    @property
-    def ledger(self):
-        with self._lock:
-            if self._ledger is None:
-                from retrieval.contradictions.ledger import Ledger
-
-                self._ledger = Ledger(self.settings.db_path)
-            return self._ledger
-
-    @property
-    def dispute_book(self):
-        with self._lock:
-            if self._disputes is None:
-                from retrieval.contradictions.disputes import DisputeBook
-
-                self._disputes = DisputeBook(self.ledger, min_confidence=self.settings.digest_min_confidence,
-                                             names=self.registry.display)
-            return self._disputes
-
-    @property
-    def engine(self):
-        with self._lock:
-            if self._engine is None:
-                from retrieval.contradictions.engine import ContradictionEngine
-
-                self._engine = ContradictionEngine(
-                    self.settings, self.embedder, self.store, self.ledger, self.registry, self.get_llm
-                )
-            return self._engine
-
-    def get_llm(self) -> ChatModel | None:
-        """The LLM client, or None when ANALYST_LLM=none. Raises LLMUnavailableError if it cannot start."""
-        with self._lock:
-            if self.settings.llm_mode == "none":
-                return None
-            if self._llm is None:
-                from retrieval.llm.client import make_llm
-
-                self._llm = make_llm(self.settings)
-            return self._llm
+class Analyst(Components):
+    """The operations the fronts call (its parts: components.py)."""
 
     # ---- operations --------------------------------------------------------------------
     def index(self, paths: Sequence[Path] | None = None, progress: bool = False,
@@ -129,9 +39,11 @@ class Analyst:
                 on_stored()
             return self._detect(changed, removed) if detect else 0
 
+        from retrieval.corpus.loader import not_a_document
+
         refused, kept = [], []
         for p in paths or ():
-            why = self._not_a_document(Path(p))
+            why = not_a_document(Path(p), self.settings.sources_path)
             (refused.append(Skipped(path=str(p), reason=why)) if why else kept.append(p))
         if paths and not kept:  # nothing left to index (and not the whole corpus either)
             return IndexReport(passages=self.store.count(), skipped=refused)
@@ -146,19 +58,6 @@ class Analyst:
         if detect:
             report.contradictions_waiting = self.engine.backlog.count()
         return report
-
-    def _not_a_document(self, path: Path) -> str | None:
-        """Why an explicitly named file is not indexed (the source registry, a file type that is no
-        document, a missing path); None for folders and documents."""
-        from retrieval.corpus.loader import EXTENSIONS
-
-        if path.is_dir() or not path.exists():  # folders are scanned; a vanished file is un-indexed
-            return None
-        if path.resolve() == self.settings.sources_path.resolve():
-            return "this is the source registry (sources.yaml), not a document"
-        if path.suffix.lower() not in EXTENSIONS:
-            return f"not a document type Analyst indexes ({', '.join(sorted(EXTENSIONS))})"
-        return None
 
     def _detect(self, changed, removed) -> int:
         new = self.engine.update(changed, removed)
@@ -201,73 +100,32 @@ class Analyst:
         hits = self.answer_passages(question, sources)
         llm, note = self._llm_or_reason()
         return answer_question(question, hits, llm, names=self.registry.display,
-                               known_terms=self._known_terms(), idf=self.searcher.idf,
+                               known_terms=self.known_terms(), idf=self.searcher.idf,
                                history=history, on_token=on_token, note=note,
-                               lookup=self.registry.lookup, similarity=self._similarity,
+                               lookup=self.registry.lookup, similarity=self.similarity,
                                passage_chars=self.settings.answer_passage_chars,
                                max_tokens=self.settings.answer_max_tokens,
                                context_chars=self.settings.answer_context_chars)
 
     def answer_passages(self, question: str, sources: Sequence[str] = ()) -> list[Hit]:
-        """The passages a question is answered from: a wider pool from hybrid search, reranked by the
-        answer checks' needs (retrieval/answers/rerank.py), the asked speaker's own passages first."""
-        from retrieval.answers.rerank import rerank
+        """The passages a question is answered from (retrieval/answers/passages.py)."""
+        from retrieval.answers.passages import answer_passages
 
-        parties = [self.registry.resolve(s) for s in sources]
-        k = self.settings.top_k
-        pool = self.searcher.search(question, parties=parties, k=k * self.settings.answer_pool_factor)
-        hits = rerank(question, pool, self.searcher.idf, k)
-        if not parties:  # (a neighbour may be another party's: only when the question names none)
-            hits = self.searcher.with_paragraph_neighbours(self._with_asked_speaker(question, hits))
-        log.debug("ask: %d passage(s) retrieved", len(hits))
-        return hits
+        return answer_passages(self.searcher, self.registry, question, sources, self.settings.top_k,
+                               self.settings.answer_pool_factor)
 
-    def _with_asked_speaker(self, question: str, hits: list[Hit]) -> list[Hit]:
-        """When the question asks what a known source said ("According to Zelenskyy, …"), that source's
-        best passages first, then the others: a question about one speaker's words is not answered
-        from a louder neighbour's."""
-        from retrieval.answers.relevance import asked_speaker, resolve
-
-        phrase = asked_speaker(question)
-        sid = resolve(phrase, self.registry.lookup) if phrase else None
-        if sid is None:
-            return hits
-        own = self.searcher.search(question, parties=[sid], k=2)
-        ids = {h.passage.id for h in own}
-        return own + [h for h in hits if h.passage.id not in ids]  # at most two more passages
-
-    def _known_terms(self) -> KnownTerms:
-        """Every word stem of the indexed passages (the keyword index's vocabulary), of the indexed
-        documents' titles and of the source names."""
+    def known_terms(self):
+        """Every word stem of the indexed passages, of the documents' titles and of the source names."""
+        from retrieval.answers.passages import known_terms
         from retrieval.index.manifest import Manifest
-        from retrieval.text import tokenize
 
-        extra: set[str] = set()
-        for title in Manifest(self.settings.db_path).titles():
-            extra.update(tokenize(title))
-        for s in self.registry.all():
-            extra.update(tokenize(" ".join((s.name, *s.aliases))))
-        return KnownTerms(self.searcher.known_terms(), extra)
+        return known_terms(self.searcher.known_terms(), Manifest(self.settings.db_path).titles(), self.registry)
 
-    def _similarity(self, question: str, text: str) -> float:
-        """The highest cosine between the question and a sentence of `text` (the embedder's vectors)."""
-        import numpy as np
+    def similarity(self, question: str, text: str) -> float:
+        """The highest cosine between the question and a sentence of `text`."""
+        from retrieval.answers.passages import sentence_similarity
 
-        from retrieval.text import split_sentences
-
-        sents = [s.text for s in split_sentences(text, 0, len(text))][:8] or [text]
-        vecs = np.asarray(self.embedder.embed([question, *sents]), dtype=np.float32)
-        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-9
-        return float((vecs[1:] @ vecs[0]).max())
-
-    @property
-    def conversations(self):
-        with self._lock:
-            if self._conversations is None:
-                from retrieval.answers.history import ConversationLog
-
-                self._conversations = ConversationLog(self.settings.db_path)
-            return self._conversations
+        return sentence_similarity(self.embedder.embed, question, text)
 
     def history(self, conversation: str) -> list[tuple[str, str]]:
         """The last turns of a conversation (a Discord thread, say): survives restarts."""
@@ -275,15 +133,6 @@ class Analyst:
 
     def remember(self, conversation: str, question: str, answer: str) -> None:
         self.conversations.add(conversation, question, answer)
-
-    @property
-    def feedback_log(self):
-        with self._lock:
-            if self._feedback is None:
-                from retrieval.answers.feedback import FeedbackLog
-
-                self._feedback = FeedbackLog(self.settings.db_path)
-            return self._feedback
 
     def log_answer(self, request_id: str, question: str, answer: Answer) -> None:
         """Keep an answer shown to people (question, answer, citations) so feedback can refer to it."""
@@ -296,13 +145,6 @@ class Analyst:
     def feedback_list(self, limit: int = 200) -> list[dict]:
         """The feedback received, newest first, each with its question, answer and citations."""
         return self.feedback_log.list(limit)
-
-    def _llm_or_reason(self):
-        try:
-            return self.get_llm(), None
-        except LLMUnavailableError as exc:
-            log.warning("LLM unavailable: %s", exc)
-            return None, exc.user_message
 
     def sources(self) -> list[SourceInfo]:
         counts = self.store.counts_by_speaker()
@@ -380,15 +222,6 @@ class Analyst:
         return self.index([path])
 
     # ---- feeds and web pages (retrieval/feeds/) ----------------------------------------
-    @property
-    def feed_db(self):
-        with self._lock:
-            if self._feed_db is None:
-                from retrieval.feeds.state import FeedDB
-
-                self._feed_db = FeedDB(self.settings.db_path)
-            return self._feed_db
-
     def _poller(self):
         from retrieval.feeds.feeds import FeedPoller
 
@@ -422,34 +255,10 @@ class Analyst:
 
     def ingest_url(self, url: str, source: str | None = None) -> tuple[IndexReport, Path]:
         """Fetch one page, store its article in the corpus (deduplicated) and index it."""
-        from retrieval.errors import DocumentError
-        from retrieval.feeds.extract import canonical_url
-        from retrieval.feeds.feeds import fetch_article
-        from retrieval.feeds.fetch import AddressPolicy, check_url
-        from retrieval.feeds.store import store_article
+        from retrieval.feeds.feeds import fetch_page
 
-        check_url(url)
-        sid = self.registry.resolve(source) if source else self._source_for_url(url)
-        article, final = fetch_article(url.strip(), self.settings, AddressPolicy.from_settings(self.settings))
-        if article is None:
-            raise DocumentError(f"{url}: no article text found in the page")
-        stored = store_article(self.settings, self.feed_db, sid, article, key=canonical_url(final))
-        return self.index([stored.path]), stored.path
-
-    def _source_for_url(self, url: str) -> str:
-        """The source one of whose feeds is on the URL's host, else `news`."""
-        from urllib.parse import urlsplit
-
-        host = (urlsplit(url).hostname or "").lower()
-        for sid, feed in self.registry.feeds():
-            if (urlsplit(feed.url).hostname or "").lower() == host:
-                return sid
-        if "news" not in self.registry:
-            from retrieval.errors import UnknownSourceError
-
-            raise UnknownSourceError(f"No source follows {host}; say which publisher the page is from.",
-                                     hint="Pass --source (or source:), e.g. --source news.")
-        return "news"
+        path = fetch_page(url, source, self.settings, self.registry, self.feed_db)
+        return self.index([path]), path
 
     def feed_urls(self, sid: str) -> list[str]:
         """The feed URLs of one source (id or alias)."""
@@ -469,17 +278,6 @@ class Analyst:
             self._registry = None
         return SourceInfo(id=src.id, name=src.name, aliases=list(src.aliases))
 
-    def close(self) -> None:
-        if self._feed_db is not None:
-            self._feed_db.close()
-            self._feed_db = None
-        for part in (self._feedback, self._conversations):
-            if part is not None:
-                part.close()
-        self._feedback = self._conversations = None
-        if self._llm is not None:
-            self._llm.close()
-            self._llm = None
 
 
 def _iso_date(text: str) -> str:
@@ -489,13 +287,3 @@ def _iso_date(text: str) -> str:
         return date.fromisoformat(text.strip()).isoformat()
     except ValueError:
         raise UsageError(f"Not a date: {text!r}.", hint="Use YYYY-MM-DD, e.g. --since 2025-03-20.") from None
-
-
-class KnownTerms:
-    """Membership in the keyword index's vocabulary or in a small set of extra terms."""
-
-    def __init__(self, vocabulary, extra: set[str]) -> None:
-        self.vocabulary, self.extra = vocabulary, extra
-
-    def __contains__(self, term: object) -> bool:
-        return term in self.extra or term in self.vocabulary

@@ -43,6 +43,18 @@ _UTF8_SEQ = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
+def not_a_document(path: Path, sources_path: Path) -> str | None:
+    """Why an explicitly named file is not indexed (the source registry, a file type that is no
+    document); None for folders, documents and missing paths (a vanished file is un-indexed)."""
+    if path.is_dir() or not path.exists():
+        return None
+    if path.resolve() == sources_path.resolve():
+        return "this is the source registry (sources.yaml), not a document"
+    if path.suffix.lower() not in EXTENSIONS:
+        return f"not a document type Analyst indexes ({', '.join(sorted(EXTENSIONS))})"
+    return None
+
+
 def _mostly_utf8(raw: bytes) -> bool:
     """True when most non-ASCII bytes form valid UTF-8 sequences: a UTF-8 file with a few broken bytes,
     which a legacy decoding would silently turn into mojibake. Legacy text almost never forms them."""

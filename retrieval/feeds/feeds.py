@@ -170,3 +170,32 @@ class FeedPoller:
             st = self.db.feed(feed.url, sid)
             out.append(FeedInfo(sid, feed.url, st.last_polled, st.last_new, st.items, st.error))
         return out
+
+
+def fetch_page(url: str, source: str | None, settings: Any, registry, feed_db: FeedDB) -> Path:
+    """Fetch one web page and store its article in the corpus (deduplicated by canonical URL), under
+    `source` (an id or alias) or the source one of whose feeds is on the page's host; the stored path."""
+    from retrieval.errors import DocumentError
+
+    fetch.check_url(url)
+    sid = registry.resolve(source) if source else source_for_url(registry, url)
+    article, final = fetch_article(url.strip(), settings, fetch.AddressPolicy.from_settings(settings))
+    if article is None:
+        raise DocumentError(f"{url}: no article text found in the page")
+    return store_article(settings, feed_db, sid, article, key=canonical_url(final)).path
+
+
+def source_for_url(registry, url: str) -> str:
+    """The source one of whose feeds is on the URL's host, else `news` (UnknownSourceError without it)."""
+    from urllib.parse import urlsplit
+
+    from retrieval.errors import UnknownSourceError
+
+    host = (urlsplit(url).hostname or "").lower()
+    for sid, feed in registry.feeds():
+        if (urlsplit(feed.url).hostname or "").lower() == host:
+            return sid
+    if "news" not in registry:
+        raise UnknownSourceError(f"No source follows {host}; say which publisher the page is from.",
+                                 hint="Pass --source (or source:), e.g. --source news.")
+    return "news"

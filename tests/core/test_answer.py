@@ -59,7 +59,7 @@ def test_missing_entities():
 
 def test_a_refusal_names_the_missing_names_as_the_question_wrote_them(indexed):
     question = "What did Emmanuel Macron and Olaf Scholz propose for monitoring the ceasefire?"
-    absent = missing_entities(question, indexed._known_terms(), indexed.registry.lookup)
+    absent = missing_entities(question, indexed.known_terms(), indexed.registry.lookup)
     assert absent == ["Emmanuel", "Macron", "Olaf", "Scholz"]
     assert as_names(question, absent) == "Emmanuel Macron or Olaf Scholz"
     assert indexed.ask(question).answer == ("The indexed documents don't mention Emmanuel Macron or Olaf Scholz, "

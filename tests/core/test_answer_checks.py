@@ -19,8 +19,8 @@ _key = passage_key
 def ask(service, question, reply):
     hits = service.searcher.search(question, k=service.settings.top_k)
     return answer_question(question, hits, Scripted(reply), names=service.registry.display,
-                           known_terms=service._known_terms(), idf=service.searcher.idf,
-                           lookup=service.registry.lookup, similarity=service._similarity)
+                           known_terms=service.known_terms(), idf=service.searcher.idf,
+                           lookup=service.registry.lookup, similarity=service.similarity)
 
 
 def test_cited_but_off_topic_answer_is_replaced_by_the_passage_that_answers(indexed):
@@ -67,7 +67,7 @@ def test_asked_speaker_and_topic():
 
 
 def test_calendar_words_are_not_missing_names(indexed):
-    known = indexed._known_terms()
+    known = indexed.known_terms()
     lookup = indexed.registry.lookup
     assert "april" not in known and "saturday" not in known
     assert missing_entities("What did the Kremlin say in April about the energy moratorium?", known, lookup) == []
@@ -75,7 +75,7 @@ def test_calendar_words_are_not_missing_names(indexed):
 
 
 def test_ordinary_capitalised_words_are_not_missing_names(indexed):
-    known = indexed._known_terms()
+    known = indexed.known_terms()
     lookup = indexed.registry.lookup
     assert "final" not in known and "christma" not in known and "christmas" not in known
     # a title-case question: its capitals do not mark names
@@ -87,7 +87,7 @@ def test_ordinary_capitalised_words_are_not_missing_names(indexed):
 
 
 def test_only_the_name_the_question_is_about_refuses(indexed):
-    known = indexed._known_terms()
+    known = indexed.known_terms()
     lookup = indexed.registry.lookup
     absent = missing_entities("What did the German chancellor say about the phone call?", known, lookup)
     assert "German" in absent
@@ -102,9 +102,9 @@ def test_document_titles_count_as_known(indexed):
            "The leaders met for two hours and agreed to meet again next month.\n")
     indexed.ingest("summit.md", doc.encode(), "news")
     assert "ouagadougou" not in indexed.searcher.known_terms()  # not in any passage's text...
-    assert missing_entities("Who was at the Ouagadougou summit?", indexed._known_terms(),
+    assert missing_entities("Who was at the Ouagadougou summit?", indexed.known_terms(),
                             indexed.registry.lookup) == []  # ...but in a document's title
-    assert missing_entities("Who was at the Timbuktu summit?", indexed._known_terms(),
+    assert missing_entities("Who was at the Timbuktu summit?", indexed.known_terms(),
                             indexed.registry.lookup) == ["Timbuktu"]
 
 

@@ -74,8 +74,8 @@ def harbour(tmp_path_factory):
 def ask(svc, question, reply):
     hits = svc.searcher.search(question, k=svc.settings.top_k)
     return answer_question(question, hits, Scripted(reply), names=svc.registry.display,
-                           known_terms=svc._known_terms(), idf=svc.searcher.idf, lookup=svc.registry.lookup,
-                           similarity=svc._similarity)
+                           known_terms=svc.known_terms(), idf=svc.searcher.idf, lookup=svc.registry.lookup,
+                           similarity=svc.similarity)
 
 
 def quotes(answer) -> str:
