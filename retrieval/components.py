@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any, Callable
 
 from retrieval.corpus.sources import SourceRegistry
 from retrieval.errors import LLMUnavailableError
@@ -21,117 +22,86 @@ class Components:
         self.settings.ensure_dirs()
         self._lock = threading.RLock()
         self._registry: SourceRegistry | None = None
-        self._store = None
-        self._embedder = None
-        self._searcher = None
-        self._llm = None
-        self._llm_failed: str | None = None
-        self._ledger = None
-        self._disputes = None
-        self._engine = None
-        self._conversations = None
-        self._feed_db = None
-        self._feedback = None
+        self._store = self._embedder = self._searcher = self._llm = None
+        self._ledger = self._disputes = self._engine = None
+        self._conversations = self._feed_db = self._feedback = None
+
+    def _part(self, attr: str, make: Callable[[], Any]) -> Any:
+        """The part kept in `attr`, made on first use (one thread at a time)."""
+        with self._lock:
+            if getattr(self, attr) is None:
+                setattr(self, attr, make())
+            return getattr(self, attr)
 
     @property
     def registry(self) -> SourceRegistry:
-        if self._registry is None:
-            self._registry = SourceRegistry.load(self.settings.sources_path)
-        return self._registry
+        """sources.yaml, loaded again after it changed (`_registry` reset to None)."""
+        return self._part("_registry", lambda: SourceRegistry.load(self.settings.sources_path))
 
     @property
     def embedder(self):
-        if self._embedder is None:
-            from retrieval.index.embeddings import make_embedder
+        from retrieval.index.embeddings import make_embedder
 
-            self._embedder = make_embedder(self.settings)
-        return self._embedder
+        return self._part("_embedder", lambda: make_embedder(self.settings))
 
     @property
     def store(self):
-        with self._lock:
-            if self._store is None:
-                from retrieval.index.store import PassageStore
+        from retrieval.index.store import PassageStore
 
-                self._store = PassageStore(self.settings, self.embedder)
-            return self._store
+        return self._part("_store", lambda: PassageStore(self.settings, self.embedder))
 
     @property
     def searcher(self):
-        with self._lock:
-            if self._searcher is None:
-                from retrieval.index.search import HybridSearcher
+        """Hybrid search; rebuilt (`_searcher` reset to None) after an index run changed the passages."""
+        from retrieval.index.search import HybridSearcher
 
-                self._searcher = HybridSearcher(self.store, self.embedder, self.settings)
-            return self._searcher
+        return self._part("_searcher", lambda: HybridSearcher(self.store, self.embedder, self.settings))
 
     @property
     def ledger(self):
-        with self._lock:
-            if self._ledger is None:
-                from retrieval.contradictions.ledger import Ledger
+        from retrieval.contradictions.ledger import Ledger
 
-                self._ledger = Ledger(self.settings.db_path)
-            return self._ledger
+        return self._part("_ledger", lambda: Ledger(self.settings.db_path))
 
     @property
     def dispute_book(self):
-        with self._lock:
-            if self._disputes is None:
-                from retrieval.contradictions.disputes import DisputeBook
+        from retrieval.contradictions.disputes import DisputeBook
 
-                self._disputes = DisputeBook(self.ledger, min_confidence=self.settings.digest_min_confidence,
-                                             names=self.registry.display)
-            return self._disputes
+        return self._part("_disputes", lambda: DisputeBook(
+            self.ledger, min_confidence=self.settings.digest_min_confidence, names=self.registry.display))
 
     @property
     def engine(self):
-        with self._lock:
-            if self._engine is None:
-                from retrieval.contradictions.engine import ContradictionEngine
+        from retrieval.contradictions.engine import ContradictionEngine
 
-                self._engine = ContradictionEngine(
-                    self.settings, self.embedder, self.store, self.ledger, self.registry, self.get_llm
-                )
-            return self._engine
+        return self._part("_engine", lambda: ContradictionEngine(
+            self.settings, self.embedder, self.store, self.ledger, self.registry, self.get_llm))
 
     def get_llm(self) -> ChatModel | None:
         """The LLM client, or None when ANALYST_LLM=none. Raises LLMUnavailableError if it cannot start."""
-        with self._lock:
-            if self.settings.llm_mode == "none":
-                return None
-            if self._llm is None:
-                from retrieval.llm.client import make_llm
+        if self.settings.llm_mode == "none":
+            return None
+        from retrieval.llm.client import make_llm
 
-                self._llm = make_llm(self.settings)
-            return self._llm
+        return self._part("_llm", lambda: make_llm(self.settings))
 
     @property
     def conversations(self):
-        with self._lock:
-            if self._conversations is None:
-                from retrieval.answers.history import ConversationLog
+        from retrieval.answers.history import ConversationLog
 
-                self._conversations = ConversationLog(self.settings.db_path)
-            return self._conversations
+        return self._part("_conversations", lambda: ConversationLog(self.settings.db_path))
 
     @property
     def feedback_log(self):
-        with self._lock:
-            if self._feedback is None:
-                from retrieval.answers.feedback import FeedbackLog
+        from retrieval.answers.feedback import FeedbackLog
 
-                self._feedback = FeedbackLog(self.settings.db_path)
-            return self._feedback
+        return self._part("_feedback", lambda: FeedbackLog(self.settings.db_path))
 
     @property
     def feed_db(self):
-        with self._lock:
-            if self._feed_db is None:
-                from retrieval.feeds.state import FeedDB
+        from retrieval.feeds.state import FeedDB
 
-                self._feed_db = FeedDB(self.settings.db_path)
-            return self._feed_db
+        return self._part("_feed_db", lambda: FeedDB(self.settings.db_path))
 
     def _llm_or_reason(self):
         try:
@@ -141,13 +111,9 @@ class Components:
             return None, exc.user_message
 
     def close(self) -> None:
-        if self._feed_db is not None:
-            self._feed_db.close()
-            self._feed_db = None
-        for part in (self._feedback, self._conversations):
-            if part is not None:
-                part.close()
-        self._feedback = self._conversations = None
-        if self._llm is not None:
-            self._llm.close()
-            self._llm = None
+        with self._lock:
+            for attr in ("_feed_db", "_feedback", "_conversations", "_llm"):
+                part = getattr(self, attr)
+                if part is not None:
+                    part.close()
+                    setattr(self, attr, None)
