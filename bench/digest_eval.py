@@ -11,8 +11,9 @@ every real conflict appears once, measured on the development set (bench/devset/
   otherwise; a dispute is real when any of its pairs is (its `lead`: the verdict of its strongest pair,
   the one that sets its confidence).
   Reported on the evaluation split: disputes with a claim from a held-out document, and the labelled
-  disputes with an evaluation pair. `digest_precision` = real / posted (the disputes at or above
-  ANALYST_DIGEST_MIN_CONFIDENCE), counting unlabelled ones as not real (a lower bound); also given
+  disputes with an evaluation pair (the same figures under `calibration`, for development: the other
+  disputes, against the labelled disputes with no evaluation pair). `digest_precision` = real / posted
+  (the disputes at or above ANALYST_DIGEST_MIN_CONFIDENCE), counting unlabelled ones as not real (a lower bound); also given
   over labelled items only, and strictly (`digest_precision_lead`: posted disputes whose strongest
   pair is real). `digest_duplicates`: extra digest items for a real dispute already posted;
   `digest_recall`: labelled disputes that reach the digest.
@@ -161,35 +162,41 @@ def score(disputes, pair_rows: dict, min_conf: float, pairs: list[dict], heldout
                       "lead": labels_of[0][0] if labels_of else "unlabelled",
                       "verdict": "real" if maps else ("false" if verdicts.get("false") and not verdicts.get("unlabelled")
                                                       else "unlabelled" if verdicts.get("unlabelled") else "false")})
-    ev = [i for i in items if i["evaluation"]]
-    posted = [i for i in ev if i["posted"]]
-    real_posted = [i for i in posted if i["verdict"] == "real"]
-    labelled_posted = [i for i in posted if i["verdict"] != "unlabelled"]
-    eval_labels = {p["dispute"] for p in pairs if p["label"] == "contradiction" and p["split"] == "evaluation"}
-    per_label = Counter(m for i in real_posted for m in i["maps_to"] if m in eval_labels)
-    found_any = {m for i in ev for m in i["maps_to"] if m in eval_labels}
     n_pairs = sum(i["pairs"] for i in items)
     real_items = [i for i in items if i["verdict"] == "real"]
+    ev = [i for i in items if i["evaluation"]]
     return {
         "pairs": n_pairs, "disputes": len(items),
         "pairs_per_dispute": round(n_pairs / len(items), 2) if items else None,
         "pairs_per_real_dispute": round(sum(i["pairs"] for i in real_items) / len(real_items), 2) if real_items else None,
         "min_confidence": min_conf,
-        "evaluation": {
-            "disputes": len(ev), "posted": len(posted), "posted_real": len(real_posted),
-            "posted_unlabelled": sum(i["verdict"] == "unlabelled" for i in posted),
-            "digest_precision": round(len(real_posted) / len(posted), 3) if posted else None,
-            "digest_precision_labelled": (round(len(real_posted) / len(labelled_posted), 3)
-                                          if labelled_posted else None),
-            "digest_precision_lead": (round(sum(i["lead"] == "real" for i in posted) / len(posted), 3)
-                                      if posted else None),
-            "labelled_disputes": len(eval_labels),
-            "digest_recall": round(len(per_label) / len(eval_labels), 3) if eval_labels else None,
-            "found_any_status": len(found_any),
-            "digest_duplicates": sum(n - 1 for n in per_label.values()),
-            "merged_items": sum(len(i["maps_to"]) > 1 for i in posted),
-        },
+        "evaluation": _digest(ev, {p["dispute"] for p in pairs if p["label"] == "contradiction"
+                                   and p["split"] == "evaluation"}),
+        "calibration": _digest([i for i in items if not i["evaluation"]],
+                               {p["dispute"] for p in pairs if p["label"] == "contradiction"}
+                               - {p["dispute"] for p in pairs if p["split"] == "evaluation"}),
         "items": sorted(ev, key=lambda i: -i["confidence"])[:40],
+    }
+
+
+def _digest(items: list[dict], labels: set[str]) -> dict:
+    """Digest precision, recall, duplicates and merges over `items` against the labelled disputes `labels`."""
+    posted = [i for i in items if i["posted"]]
+    real_posted = [i for i in posted if i["verdict"] == "real"]
+    labelled_posted = [i for i in posted if i["verdict"] != "unlabelled"]
+    per_label = Counter(m for i in real_posted for m in i["maps_to"] if m in labels)
+    found_any = {m for i in items for m in i["maps_to"] if m in labels}
+    return {
+        "disputes": len(items), "posted": len(posted), "posted_real": len(real_posted),
+        "posted_unlabelled": sum(i["verdict"] == "unlabelled" for i in posted),
+        "digest_precision": round(len(real_posted) / len(posted), 3) if posted else None,
+        "digest_precision_labelled": round(len(real_posted) / len(labelled_posted), 3) if labelled_posted else None,
+        "digest_precision_lead": round(sum(i["lead"] == "real" for i in posted) / len(posted), 3) if posted else None,
+        "labelled_disputes": len(labels),
+        "digest_recall": round(len(per_label) / len(labels), 3) if labels else None,
+        "found_any_status": len(found_any),
+        "digest_duplicates": sum(n - 1 for n in per_label.values()),
+        "merged_items": sum(len(i["maps_to"]) > 1 for i in posted),
     }
 
 

@@ -54,3 +54,13 @@ def test_the_strict_count_follows_the_strongest_pair():
     real, false_pair = pair("p2", "closed", "crossing", 1.0), pair("p1", "closed", "repaired", 0.85)
     out = score([dispute("d-1", [false_pair, real])], {"p1": false_pair, "p2": real}, 0.8, LABELLED, {DOC}, "harbour")
     assert out["evaluation"]["digest_precision_lead"] == 1.0 and out["items"][0]["lead"] == "real"
+
+
+def test_disputes_on_calibration_documents_are_scored_apart():
+    """With no held-out document, the same dispute counts under `calibration`, never under `evaluation`."""
+    calibration = [dict(p, split="calibration") for p in LABELLED]
+    real = pair("p2", "closed", "crossing", 0.9)
+    out = score([dispute("d-1", [real])], {"p2": real}, 0.8, calibration, set(), "harbour")
+    assert out["evaluation"]["posted"] == 0 and out["evaluation"]["labelled_disputes"] == 0
+    cal = out["calibration"]
+    assert (cal["posted"], cal["posted_real"], cal["digest_recall"]) == (1, 1, 1.0)
