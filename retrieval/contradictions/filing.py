@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 import numpy as np
 
-from retrieval.contradictions.grouping import Group, Ref, claim_order, is_numeric, party_order, place
+from retrieval.contradictions.grouping import Group, Placement, Ref, claim_order, is_numeric, party_order, place
 from retrieval.contradictions.headlines import Statement, template_headline
 from retrieval.contradictions.ledger import pair_features
 from retrieval.errors import AnalystError, NotFoundError
@@ -77,7 +77,14 @@ def file_pairs(book: DisputeBook, fresh: list[sqlite3.Row], members: list[sqlite
         g.add(*((a, b) if m["a_side"] == 1 else (b, a)), is_numeric(pair_features(m)))
     placed = [place(r["id"], *refs(r), is_numeric(pair_features(r)), r["kind"], groups,
                     lambda pair: _new_id(book, pair, groups)) for r in fresh]
-    status_of = {r["id"]: r["status"] for r in fresh}
+    created = _write(book, groups, placed, {r["id"]: r["status"] for r in fresh})
+    log.info("disputes: %d pair(s) grouped, %d new dispute(s)", len(fresh), len(created))
+    return created
+
+
+def _write(book: DisputeBook, groups: dict[str, Group], placed: list[Placement], status_of: dict[str, str]) -> list[str]:
+    """Store the placements in one transaction: new disputes, members, last_seen and new evidence of the
+    disputes joined (a pair joining a dismissed one is dismissed); returns the new disputes' ids."""
     created = [p.group for p in placed if p.created]
     joined: dict[str, list[str]] = {}
     for p in placed:
@@ -100,7 +107,6 @@ def file_pairs(book: DisputeBook, fresh: list[sqlite3.Row], members: list[sqlite
                 book.ledger.dismiss_within(pairs)
     for gid, pairs in joined.items():
         log.info("dispute %s: %d new pair(s) joined", gid, len(pairs))
-    log.info("disputes: %d pair(s) grouped, %d new dispute(s)", len(fresh), len(created))
     return created
 
 
