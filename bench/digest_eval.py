@@ -220,6 +220,7 @@ def grouping() -> dict:
             claims = svc.ledger.claims()
             embed = svc.embedder.embed
             ledger = Ledger(tmp / f"{corpus}-grouping.sqlite3")
+            ledger.replace_claims({c.doc for c in claims}, claims)  # as at index time (a claim's context)
             book = DisputeBook(ledger, min_confidence=0.8, names=svc.registry.display)
             mine = [p for p in contra if _in_corpus(p, corpus)]
             ids = {}

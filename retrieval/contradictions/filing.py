@@ -23,8 +23,10 @@ import numpy as np
 from retrieval.contradictions.grouping import Group, Placement, Ref, claim_order, is_numeric, party_order, place
 from retrieval.contradictions.headlines import Statement, template_headline
 from retrieval.contradictions.ledger import pair_features
+from retrieval.contradictions.stance import refers_back
 from retrieval.errors import AnalystError, NotFoundError
 from retrieval.models import Dispute
+from retrieval.text import content_words
 
 if TYPE_CHECKING:
     from retrieval.contradictions.disputes import DisputeBook
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PREFIX = "d-"
+CONTEXT_WORDS = 4  # a claim pointing back with fewer content words is embedded with the claim before it
 HEADLINE_UPGRADES = 8  # template headlines re-asked of the model per update ...
 HEADLINE_TRIES = 2  # ... and at most this many times each
 
@@ -129,29 +132,50 @@ def _new_id(book: DisputeBook, pair: str, groups: dict[str, Group]) -> str:
 
 
 def _vectors(book: DisputeBook, rows: Iterable[sqlite3.Row], embed: Embed) -> dict[str, np.ndarray]:
-    """Each claim's unit embedding, from the `disputes_vectors` cache or embedded (and cached) now."""
+    """Each claim's unit embedding, from the `disputes_vectors` cache or embedded (and cached) now. A
+    claim that means only what it points back at ("We did not agree to that.") is embedded with the
+    claim before it in its document (`in_context`)."""
     texts: dict[str, str] = {}
     for r in rows:
         for side in ("a", "b"):
             texts.setdefault(r[f"{side}_key"], json.loads(r[f"{side}_json"])["quote"])
-    keys = list(texts)
+    cache_keys = {k: _cache_key(book, k, q) for k, q in texts.items()}
     out: dict[str, np.ndarray] = {}
     with book.lock:
-        for i in range(0, len(keys), 500):
-            part = keys[i:i + 500]
+        wanted = [ck for ck, _ in cache_keys.values()]
+        for i in range(0, len(wanted), 500):
+            part = wanted[i:i + 500]
             for row in book.db.execute(f"SELECT key, vector FROM disputes_vectors WHERE key IN "
                                        f"({','.join('?' * len(part))})", part):
                 out[row["key"]] = np.frombuffer(row["vector"], dtype=np.float32)
-    missing = [k for k in keys if k not in out]
+    missing = [k for k in texts if cache_keys[k][0] not in out]
     if missing:
-        vecs = np.asarray(embed([texts[k] for k in missing]), dtype=np.float32)
+        vecs = np.asarray(embed([cache_keys[k][1] for k in missing]), dtype=np.float32)
         norms = np.linalg.norm(vecs, axis=1, keepdims=True)
         vecs = vecs / np.where(norms > 0, norms, 1.0)
         with book.lock, book.db:
             for k, v in zip(missing, vecs):
-                out[k] = v
-                book.db.execute("INSERT OR REPLACE INTO disputes_vectors VALUES (?,?)", (k, v.tobytes()))
-    return out
+                out[cache_keys[k][0]] = v
+                book.db.execute("INSERT OR REPLACE INTO disputes_vectors VALUES (?,?)", (cache_keys[k][0], v.tobytes()))
+    return {k: out[cache_keys[k][0]] for k in texts}
+
+
+def _cache_key(book: DisputeBook, key: str, quote: str) -> tuple[str, str]:
+    """(the vector cache's key, the text to embed) for the claim with `key`."""
+    if not in_context(quote):
+        return key, quote
+    before = book.ledger.antecedent(key)
+    if not before:
+        return key, quote
+    text = f"{before} {quote}"
+    return f"{key}:{hashlib.sha1(text.encode()).hexdigest()[:12]}", text
+
+
+def in_context(quote: str) -> bool:
+    """A claim that points back at what was said before it and has fewer than CONTEXT_WORDS content words
+    of its own: its meaning is in what it points at, so it is grouped by that ("We did not agree to
+    that.", "Iran rejected the accounts.")."""
+    return refers_back(quote) and len(content_words(quote)) < CONTEXT_WORDS
 
 
 def upgrade_headlines(book: DisputeBook, created: list[str], headliner: Headliner) -> None:

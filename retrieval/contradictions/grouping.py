@@ -10,7 +10,8 @@ a chain of near neighbours: single linkage merged four labelled disputes into on
   least SHARED_FLOOR similar to the other side (one sentence can conflict on two different points);
 - otherwise both sides must be at least SIDE_FLOOR similar and their mean, plus SPEAKER_WEIGHT for
   each side whose speaker is already on that side, at least JOIN.
-Similarity is the cosine of the claims' embeddings (the service's embedder, cached per claim). Two claims
+Similarity is the cosine of the claims' embeddings (the service's embedder, cached per claim; a claim
+that only points back, "We did not agree to that.", is embedded with the claim before it: filing.py). Two claims
 naming the same two parties in opposite order ("Russian strikes on Ukrainian energy" vs "Ukrainian
 strikes on Russian energy") never count as close: the same two speakers arguing about two different
 events stay two disputes. Pairs whose stored judge features disagree on whether the conflict is about a
@@ -20,9 +21,11 @@ kind the judge gives it) and are reported on its evaluation split by `bench/dige
 same-dispute P/R on calibration decisions 0.56/0.78 (single linkage at 0.65: 0.33/0.94), held out
 0.61/0.36 (0.24/0.54); with the pooled pairs added later (77 pairs in 27 disputes), 0.59/0.55 and
 0.38/0.46 (a sweep of JOIN, SIDE_FLOOR and SHARED_FLOOR on calibration decisions, at 73 pairs, found
-nothing clearly better: 0.55/0.40/0.35 gave 0.55/0.77 against 0.56/0.66, within noise). Pairs near a
-threshold can flip between runs, so differences of a pair or two are noise. They favour keeping
-different points apart over merging every repetition of one point."""
+nothing clearly better: 0.55/0.40/0.35 gave 0.55/0.77 against 0.56/0.66, within noise); with fr4978's
+pairs (98 in 33 disputes) and replies read with the claim they point back at, 0.60/0.60 and 0.43/0.49
+(0.59/0.55 and 0.43/0.48 without). Pairs near a threshold can flip between runs, so differences of a
+pair or two are noise. They favour keeping different points apart over merging every repetition of one
+point."""
 from __future__ import annotations
 
 import re

@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS claims_items (
     start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS claims_items_doc ON claims_items(doc);
 CREATE INDEX IF NOT EXISTS claims_items_speaker ON claims_items(speaker);
+CREATE INDEX IF NOT EXISTS claims_items_key ON claims_items(key);
 CREATE TABLE IF NOT EXISTS claims_verdicts (
     pair TEXT PRIMARY KEY, label TEXT NOT NULL, score REAL NOT NULL, explanation TEXT NOT NULL);
 """
@@ -206,6 +207,16 @@ class Ledger:
         return [Claim(id=r["id"], passage_id=r["passage_id"], doc=r["doc"], source=r["source"],
                       speaker=r["speaker"], title=r["title"], start=r["start"], end=r["end"],
                       text=r["text"], date=r["date"], url=r["url"]) for r in rows]
+
+    def antecedent(self, key: str) -> str | None:
+        """The text of the claim just before the claim with `key` in its document (what "We did not agree to
+        that." points back at, often another speaker's), or None when it is the first or is not stored."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT p.text FROM claims_items c JOIN claims_items p ON p.doc = c.doc AND p.start < c.start "
+                "WHERE c.key=? ORDER BY p.start DESC LIMIT 1",
+                (key,)).fetchone()
+        return row["text"] if row else None
 
     def claim_count(self) -> int:
         with self._lock:

@@ -269,3 +269,33 @@ def test_headlines_from_the_model_are_checked_and_retried_a_bounded_number_of_ti
     assert book.get(created[0]).headline == "Did Ukrainian forces strike Russian energy facilities after 18 March?"
     assert book.get(other).headline.startswith("Did Ukrainian")  # the template one got its second chance
     assert book.get(gid).headline == template
+
+
+# A reply that means only what it points back at: "We never accepted that." says nothing without the
+# sentence before it (the other side's claim, quoted in the same statement).
+TREATY = claim("ostria.md", "Ostria says the river treaty obliges Velania to remove its border checkpoints.",
+               "ostria", "2031-05-02")
+TREATY_QUOTED = claim("velania.md", "Ostria says the river treaty obliges Velania to remove its border checkpoints.",
+                      "velania", "2031-05-03", 0)
+NEVER_THAT = claim("velania.md", "We never accepted that.", "velania", "2031-05-03", 80)
+NOT_SIGNED = claim("velania.md", "Removing the checkpoints was not part of what our negotiators signed in March.",
+                   "velania", "2031-05-03", 105)
+
+
+def test_a_reply_pointing_back_is_grouped_by_what_it_points_at(ledger, book, embed):
+    """Embedded alone, "We never accepted that." is far from the other reply; with the claim before it in
+    its document it is about the checkpoints, and both replies to Ostria's claim make one dispute."""
+    ledger.replace_claims(["ostria.md", "velania.md"], [TREATY, TREATY_QUOTED, NEVER_THAT, NOT_SIGNED])
+    ids = record(ledger, [(TREATY, NEVER_THAT), (TREATY, NOT_SIGNED)])
+    book.update(embed)
+    [d] = book.list("all")
+    assert sorted(d.pairs) == sorted(ids)
+    assert {c.quote for s in d.sides for c in s.citations} == {TREATY.text, NEVER_THAT.text, NOT_SIGNED.text}
+
+
+def test_without_the_sentence_before_it_a_reply_pointing_back_stays_apart(ledger, book, embed):
+    """The same pairs with no stored claims (no context to read the pronoun by): two disputes, as the
+    embedding of the bare reply gives no ground to join them."""
+    record(ledger, [(TREATY, NEVER_THAT), (TREATY, NOT_SIGNED)])
+    book.update(embed)
+    assert len(book.list("all")) == 2
