@@ -39,7 +39,7 @@ NUMERIC_SCORE = 0.7
 ADJACENT_BONUS = 0.1
 TOPIC_SIMILAR = 0.55  # or: embedding similarity at which two claims are about the same thing
 CLAIM_CHARS = 400  # a claim as shown to the judge
-RULES = 6  # bump when the rules before the model change: cached model verdicts are then judged again
+RULES = 7  # bump when the rules before the model change: cached model verdicts are then judged again
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,12 @@ _HALTED = re.compile(rf"\b(?:{_STOP}){_GAP}(?:{_DO})\b", re.I)  # "halt attacks"
 _KEPT_HALT = re.compile(rf"\b(?:{_ASPECT}){_GAP}(?:{_STOP})\b", re.I)  # "continue to observe the truce"
 _ASPECT_ALONE = re.compile(rf"\b(?:{_ASPECT})\b", re.I)
 
-# Negation words that negate nothing ("without delay", "not only … but"), and verbs that deny.
+# Negation words that negate nothing ("without delay", "not only … but"), an exclusive affirmation ("there
+# is no explanation other than X" asserts X; "no choice but to"), a bound on a number ("no more than 40"),
+# and verbs that deny.
 _IDIOMS = re.compile(r"\b(?:without (?:delay|hesitation|exception|doubt)|not only|no doubt|no later than|"
-                     r"nothing but|no sooner|none other than|not least)\b", re.I)
+                     r"nothing but|no sooner|none other than|not least|no(?:\s+[\w-]+){0,3}?\s+other\s+than|"
+                     r"no\s+(?:choice|option|alternative)\s+but|no\s+(?:more|less|fewer)\s+than)\b", re.I)
 _DENIAL = re.compile(r"\b(?:dismiss(?:ed|es)?|refut\w*|ruled? out|rules out|contradict\w*|disput\w*|"
                      r"false(?:ly)?|untrue|baseless|lie|lies|lying)\b", re.I)
 

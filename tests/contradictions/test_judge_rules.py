@@ -35,6 +35,13 @@ class Recording:
 def test_idioms_do_not_negate_and_denial_verbs_do():
     assert polarity("The port authority said repairs would start without delay.")[0] is False
     assert polarity("Not only the cranes but the rail spur was damaged.")[0] is False
+    # an exclusive affirmation asserts what follows "other than"; a bound on a number denies nothing
+    assert polarity("The inquiry found no credible explanation other than sabotage by the contractor.")[0] is False
+    assert polarity("The port had no choice but to close the eastern quay.")[0] is False
+    assert polarity("No more than 40 lorries crossed the bridge on Monday.")[0] is False
+    assert not opposed("The inquiry found no credible explanation other than sabotage by the contractor.",
+                       "The contractor sabotaged the pumping station, the inquiry concluded.")
+    assert polarity("The inquiry found no evidence of sabotage.")[0] is True
     assert polarity("The governor dismissed reports that the bridge had collapsed.")[0] is True
     assert polarity("Officials ruled out any closure of the bridge.")[0] is True
     assert opposed("The governor dismissed reports that the bridge had collapsed.",
