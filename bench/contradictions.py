@@ -17,7 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from bench import REPO
+
 EVAL = REPO / "bench" / "seed-eval.json"
 
 SPEAKERS = ["kremlin", "whitehouse", "zelenskyy", "news", "witkoff"]

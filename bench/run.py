@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
+from bench import REPO
+
 EVAL = REPO / "bench" / "seed-eval.json"
 log = logging.getLogger("bench")
 

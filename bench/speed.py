@@ -24,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
+from bench import REPO
+
 EVAL = REPO / "bench" / "seed-eval.json"
 SPEAKERS = ["kremlin", "whitehouse", "zelenskyy", "news"]
 
