@@ -45,7 +45,6 @@ from pathlib import Path
 
 from bench import CORPORA, DEVSET, SEED
 
-
 log = logging.getLogger("bench.digest_eval")
 MAX_RUNS = 10  # later index runs (no new documents) that judge the pairs left waiting for the model
 

@@ -25,8 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import DEVSET, REPO, SEED
-
+from bench import CORPORA, DEVSET, REPO, SEED
 
 CACHE = REPO / "bench" / "cache" / "llm-probs.json"
 LABELS = ["contradiction", "agreement", "unrelated"]
@@ -42,7 +41,7 @@ class Item:
     split: str
     registry: object
     adjacent: bool
-    corpus: str = ""  # the dev corpus folder (ps752, march2025, fr4978; the seed alone: "seed")
+    corpus: str = ""  # the dev corpus folder (one of bench.CORPORA; the seed alone: "seed")
 
 
 class Docs:
@@ -94,7 +93,7 @@ def load_items() -> tuple[list[Item], Docs]:
 
     raw = json.loads((DEVSET / "pairs.json").read_text(encoding="utf-8"))
     docs = Docs()
-    for folder in sorted(p.parent for p in DEVSET.glob("*/sources.yaml")):
+    for folder in (DEVSET / c for c in CORPORA):
         for path in sorted(folder.glob("*.md")):
             docs.load(str(path.relative_to(DEVSET)))
     items = []
@@ -174,7 +173,7 @@ def verdicts(items: list[Item], docs: Docs, llm) -> list:
 
 
 def _by_corpus(rows: list, flagged: list) -> dict:
-    """Per dev corpus: "true positives / flagged / contradictions" (fr4978 was labelled blind)."""
+    """Per dev corpus: "true positives / flagged / contradictions" (fr4978 and skripal were labelled blind)."""
     out = {}
     for corpus in sorted({it.corpus for it, _ in rows}):
         real = sum(it.label == "contradiction" for it, _ in rows if it.corpus == corpus)

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from bench import DEVSET, SEED
 
-
 QUESTIONS = DEVSET / "questions.json"
 
 

@@ -12,8 +12,9 @@ detection, and for any pair left ungrouped when disputes are read. A pair joinin
 raises its `new_evidence` flag (the digest mentions it; it is not a new digest item); a pair joining a
 dismissed dispute is dismissed with it.
 
-This module reads disputes and changes their status. Dismissing a dispute dismisses all its pairs (retired ones too, so they
-come back dismissed); dismissing a pair dismisses its dispute once no other live pair is left in it.
+This module reads disputes and changes their status. Dismissing a dispute dismisses all its pairs
+(retired ones too, so they come back dismissed); dismissing a pair dismisses its dispute once no other
+live pair is left in it.
 Pair ids and the pair-to-dispute table are stable, so a dismissal sticks across re-indexing."""
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ import sqlite3
 import threading
 from typing import Callable, Sequence
 
-from retrieval.contradictions.filing import PREFIX, Embed, Headliner, file_pairs, now, unfiled, upgrade_headlines
-from retrieval.contradictions.ledger import Ledger
+from retrieval.contradictions.filing import PREFIX, Embed, Headliner, file_pairs, unfiled, upgrade_headlines
+from retrieval.contradictions.ledger import Ledger, now
 from retrieval.errors import NotFoundError
 from retrieval.models import Citation, Contradiction, Dismissal, Dispute, DisputeSide
 from retrieval.vocab import DISPUTE_FILTERS, DisputeKind, DisputeStatus, check_choice

@@ -15,14 +15,13 @@ import hashlib
 import json
 import logging
 import sqlite3
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 import numpy as np
 
 from retrieval.contradictions.grouping import Group, Placement, Ref, claim_order, is_numeric, party_order, place
 from retrieval.contradictions.headlines import Statement, template_headline
-from retrieval.contradictions.ledger import pair_features
+from retrieval.contradictions.ledger import now, pair_features
 from retrieval.contradictions.stance import refers_back
 from retrieval.errors import AnalystError, NotFoundError
 from retrieval.models import Dispute
@@ -41,10 +40,6 @@ HEADLINE_TRIES = 2  # ... and at most this many times each
 Embed = Callable[[list[str]], np.ndarray]
 # (kind, side-1 statements, side-2 statements) -> headline or None; may raise (model unavailable)
 Headliner = Callable[[str, Sequence[Statement], Sequence[Statement]], "str | None"]
-
-
-def now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def unfiled(book: DisputeBook) -> tuple[list[sqlite3.Row], list[sqlite3.Row]]:

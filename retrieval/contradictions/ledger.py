@@ -53,7 +53,8 @@ def pair_id(a: Claim, b: Claim) -> str:
     return hashlib.sha1("\x1e".join(keys).encode()).hexdigest()[:12]
 
 
-def _now() -> str:
+def now() -> str:
+    """UTC now, to the second, as the ledger and dispute tables store times (2031-05-02T09:30:00Z)."""
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
@@ -86,7 +87,7 @@ class Ledger:
         stored with the pair. Recording a known pair again refreshes its score, explanation, kind,
         features and quotes, never its status (a dismissed pair stays dismissed)."""
         kind = DisputeKind(check_choice(str(kind), KINDS, "dispute kind"))
-        cid, now = pair_id(a, b), _now()
+        cid, stamp = pair_id(a, b), now()
         a_json, b_json = (json.dumps(c.citation().to_dict()) for c in (a, b))
         feats = _features_json(features)
         with self._lock, self._db:
@@ -97,7 +98,7 @@ class Ledger:
                     "INSERT INTO ledger_contradictions (id, score, explanation, status, prev_status, first_seen, "
                     "last_seen, a_key, b_key, a_doc, b_doc, a_json, b_json, kind, features) "
                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (cid, round(score, 4), explanation, "new", None, now, now, claim_key(a), claim_key(b),
+                    (cid, round(score, 4), explanation, "new", None, stamp, stamp, claim_key(a), claim_key(b),
                      a.doc, b.doc, a_json, b_json, kind.value, feats))
                 return True
             status = row["status"]
@@ -109,7 +110,7 @@ class Ledger:
                 a_json, b_json = b_json, a_json
             self._db.execute("UPDATE ledger_contradictions SET status=?, prev_status=NULL, last_seen=?, "
                              "a_json=?, b_json=?, score=?, explanation=?, kind=?, features=? WHERE id=?",
-                             (status, now, a_json, b_json, round(score, 4), explanation, kind.value, feats, cid))
+                             (status, stamp, a_json, b_json, round(score, 4), explanation, kind.value, feats, cid))
             return row["status"] == "retired" and status == "new"
 
     def retire_stale(self, docs: Iterable[str]) -> int:

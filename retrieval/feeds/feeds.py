@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from retrieval.corpus.sources import Feed
+from retrieval.errors import DocumentError, UnknownSourceError
 from retrieval.feeds import fetch
 from retrieval.feeds.extract import Article, Entry, canonical_url, from_page, from_summary, parse_feed
 from retrieval.feeds.state import FeedDB, FeedState, Item, backoff, iso, now
@@ -175,8 +177,6 @@ class FeedPoller:
 def fetch_page(url: str, source: str | None, settings: Any, registry, feed_db: FeedDB) -> Path:
     """Fetch one web page and store its article in the corpus (deduplicated by canonical URL), under
     `source` (an id or alias) or the source one of whose feeds is on the page's host; the stored path."""
-    from retrieval.errors import DocumentError
-
     fetch.check_url(url)
     sid = registry.resolve(source) if source else source_for_url(registry, url)
     article, final = fetch_article(url.strip(), settings, fetch.AddressPolicy.from_settings(settings))
@@ -187,10 +187,6 @@ def fetch_page(url: str, source: str | None, settings: Any, registry, feed_db: F
 
 def source_for_url(registry, url: str) -> str:
     """The source one of whose feeds is on the URL's host, else `news` (UnknownSourceError without it)."""
-    from urllib.parse import urlsplit
-
-    from retrieval.errors import UnknownSourceError
-
     host = (urlsplit(url).hostname or "").lower()
     for sid, feed in registry.feeds():
         if (urlsplit(feed.url).hostname or "").lower() == host:
