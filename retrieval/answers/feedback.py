@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from retrieval.db import connect
+from retrieval.db import connect, utc_now
 from retrieval.errors import NotFoundError, UsageError
 from retrieval.models import Answer
 
@@ -27,10 +26,6 @@ CREATE TABLE IF NOT EXISTS answer_feedback (
 """
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
 class FeedbackLog:
     def __init__(self, db_path: Path) -> None:
         self._lock = threading.Lock()
@@ -42,7 +37,7 @@ class FeedbackLog:
         cites = json.dumps([c.to_dict() for c in answer.citations], ensure_ascii=False)
         with self._lock, self._db:
             self._db.execute("INSERT OR REPLACE INTO answers_shown VALUES (?, ?, ?, ?, ?, ?, ?)",
-                             (request_id, question, answer.answer, cites, answer.mode, int(answer.grounded), _now()))
+                             (request_id, question, answer.answer, cites, answer.mode, int(answer.grounded), utc_now()))
 
     def vote(self, request_id: str, user: str, vote: str, reason: str | None = None) -> dict[str, Any]:
         """Record (or change) one user's vote on one answer; a later vote replaces the earlier one."""
@@ -53,7 +48,7 @@ class FeedbackLog:
             if not self._db.execute("SELECT 1 FROM answers_shown WHERE request_id=?", (request_id,)).fetchone():
                 raise NotFoundError("That answer is no longer on record.")
             self._db.execute("INSERT OR REPLACE INTO answer_feedback VALUES (?, ?, ?, ?, ?)",
-                             (request_id, user, vote, reason, _now()))
+                             (request_id, user, vote, reason, utc_now()))
         return self.get(request_id, user)
 
     def get(self, request_id: str, user: str) -> dict[str, Any]:

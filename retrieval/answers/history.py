@@ -3,10 +3,9 @@ say), kept in the data directory's SQLite database so a restart does not forget 
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
 from pathlib import Path
 
-from retrieval.db import connect
+from retrieval.db import connect, utc_now
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversation_turns (
@@ -32,7 +31,7 @@ class ConversationLog:
         return [(r["question"], r["answer"]) for r in reversed(rows)]
 
     def add(self, conversation: str, question: str, answer: str) -> None:
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = utc_now()
         with self._lock, self._db:
             seq = self._db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM conversation_turns WHERE conversation=?",
                                    (conversation,)).fetchone()[0]

@@ -9,9 +9,9 @@ claims are gone (their document changed or was removed) leaves the backlog with 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Iterable
 
+from retrieval.db import utc_now
 from retrieval.models import Claim
 
 _SCHEMA = """
@@ -38,7 +38,7 @@ class Backlog:
 
     def add(self, pairs: Iterable[tuple[str, Candidate]]) -> None:
         """Keep (pair id, candidate) for a later run; a pair already waiting keeps its first date."""
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = utc_now()
         rows = [(pid, c.a.id, c.b.id, c.similarity, c.priority, int(c.adjacent), now) for pid, c in pairs]
         with self.ledger.lock, self.ledger.db:
             self.ledger.db.executemany("INSERT OR IGNORE INTO claims_backlog VALUES (?, ?, ?, ?, ?, ?, ?)", rows)

@@ -25,7 +25,8 @@ import threading
 from typing import Callable, Sequence
 
 from retrieval.contradictions.filing import PREFIX, Embed, Headliner, file_pairs, unfiled, upgrade_headlines
-from retrieval.contradictions.ledger import Ledger, now
+from retrieval.contradictions.ledger import Ledger
+from retrieval.db import utc_now
 from retrieval.errors import NotFoundError
 from retrieval.models import Citation, Contradiction, Dismissal, Dispute, DisputeSide
 from retrieval.vocab import DISPUTE_FILTERS, DisputeKind, DisputeStatus, check_choice
@@ -247,7 +248,7 @@ class DisputeBook:
                 cur = self.db.execute(
                     "UPDATE disputes_items SET status = CASE WHEN status='new' THEN 'posted' ELSE status END, "
                     "posted_at = COALESCE(posted_at, ?), new_evidence = 0 "
-                    "WHERE id=? AND (status='new' OR new_evidence=1)", (now(), gid))
+                    "WHERE id=? AND (status='new' OR new_evidence=1)", (utc_now(), gid))
                 if cur.rowcount:
                     changed.append(gid)
                 self.db.execute("UPDATE ledger_contradictions SET status='posted' WHERE status='new' AND id IN "

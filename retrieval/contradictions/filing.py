@@ -21,8 +21,9 @@ import numpy as np
 
 from retrieval.contradictions.grouping import Group, Placement, Ref, claim_order, is_numeric, party_order, place
 from retrieval.contradictions.headlines import Statement, template_headline
-from retrieval.contradictions.ledger import now, pair_features
+from retrieval.contradictions.ledger import pair_features
 from retrieval.contradictions.stance import refers_back
+from retrieval.db import utc_now
 from retrieval.errors import AnalystError, NotFoundError
 from retrieval.models import Dispute
 from retrieval.text import content_words
@@ -88,7 +89,7 @@ def _write(book: DisputeBook, groups: dict[str, Group], placed: list[Placement],
     for p in placed:
         if p.group not in created:
             joined.setdefault(p.group, []).append(p.pair)
-    stamp = now()
+    stamp = utc_now()
     with book.lock, book.db:
         for gid in created:
             g = groups[gid]

@@ -13,12 +13,11 @@ import hashlib
 import json
 import sqlite3
 import threading
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from retrieval.contradictions.claims import claim_key
-from retrieval.db import connect
+from retrieval.db import connect, utc_now
 from retrieval.errors import NotFoundError
 from retrieval.vocab import PAIR_FILTERS, DisputeKind, PairStatus, check_choice
 from retrieval.models import Citation, Claim, Contradiction
@@ -53,10 +52,6 @@ def pair_id(a: Claim, b: Claim) -> str:
     return hashlib.sha1("\x1e".join(keys).encode()).hexdigest()[:12]
 
 
-def now() -> str:
-    """UTC now, to the second, as the ledger and dispute tables store times (2031-05-02T09:30:00Z)."""
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
 
 class Ledger:
     def __init__(self, db_path: Path) -> None:
@@ -87,7 +82,7 @@ class Ledger:
         stored with the pair. Recording a known pair again refreshes its score, explanation, kind,
         features and quotes, never its status (a dismissed pair stays dismissed)."""
         kind = DisputeKind(check_choice(str(kind), KINDS, "dispute kind"))
-        cid, stamp = pair_id(a, b), now()
+        cid, stamp = pair_id(a, b), utc_now()
         a_json, b_json = (json.dumps(c.citation().to_dict()) for c in (a, b))
         feats = _features_json(features)
         with self._lock, self._db:

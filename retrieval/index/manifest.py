@@ -3,10 +3,9 @@ Written after a document's passages are stored, so a run killed halfway is redon
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
 from pathlib import Path
 
-from retrieval.db import connect
+from retrieval.db import connect, utc_now
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS index_documents (
@@ -30,7 +29,7 @@ class Manifest:
 
     def record(self, doc: str, root: str, sha: str, source: str, title: str, date: str | None,
                passages: int) -> None:
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = utc_now()
         with self._lock:
             self._conn.execute(
                 "INSERT OR REPLACE INTO index_documents VALUES (?,?,?,?,?,?,?,?)",
