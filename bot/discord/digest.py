@@ -201,44 +201,58 @@ async def post_digest(client) -> int:
         if not items and not updates:
             log.info("digest: nothing new, nothing posted")
             return 0
-        try:
-            channel = await digest_channel(client)
-        except discord.HTTPException as exc:
-            log.warning("digest: channel %s unavailable (%s); %d item(s) stay new",
-                        client.settings.digest_channel_id, exc.status, len(items))
-            return 0
+        channel = await _channel_or_none(client, len(items))
         if channel is None:
-            log.warning("digest: %d new dispute(s) but ANALYST_DIGEST_CHANNEL_ID is not set", len(items))
             return 0
         done = await reconcile(client, channel, [d.id for d in items])
-        continued = bool(done)
         items = [d for d in items if d.id not in done]
         if not items and not updates:
             return 0
-        head = heading(client, len(items), updates, continued=continued)
         if not items:  # only new evidence on disputes already posted: one line, then clear the flags
-            try:
-                await channel.send(content=fit(head, 2000), allowed_mentions=NONE)
-            except discord.HTTPException as exc:
-                log.warning("digest: send failed (%s %s)", exc.status, exc.code)
-                return 0
-            await asyncio.to_thread(client.service.mark_posted, [d.id for d in updates])
+            await _post_updates_only(client, channel, heading(client, 0, updates, continued=bool(done)), updates)
             return 0
-        posted = 0
-        for k, (d, msg) in enumerate(zip(items, digest_messages(client, items, updates, continued=continued))):
-            try:
-                await channel.send(content=msg.content or None, embeds=msg.embeds, view=dismiss_view(d.id),
-                                   allowed_mentions=NONE)
-            except discord.HTTPException as exc:
-                log.warning("digest: send failed (%s %s); %d item(s) stay new for the next run",
-                            exc.status, exc.code, len(items) - posted)
-                break
-            await asyncio.to_thread(client.service.mark_posted, [d.id])
-            posted += 1
-            if k == 0 and updates:
-                await asyncio.to_thread(client.service.mark_posted, [u.id for u in updates])
-        log.info("digest: posted %d of %d new dispute(s)", posted, len(items))
-        return posted
+        return await _post_items(client, channel, items, updates, continued=bool(done))
+
+
+async def _channel_or_none(client, waiting: int):
+    """The digest channel, or None (logged) when it is not set or Discord will not give it."""
+    try:
+        channel = await digest_channel(client)
+    except discord.HTTPException as exc:
+        log.warning("digest: channel %s unavailable (%s); %d item(s) stay new",
+                    client.settings.digest_channel_id, exc.status, waiting)
+        return None
+    if channel is None:
+        log.warning("digest: %d new dispute(s) but ANALYST_DIGEST_CHANNEL_ID is not set", waiting)
+    return channel
+
+
+async def _post_updates_only(client, channel, head: str, updates: list) -> None:
+    try:
+        await channel.send(content=fit(head, 2000), allowed_mentions=NONE)
+    except discord.HTTPException as exc:
+        log.warning("digest: send failed (%s %s)", exc.status, exc.code)
+        return
+    await asyncio.to_thread(client.service.mark_posted, [d.id for d in updates])
+
+
+async def _post_items(client, channel, items: list, updates: list, *, continued: bool) -> int:
+    """One message per dispute, each recorded as posted once Discord has it; stops at the first failure."""
+    posted = 0
+    for k, (d, msg) in enumerate(zip(items, digest_messages(client, items, updates, continued=continued))):
+        try:
+            await channel.send(content=msg.content or None, embeds=msg.embeds, view=dismiss_view(d.id),
+                               allowed_mentions=NONE)
+        except discord.HTTPException as exc:
+            log.warning("digest: send failed (%s %s); %d item(s) stay new for the next run",
+                        exc.status, exc.code, len(items) - posted)
+            break
+        await asyncio.to_thread(client.service.mark_posted, [d.id])
+        posted += 1
+        if k == 0 and updates:
+            await asyncio.to_thread(client.service.mark_posted, [u.id for u in updates])
+    log.info("digest: posted %d of %d new dispute(s)", posted, len(items))
+    return posted
 
 
 async def find_digest_message(client, dispute_id: str) -> discord.Message | None:

@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from retrieval.contradictions.quantities import NUMBER_WORDS
+from retrieval.text.numbers import NUMBER_WORDS
 from retrieval.models import CompareRow
 from retrieval.text import REPORT_VERBS, content_words, stem
 

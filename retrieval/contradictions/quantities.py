@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from retrieval.text import STOPWORDS, normalise
+from retrieval.text import STOPWORDS
+from retrieval.text.numbers import DURATION, LENGTH, TENS, UNITS, parse_number, unit
 
 # codes glued to letters ("PS752", "F-16", "G7") are names, not numbers; punctuation is kept as tokens
 # so a counted noun phrase never runs across a comma or a bracket
@@ -23,13 +24,6 @@ from retrieval.text import STOPWORDS, normalise
 _TOKEN = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?|\d{1,2}\s?[ap]\.?m\b\.?|"
                     r"[A-Za-z]+-?\d[\w-]*|\d+(?!(?:st|nd|rd|th)\b)[A-Za-z]\w*|\$|%|"
                     r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[A-Za-z]+(?:['’][a-z]+)?|[,;:()\[\]“”\"]")
-_UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve "
-                                     "thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split())}
-_TENS = {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
-_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn": 1e9, "m": 1e6}
-NUMBER_WORDS = frozenset(_UNITS) | frozenset(_TENS) | frozenset(_SCALES) | {"hundred", "dozen"}
-_DURATION = {"second": 1 / 60, "minute": 1, "min": 1, "hour": 60, "hr": 60, "day": 1440, "week": 10080,
-             "month": 43200, "year": 525600}
 _MONTHS = {m: i + 1 for i, m in enumerate("january february march april may june july august september "
                                           "october november december".split())}
 _MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())} | {"sept": 9})
@@ -40,11 +34,6 @@ _QUALIFIERS = {("more", "than"): (1, None), ("over",): (1, None), ("at", "least"
                ("roughly",): (0.8, 1.2), ("approximately",): (0.8, 1.2), ("some",): (0.8, 1.2),
                ("up", "to"): (0, 1), ("less", "than"): (0, 1), ("fewer", "than"): (0, 1), ("under",): (0, 1),
                ("at", "most"): (0, 1), ("several",): (0, None)}
-_SYNONYMS = {"wounded": "injured", "hurt": "injured", "casualties": "injured", "dead": "killed", "died": "killed",
-             "servicemen": "soldier", "servicemens": "soldier", "troops": "soldier", "troop": "soldier",
-             "soldiers": "soldier", "fighters": "soldier", "residents": "people", "inhabitants": "people",
-             "persons": "people", "civilians": "civilian", "pows": "prisoner", "captives": "prisoner",
-             "detainees": "prisoner", "percent": "%", "pct": "%"}
 _PHRASAL = set("hand hands handed handing turn turns turned turning take takes took taken taking pass passed "
                "passing hold held win won rule ruled fight fought talk talked sign signed give gave given".split())
 _STOP = STOPWORDS | {"more", "most", "here", "during", "since", "told"}
@@ -62,69 +51,8 @@ class Quantity:
     negated: bool = False  # "not on the 2nd", "rather than 300": a value the sentence rejects
 
 
-_LENGTH = {"metre": 1.0, "meter": 1.0, "m": 1.0, "kilometre": 1000.0, "kilometer": 1000.0, "km": 1000.0,
-           "mile": 1609.34, "foot": 0.3048, "feet": 0.3048, "ft": 0.3048, "yard": 0.9144}
-_PLURAL_UNITS = {"days": "day", "hours": "hour", "mins": "min", "hrs": "hr", "weeks": "week", "years": "year",
-                 "months": "month", "minutes": "minute", "seconds": "second", "metres": "metre",
-                 "meters": "meter", "kilometres": "kilometre", "kilometers": "kilometer", "miles": "mile",
-                 "yards": "yard"}
-
-
-def _unit(w: str) -> str:
-    """The word a quantity counts or measures, singular, with synonyms folded ("wounded" → "injured")."""
-    w = normalise(w)
-    w = _PLURAL_UNITS.get(w, w)
-    w = _SYNONYMS.get(w, w)
-    if len(w) > 4 and w.endswith("s") and not w.endswith("ss"):
-        w = w[:-1]
-    return _SYNONYMS.get(w, w)
-
-
 def _tokens(text: str) -> list[tuple[str, int, int]]:
     return [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(text)]
-
-
-def _parse_number(toks: list[str], i: int) -> tuple[float, int] | None:
-    """The number starting at toks[i] (digits or words) and the index after it."""
-    t = toks[i].lower()
-    if t[0].isdigit():
-        if not re.fullmatch(r"\d{1,3}(,\d{3})*(\.\d+)?|\d+(\.\d+)?", t):
-            return None
-        val, j = float(t.replace(",", "")), i + 1
-    elif t in ("a", "an") and i + 1 < len(toks) and _is_unitish(toks[i + 1]):
-        val, j = _parse_words(toks, i + 1) if toks[i + 1].lower() in ("hundred", "dozen") else (1.0, i + 1)
-    elif t in _UNITS or t in _TENS or t == "dozen":
-        val, j = _parse_words(toks, i)
-    else:
-        return None
-    if j < len(toks) and toks[j].lower() in _SCALES and (toks[j].lower() not in ("m",) or t[0].isdigit()):
-        val, j = val * _SCALES[toks[j].lower()], j + 1
-    if j + 2 < len(toks) and [x.lower() for x in toks[j : j + 3]] == ["and", "a", "half"]:
-        val, j = val + 0.5, j + 3
-    return val, j
-
-
-def _is_unitish(tok: str) -> bool:
-    t = _unit(tok)
-    return t in _DURATION or t in ("hundred", "dozen", "half") or t in _SCALES
-
-
-def _parse_words(toks: list[str], i: int) -> tuple[float, int]:
-    total, cur, j = 0.0, 0.0, i
-    while j < len(toks):
-        t = toks[j].lower()
-        if t in _UNITS or t in _TENS:
-            cur += _UNITS.get(t, _TENS.get(t, 0))
-        elif t == "hundred":
-            cur = max(cur, 1) * 100
-        elif t == "dozen":
-            cur = max(cur, 1) * 12
-        elif t == "and" and j + 1 < len(toks) and (toks[j + 1].lower() in _UNITS or toks[j + 1].lower() in _TENS):
-            pass
-        else:
-            break
-        j += 1
-    return total + cur, j
 
 
 def _qualifier(toks: list[str], i: int) -> tuple[float, float | None]:
@@ -140,7 +68,7 @@ def _qualifier(toks: list[str], i: int) -> tuple[float, float | None]:
 def _context(toks: list[str], lo: int, hi: int, width: int = 5) -> frozenset[str]:
     words = [toks[k] for k in range(max(0, lo - width), min(len(toks), hi + width))
              if k < lo or k >= hi]
-    return frozenset(_unit(w) for w in words if w.isalpha() and w.lower() not in _STOP and len(w) > 2)
+    return frozenset(unit(w) for w in words if w.isalpha() and w.lower() not in _STOP and len(w) > 2)
 
 
 def extract_quantities(text: str) -> list[Quantity]:
@@ -244,8 +172,8 @@ def _fraction_at(toks: list[str], i: int):
     """"half an hour", "a quarter of an hour", "three quarters of an hour", "two thirds of a day"."""
     low = [t.lower() for t in toks[i : i + 6]]
     n, k = 1.0, 0
-    if low and (low[0] in _UNITS or low[0] in _TENS) and len(low) > 1 and low[1] in _FRACTIONS:
-        n, k = float(_UNITS.get(low[0], _TENS.get(low[0], 1))), 1
+    if low and (low[0] in UNITS or low[0] in TENS) and len(low) > 1 and low[1] in _FRACTIONS:
+        n, k = float(UNITS.get(low[0], TENS.get(low[0], 1))), 1
     elif low and low[0] in ("a", "an") and len(low) > 1 and low[1] in _FRACTIONS:
         k = 1
     if k >= len(low) or low[k] not in _FRACTIONS:
@@ -256,8 +184,8 @@ def _fraction_at(toks: list[str], i: int):
         j += 1
     if j < len(low) and low[j] in ("a", "an"):
         j += 1
-    if j < len(low) and _unit(low[j]) in _DURATION:
-        f = _DURATION[_unit(low[j])] * frac
+    if j < len(low) and unit(low[j]) in DURATION:
+        f = DURATION[unit(low[j])] * frac
         return ("duration", f, f, "time", frozenset()), i + j + 1
     return None
 
@@ -269,39 +197,49 @@ def _quantity_at(toks: list[str], i: int):
         lo_f, hi_f = _qualifier(toks, i)
         return (kind, low * lo_f, high * hi_f if hi_f is not None else float("inf"), head, phrase), j
     t = toks[i].lower()
-    if _unit(t) in _DURATION and i + 1 < len(toks) and toks[i + 1].lower() == "long" and (
+    if unit(t) in DURATION and i + 1 < len(toks) and toks[i + 1].lower() == "long" and (
             i == 0 or toks[i - 1].lower() in ("a", "an", "the")):
-        f = _DURATION[_unit(t)]  # "an hour-long call"
+        f = DURATION[unit(t)]  # "an hour-long call"
         return ("duration", f, f, "time", frozenset()), i + 2
-    parsed = _parse_number(toks, i)
+    parsed = parse_number(toks, i)
     if parsed is None:
         return None
     val, j = parsed
-    if toks[i].isdigit() and 1900 <= val <= 2100 and (j >= len(toks) or _unit(toks[j]) not in _DURATION):
+    if toks[i].isdigit() and 1900 <= val <= 2100 and (j >= len(toks) or unit(toks[j]) not in DURATION):
         return None  # a year
     lo_f, hi_f = _qualifier(toks, i)
     low, high = val * lo_f, (val * hi_f if hi_f is not None else float("inf"))
+    return _measured(toks, i, j, low, high) or _counted(toks, j, low, high)
+
+
+def _measured(toks: list[str], i: int, j: int, low: float, high: float):
+    """The number at toks[i:j] with its unit (money, percent, length, duration), or None."""
     if i > 0 and toks[i - 1] == "$":
         return ("money", low, high, "$", frozenset()), j
-    if j < len(toks) and _unit(toks[j]) == "%":
+    if j < len(toks) and unit(toks[j]) == "%":
         return ("percent", low, high, "%", frozenset()), j + 1
-    if j < len(toks) and _unit(toks[j]) in _LENGTH and _unit(toks[j]) != "m" and not toks[j][0].isupper():
-        f = _LENGTH[_unit(toks[j])]  # lengths and altitudes in metres: "2,400 metres" ~ "8,000 feet"
+    if j < len(toks) and unit(toks[j]) in LENGTH and unit(toks[j]) != "m" and not toks[j][0].isupper():
+        f = LENGTH[unit(toks[j])]  # lengths and altitudes in metres: "2,400 metres" ~ "8,000 feet"
         return ("length", low * f, high * f, "length", frozenset()), j + 1
-    if j < len(toks) and _unit(toks[j]) in _DURATION:
-        f, j = _DURATION[_unit(toks[j])], j + 1
+    if j < len(toks) and unit(toks[j]) in DURATION:
+        f, j = DURATION[unit(toks[j])], j + 1
         if j + 2 < len(toks) and [x.lower() for x in toks[j : j + 3]] == ["and", "a", "half"]:
             low, high, j = low + 0.5, high + 0.5, j + 3  # "an hour and a half"
         return ("duration", low * f, high * f, "time", frozenset()), j
+    return None
+
+
+def _counted(toks: list[str], j: int, low: float, high: float):
+    """A count: the number ending at toks[j] and the noun phrase after it ("138 people travelling"), or None."""
     phrase = []
     for k in range(j, min(j + 3, len(toks))):
         if not toks[k].isalpha() or toks[k].lower() in _STOP:
             break
-        phrase.append(_unit(toks[k]))
+        phrase.append(unit(toks[k]))
     if not phrase:
         return None
     head, k = phrase[-1], j + len(phrase)
-    if k + 1 < len(toks) and toks[k].lower() == "and" and toks[k + 1].isalpha() and _parse_number(toks, k + 1) is None \
+    if k + 1 < len(toks) and toks[k].lower() == "and" and toks[k + 1].isalpha() and parse_number(toks, k + 1) is None \
             and toks[k + 1].lower() not in _STOP:
-        head = f"{head}+{_unit(toks[k + 1])}"  # "176 passengers and crew": a total, not a count of passengers
+        head = f"{head}+{unit(toks[k + 1])}"  # "176 passengers and crew": a total, not a count of passengers
     return ("count", low, high, head, frozenset(phrase)), k
