@@ -57,10 +57,47 @@ def check_headline(text: str | None, claims: Sequence[str]) -> str | None:
     return line
 
 
+# Words that open or link clauses: never what a dispute is about ("Since …", "whether …").
+_SCAFFOLD = frozenset("""since whether however although though because while after before during about
+against without within would could should which there their these those other still only also even very
+much many most some such what when where every each being been have having according through across among
+between towards toward into onto upon additionally meanwhile asked""".split())
+_PHRASE_GLUE = frozenset("of the a an on in for to and de".split())  # inside a name: "Law of the Sea"
+MAX_PHRASE = 8
+
+
 def _content(text: str, min_len: int = 4) -> list[str]:
     """Content words as written (case kept), in order."""
-    keep = set(content_words(text, min_len))
+    keep = set(content_words(text, min_len)) - _SCAFFOLD
     return [w for w in words(text) if normalise(w) in keep]
+
+
+def shared_phrases(side1: Sequence[str], side2: Sequence[str], ignore: frozenset[str] = frozenset(),
+                   limit: int = 2) -> list[str]:
+    """Up to `limit` runs of words written alike on both sides, longest first and not overlapping, each
+    beginning and ending with a content word and holding at least two ("United Nations Convention on the
+    Law of the Sea"). `ignore`: stems (the speakers' names) a phrase may not contain."""
+    other = " " + " ".join(" ".join(words(t)).lower() for t in side2) + " "
+    found: list[tuple[int, int, int, list[str]]] = []  # (length, text index, start, words)
+    for k, text in enumerate(side1):
+        ws = words(text)
+        for i in range(len(ws)):
+            for j in range(min(len(ws), i + MAX_PHRASE), i + 1, -1):
+                run = ws[i:j]
+                if not (_content(run[0]) and _content(run[-1])):
+                    continue
+                content = [w for w in run if _content(w)]
+                if len(content) >= 2 and not {stem(w) for w in content} & ignore \
+                        and f" {' '.join(run).lower()} " in other:
+                    found.append((j - i, k, i, run))
+                    break
+    taken: list[tuple[int, int, int]] = []
+    out: list[str] = []
+    for n, k, i, run in sorted(found, key=lambda f: (-f[0], f[1], f[2])):
+        if len(out) < limit and not any(k == tk and i < te and ts < i + n for tk, ts, te in taken):
+            taken.append((k, i, i + n))
+            out.append(" ".join(run))
+    return out
 
 
 def shared_terms(side1: Sequence[str], side2: Sequence[str], limit: int = 4,
@@ -90,6 +127,13 @@ def shared_terms(side1: Sequence[str], side2: Sequence[str], limit: int = 4,
     return out[:limit]
 
 
+def topic_terms(side1: Sequence[str], side2: Sequence[str], ignore: frozenset[str] = frozenset()) -> list[str]:
+    """What both sides talk about: their longest shared phrases first, then shared words they lack."""
+    phrases = shared_phrases(side1, side2, ignore)
+    inside = {stem(w) for ph in phrases for w in words(ph)}
+    return (phrases + [t for t in shared_terms(side1, side2, ignore=ignore) if stem(t) not in inside])[:3 if phrases else 4]
+
+
 def _join(terms: Sequence[str]) -> str:
     terms = list(terms)
     if len(terms) <= 1:
@@ -106,20 +150,24 @@ def template_headline(kind: str, side1: Sequence[Statement], side2: Sequence[Sta
     """A plain question from the words both sides share; always passes `check_headline` when the
     claims have content words."""
     names = frozenset(st for name, _, _ in (*side1, *side2) for st in stems(name))  # "Witkoff" is who, not what
-    terms = shared_terms([t for _, _, t in side1], [t for _, _, t in side2], ignore=names)
+    terms = topic_terms([t for _, _, t in side1], [t for _, _, t in side2], ignore=names)
     a = _short(side1[0][0]) if side1 else "one side"
     b = _short(side2[0][0]) if side2 else "the other"
-    for n in range(len(terms), 0, -1):
-        about = _join(terms[:n])
-        if kind == DisputeKind.CHANGED_POSITION:
-            line = f"Did {a} change its account of {about}?"
-        elif kind == DisputeKind.LATER_CONTRADICTED:
-            line = f"Did later reports overturn the earlier account of {about}?"
-        else:
-            line = f"Who is right about {about}: {a} or {b}?"
-        if len(line) <= MAX_CHARS and len(line.split()) <= MAX_WORDS:
-            return line[0].upper() + line[1:]
+    for form in (0, 1):  # with the sides' names if they fit, else without
+        for n in range(len(terms), 0, -1):
+            line = _questions(kind, _join(terms[:n]), a, b)[form]
+            if len(line) <= MAX_CHARS and len(line.split()) <= MAX_WORDS:
+                return line[0].upper() + line[1:]
     return clip(f"What is true about {_join(terms[:2]) or 'this point'}?", MAX_CHARS)
+
+
+def _questions(kind: str, about: str, a: str, b: str) -> list[str]:
+    """The template's questions for one topic, the fullest first (names left out when they do not fit)."""
+    if kind == DisputeKind.CHANGED_POSITION:
+        return [f"Did {a} change its account of {about}?", f"Did one side change its account of {about}?"]
+    if kind == DisputeKind.LATER_CONTRADICTED:
+        return [f"Did later reports overturn the earlier account of {about}?"] * 2
+    return [f"Who is right about {about}: {a} or {b}?", f"Who is right about {about}?"]
 
 
 def statements_text(side1: Sequence[Statement], side2: Sequence[Statement]) -> str:

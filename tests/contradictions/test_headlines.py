@@ -104,3 +104,24 @@ def test_a_template_headline_is_about_what_is_disputed_not_who_disputes_it():
     line = template_headline("changed position", side1, side2)
     assert "ferry" in line and "harbour" not in line.split(" of ", 1)[1], line
     assert check_headline(line, [side1[0][2], side2[0][2]]) == line
+
+
+def test_a_template_headline_keeps_a_shared_name_whole_and_skips_clause_words():
+    side1 = [("Harbour office", "2031-05-02", "Since the storm, the Harlow Bridge Authority has kept the east "
+                                             "lane closed to lorries.")]
+    side2 = [("Hauliers' union", "2031-05-03", "Since Tuesday, lorries have used the east lane, whether or not "
+                                               "the Harlow Bridge Authority approves.")]
+    line = template_headline("contradiction", side1, side2)
+    assert "Harlow Bridge Authority" in line, line
+    assert "Since" not in line and "whether" not in line, line
+    assert check_headline(line, [side1[0][2], side2[0][2]]) == line
+
+
+def test_a_template_headline_drops_long_names_before_it_drops_the_topic():
+    long1 = [("Directorate-General for Inland Waterways, Ports and Maritime Navigation Safety", None,
+              "The Harlow Bridge Authority closed the east lane on Monday.")]
+    long2 = [("Federation of Independent Road Haulage and Logistics Operators of the Northern Region", None,
+              "The Harlow Bridge Authority never closed the east lane.")]
+    line = template_headline("contradiction", long1, long2)
+    assert line.startswith("Who is right about") and "Harlow Bridge Authority" in line, line
+    assert "Directorate" not in line and len(line) <= MAX_CHARS
