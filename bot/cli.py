@@ -19,8 +19,10 @@ from retrieval.errors import AnalystError, UsageError
 log = logging.getLogger("analyst")
 
 
-def _common() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(add_help=False)
+def _common(suppress: bool = False) -> argparse.ArgumentParser:
+    """The options every command takes, before or after its name; `suppress`: without defaults (for the
+    subcommands, so they do not reset what was given before the command)."""
+    p = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS if suppress else None)
     p.add_argument("--json", action="store_true", help="print machine-readable JSON")
     p.add_argument("--data-dir", type=Path, help="data directory (default ./.analyst, ANALYST_DATA_DIR)")
     p.add_argument("--corpus", type=Path, help="corpus folder (default ./corpus, ANALYST_CORPUS_DIR)")
@@ -29,7 +31,7 @@ def _common() -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = build_terminal_parser("cli", _common())
+    parser = build_terminal_parser("cli", _common(), sub_common=_common(suppress=True))
     parser.description = __doc__
     return parser
 

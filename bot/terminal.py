@@ -66,13 +66,17 @@ def add_option(p: argparse.ArgumentParser, o: Option) -> None:
     p.add_argument(f"--{o.name}", dest=o.name.replace("-", "_"), **kw)
 
 
-def build_parser(front: str, common: argparse.ArgumentParser | None = None, prog: str = "analyst") -> Parser:
-    """The parser for `front` ("cli" or "console"), with `common` options on every subcommand."""
+def build_parser(front: str, common: argparse.ArgumentParser | None = None, prog: str = "analyst",
+                 sub_common: argparse.ArgumentParser | None = None) -> Parser:
+    """The parser for `front` ("cli" or "console"), with `common` options before the command and on every
+    subcommand. `sub_common`: the same options for the subcommands with defaults suppressed, so a value
+    given before the command (`analyst --data-dir X disputes`) is not reset by the subcommand's default."""
     parents = [common] if common else []
     parser = Parser(prog=prog, parents=parents, add_help=front == "cli")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser, metavar="COMMAND")
+    sub_parents = [sub_common] if sub_common else parents
     for cmd in commands_for(front):
-        sp = sub.add_parser(cmd.name, parents=parents, help=cmd.help, description=cmd.help)
+        sp = sub.add_parser(cmd.name, parents=sub_parents, help=cmd.help, description=cmd.help)
         for o in cmd.options_for(front):
             add_option(sp, o)
     return parser

@@ -93,3 +93,18 @@ def test_commands_json_is_the_command_table(run):
     status = next(o for o in rows["disputes"]["options"] if o["name"] == "status")
     assert status["choices"] == ["new", "posted", "dismissed", "possible", "all"]
     assert rows["disputes"]["discord"]["name"] == "disputes"
+
+
+def test_options_before_the_command_are_kept(tmp_path, corpus_dir, monkeypatch, capsys):
+    """`analyst --data-dir X --json sources`: options given before the command name count as after it
+    (the subcommand's own defaults used to reset them, so the command ran on ./.analyst in text mode)."""
+    monkeypatch.setenv("ANALYST_LLM", "none")
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    data = tmp_path / "data"
+    assert main(["--data-dir", str(data), "--corpus", str(corpus_dir), "--json", "index"]) == 0
+    assert json.loads(capsys.readouterr().out)["documents"] == 1
+    assert (data / "analyst.sqlite3").is_file() and not (elsewhere / ".analyst").exists()
+    assert main(["--json", "sources", "--data-dir", str(data), "--corpus", str(corpus_dir)]) == 0
+    assert {s["id"] for s in json.loads(capsys.readouterr().out)} >= {"kremlin", "whitehouse"}
