@@ -144,6 +144,8 @@ def render_feedback(items: list[dict]) -> str:
                    f"  Q: {textwrap.shorten(f['question'], 160, placeholder=' …')}\n  A: {answer}"
                    f" [{len(f['citations'])} citation(s)]")
     return "\n".join(out)
+
+
 def dispute_head(d: Dispute) -> str:
     extra = " · new evidence" if d.new_evidence else ""
     seen = d.first_seen if d.first_seen == d.last_seen else f"{d.first_seen}, last seen {d.last_seen}"
