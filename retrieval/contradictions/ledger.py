@@ -52,7 +52,6 @@ def pair_id(a: Claim, b: Claim) -> str:
     return hashlib.sha1("\x1e".join(keys).encode()).hexdigest()[:12]
 
 
-
 class Ledger:
     def __init__(self, db_path: Path) -> None:
         self._lock = threading.RLock()

@@ -18,6 +18,7 @@ from retrieval.corpus.sources import Feed
 from retrieval.errors import DocumentError, UnknownSourceError
 from retrieval.feeds import fetch
 from retrieval.feeds.extract import Article, Entry, canonical_url, from_page, from_summary, parse_feed
+from retrieval.db import utc_now
 from retrieval.feeds.state import FeedDB, FeedState, Item, backoff, iso, now
 from retrieval.feeds.store import store_article
 from retrieval.models import FeedInfo, FeedResult
@@ -64,7 +65,7 @@ class FeedPoller:
 
     def poll(self, sid: str, feed: Feed) -> FeedResult:
         st = self.db.feed(feed.url, sid)
-        st.source, st.last_polled = sid, iso(now())
+        st.source, st.last_polled = sid, utc_now()
         try:
             resp = fetch.get(feed.url, self.settings, kinds=fetch.FEED_TYPES, etag=st.etag,
                              last_modified=st.last_modified, policy=self.policy)
@@ -77,7 +78,7 @@ class FeedPoller:
         st.failures, st.error = 0, result.error
         st.next_due = iso(now() + backoff(self._every(feed), 0, self.settings.feed_max_backoff_minutes))
         if result.new:
-            st.last_new, st.items = iso(now()), st.items + result.new
+            st.last_new, st.items = utc_now(), st.items + result.new
         self.db.save_feed(st)
         log.info("feed %s (%s): %s, %d new%s", feed.url, sid, result.status, result.new,
                  f"; {result.error}" if result.error else "")

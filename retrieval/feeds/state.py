@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from retrieval.db import connect
+from retrieval.db import connect, utc_now
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feeds_state (
@@ -115,7 +115,7 @@ class FeedDB:
             self._conn.execute(
                 "INSERT OR REPLACE INTO feeds_items VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (it.key, it.feed, it.source, it.url, it.canonical, it.hash, it.path, it.stamp, it.status,
-                 iso(now())))
+                 utc_now()))
 
     def close(self) -> None:
         self._conn.close()

@@ -17,8 +17,9 @@ from typing import Any
 
 import yaml
 
+from retrieval.db import utc_now
 from retrieval.feeds.extract import SUMMARY, Article
-from retrieval.feeds.state import FeedDB, Item, iso, now
+from retrieval.feeds.state import FeedDB, Item
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ def store_article(settings: Any, db: FeedDB, source: str, article: Article, *, k
             _remember(db, key, source, feed, article, digest, same_text.path, stamp, "duplicate")
         log.info("%s repeats %s: not stored again", article.url, same_text.path)
         return Stored("duplicate", corpus / same_text.path)
-    path = _free_path(corpus / source / "web", f"{article.date or iso(now())[:10]}-{slug(article.title)}")
+    path = _free_path(corpus / source / "web", f"{article.date or utc_now()[:10]}-{slug(article.title)}")
     _write(path, render(source, article))
     rel = path.relative_to(corpus).as_posix()
     _remember(db, key, source, feed, article, digest, rel, stamp, "stored")
@@ -71,7 +72,7 @@ def render(source: str, article: Article) -> str:
     if article.extraction == SUMMARY:
         title += " (feed summary)"
     meta = {"source": source, "title": title, "date": article.date, "url": article.url,
-            "extracted": article.extraction, "fetched": iso(now())}
+            "extracted": article.extraction, "fetched": utc_now()}
     front = yaml.safe_dump({k: v for k, v in meta.items() if v}, allow_unicode=True, sort_keys=False,
                            width=10_000)
     return f"---\n{front}---\n{article.text.strip()}\n"
