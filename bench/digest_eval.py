@@ -28,7 +28,8 @@ every real conflict appears once, measured on the development set (bench/devset/
     (without a URL: detection without the model; --keep: a copy of the run's SQLite database, ledger and
     disputes; --regroup: score such a copy again with this version's grouping and the current labels,
     without the model; --rules: first drop the pairs this version's rules settle without the model, an
-    estimate of a fresh run; --corpus march2025 indexes that corpus with the seed; make bench runs ps752)
+    estimate of a fresh run; --corpus march2025 indexes that corpus with the seed; make bench runs hainan,
+    which is all held out)
 """
 from __future__ import annotations
 
@@ -122,9 +123,10 @@ def detected(llm_url: str | None, corpus: str = "ps752", keep: Path | None = Non
     return out
 
 
-def score(disputes, pair_rows: dict, min_conf: float, pairs: list[dict], heldout: set[str], corpus: str) -> dict:
-    """Map detected disputes to the labelled ones through their claims' quotes and score the digest."""
-    # every labelled quote → the labelled disputes it is a contradiction quote of; labelled non-conflicts
+def labeller(pairs: list[dict], corpus: str):
+    """A detected pair (with .a/.b claims: doc, quote) → ("real", its labelled disputes) when both claims
+    are contradiction quotes of one labelled dispute, ("false", ∅) when it is a labelled non-conflict,
+    else ("unlabelled", ∅)."""
     quote_disputes: list[tuple[str, str, str]] = []  # (doc, quote, dispute)
     negatives: list[tuple[tuple[str, str], tuple[str, str]]] = []
     for p in pairs:
@@ -138,16 +140,22 @@ def score(disputes, pair_rows: dict, min_conf: float, pairs: list[dict], heldout
     def claim_disputes(doc: str, text: str) -> set[str]:
         return {dsp for qd, q, dsp in quote_disputes if qd == doc and _same(q, text)}
 
+    def matches(x: tuple[str, str], y: tuple[str, str], c) -> bool:
+        return x[0] == c.a.doc and _same(x[1], c.a.quote) and y[0] == c.b.doc and _same(y[1], c.b.quote)
+
     def pair_label(c) -> tuple[str, set[str]]:
         common = claim_disputes(c.a.doc, c.a.quote) & claim_disputes(c.b.doc, c.b.quote)
         if common:
             return "real", common
-        for (da, qa), (db, qb) in negatives:
-            if ((da == c.a.doc and _same(qa, c.a.quote) and db == c.b.doc and _same(qb, c.b.quote))
-                    or (da == c.b.doc and _same(qa, c.b.quote) and db == c.a.doc and _same(qb, c.a.quote))):
-                return "false", set()
+        if any(matches(x, y, c) or matches(y, x, c) for x, y in negatives):
+            return "false", set()
         return "unlabelled", set()
+    return pair_label
 
+
+def score(disputes, pair_rows: dict, min_conf: float, pairs: list[dict], heldout: set[str], corpus: str) -> dict:
+    """Map detected disputes to the labelled ones through their claims' quotes and score the digest."""
+    pair_label = labeller(pairs, corpus)
     items = []
     for dsp in disputes:
         rows = sorted((pair_rows[p] for p in dsp.pairs if p in pair_rows), key=lambda c: (-c.score, c.id))

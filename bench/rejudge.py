@@ -79,13 +79,22 @@ def regrouped(kept: Path, corpus: str = "ps752", rules: bool = False) -> dict:
     `rules`: first drop the pairs this version's rules before the model settle as no conflict
     (`settled`)."""
     from bench.digest_eval import labels_for, score
+    from retrieval.settings import Settings
+
+    pairs, heldout = labels_for(corpus)
+    min_conf = Settings(_env_file=None).digest_min_confidence
+    disputes, pair_rows, dropped = regroup(kept, corpus, rules)
+    return {"corpus": corpus, "kept": str(kept), "dropped_by_rules": dropped,
+            **score(disputes, pair_rows, min_conf, pairs, heldout, corpus)}
+
+
+def regroup(kept: Path, corpus: str, rules: bool = False) -> tuple[list, dict, list[str]]:
+    """(disputes, pair rows by id, pairs dropped by the rules) of a kept database grouped afresh."""
     from retrieval.contradictions.disputes import DisputeBook
     from retrieval.contradictions.ledger import Ledger
     from retrieval.index.embeddings import MiniLMEmbedding
     from retrieval.settings import Settings
 
-    pairs, heldout = labels_for(corpus)
-    min_conf = Settings(_env_file=None).digest_min_confidence
     with tempfile.TemporaryDirectory() as d:
         db = Path(d) / "kept.sqlite3"
         with sqlite3.connect(kept) as src, sqlite3.connect(db) as dst:
@@ -97,10 +106,8 @@ def regrouped(kept: Path, corpus: str = "ps752", rules: bool = False) -> dict:
                 ledger.db.executemany("DELETE FROM ledger_contradictions WHERE id=?", [(p,) for p in dropped])
                 ledger.db.execute("DELETE FROM disputes_members")
                 ledger.db.execute("DELETE FROM disputes_items")
-            book = DisputeBook(ledger, min_confidence=min_conf)
+            book = DisputeBook(ledger, min_confidence=Settings(_env_file=None).digest_min_confidence)
             book.update(MiniLMEmbedding().embed)
-            disputes, pair_rows = book.list("all"), {c.id: c for c in ledger.list("all")}
+            return book.list("all"), {c.id: c for c in ledger.list("all")}, dropped
         finally:
             ledger.close()
-    return {"corpus": corpus, "kept": str(kept), "dropped_by_rules": dropped,
-            **score(disputes, pair_rows, min_conf, pairs, heldout, corpus)}

@@ -1,7 +1,8 @@
 """`make bench`: measures indexing, retrieval, the bot under a burst of 50 /ask (bench/load.py: event-loop
 lag, acknowledgement latency), the local LLM, answer quality, contradiction detection and compare
 (alignment on the devset, rows on the first page, model summaries rejected) and disputes
-(bench/digest_eval.py: pairs per dispute, digest precision and grouping on the development set).
+(bench/digest_eval.py: pairs per dispute, digest precision and grouping on a held-out dev corpus;
+bench/confidence.py: the digest confidence's fit).
 Prints one JSON object and writes it to bench/results.json. Every number is measured in this run."""
 from __future__ import annotations
 
@@ -184,6 +185,7 @@ def server_log_figures(log_text: str) -> dict:
             "generated_tokens_per_s": rate(gen)}
 
 
+HELD_OUT_DIGEST = "hainan"  # a corpus whose documents are all held out (bench/devset/pairs.json)
 SECTIONS = ("speed", "index", "query", "load", "llm", "traps", "contradictions", "compare", "disputes")
 
 
@@ -249,9 +251,13 @@ def _model_sections(results: dict, tmp: Path, only: set[str]) -> None:
             from bench.digest_eval import evaluate as evaluate_disputes
             from bench.pairs import evaluate as evaluate_pairs
 
-            # disputes: pairs per dispute, digest precision and grouping; pair-level P/R per split
-            results["disputes"] = evaluate_disputes(url)
+            from bench.confidence import ITEMS, fit
+
+            # disputes: pairs per dispute, digest precision and grouping on a held-out corpus; pair-level
+            # P/R per split; the digest confidence's fit (evidence classes) on the calibration runs
+            results["disputes"] = evaluate_disputes(url, corpus=HELD_OUT_DIGEST)
             results["disputes"]["pairs"] = evaluate_pairs(url)
+            results["disputes"]["confidence"] = fit(json.loads(ITEMS.read_text(encoding="utf-8"))["runs"])
         results["llm_server_log"] = server_log_figures(server.log_tail(100_000))
     finally:
         server.stop()

@@ -7,6 +7,7 @@ from retrieval.models import (
     Answer, Citation, CompareResult, Contradiction, Dismissal, Dispute, FeedInfo, FetchReport, IndexReport,
     SourceInfo,
 )
+from retrieval.vocab import evidence_text
 
 RELATION_TITLES = {
     "agree": "Shared ground", "differ": "Differ", "contradict": "Contradict",
@@ -149,8 +150,8 @@ def render_feedback(items: list[dict]) -> str:
 def dispute_head(d: Dispute) -> str:
     extra = " · new evidence" if d.new_evidence else ""
     seen = d.first_seen if d.first_seen == d.last_seen else f"{d.first_seen}, last seen {d.last_seen}"
-    return (f"{d.id} [{d.status}] {d.kind} · confidence {d.confidence:.2f} · {len(d.pairs)} pair(s) · "
-            f"first seen {seen}{extra}")
+    return (f"{d.id} [{d.status}] {d.kind} · confidence {d.confidence:.2f} ({evidence_text(d.evidence)}) · "
+            f"{len(d.pairs)} pair(s) · first seen {seen}{extra}")
 
 
 def render_dispute(d: Dispute) -> str:

@@ -204,8 +204,9 @@ class DisputeSide:
 
 @dataclass
 class Dispute:
-    """Contradiction pairs about one point of contention. `confidence`: the strongest live pair's
-    calibrated confidence; `new_evidence`: a pair joined after the dispute was posted."""
+    """Contradiction pairs about one point of contention. `confidence`: the share of real conflicts among
+    disputes with the same `evidence` (corroborated, single or weak: `contradictions/confidence.py`);
+    `strength`: its strongest live pair's judge score; `new_evidence`: a pair joined after it was posted."""
 
     id: str
     headline: str
@@ -217,6 +218,8 @@ class Dispute:
     sides: list[DisputeSide] = field(default_factory=list)
     pairs: list[str] = field(default_factory=list)
     new_evidence: bool = False
+    evidence: str = "single"
+    strength: float = 0.0
 
     def speakers(self, side: int | None = None) -> list[str]:
         out: list[str] = []
@@ -229,7 +232,7 @@ class Dispute:
         return {"id": self.id, "headline": self.headline, "kind": self.kind, "confidence": self.confidence,
                 "status": self.status, "first_seen": self.first_seen, "last_seen": self.last_seen,
                 "sides": [s.to_dict() for s in self.sides], "pairs": list(self.pairs),
-                "new_evidence": self.new_evidence}
+                "new_evidence": self.new_evidence, "evidence": self.evidence, "strength": self.strength}
 
 
 @dataclass

@@ -53,6 +53,18 @@ class DisputeStatus(StrEnum):
     POSSIBLE = "possible"
 
 
+# What backs a dispute (`contradictions/confidence.py`), as a reader is told next to its confidence.
+EVIDENCE: dict[str, str] = {
+    "corroborated": "independent pairs of statements agree on it",
+    "single": "one pair of statements",
+    "weak": "weak evidence only",
+}
+
+
+def evidence_text(evidence: str) -> str:
+    return EVIDENCE.get(evidence, evidence)
+
+
 # What a user may ask to list: every status, or all of them.
 PAIR_FILTERS: tuple[str, ...] = (*(s.value for s in PairStatus), ALL)
 DISPUTE_FILTERS: tuple[str, ...] = (*(s.value for s in DisputeStatus), ALL)

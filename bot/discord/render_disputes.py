@@ -11,6 +11,7 @@ from bot.discord.render import (
     citation_field, fit, pack, quote_block,
 )
 from retrieval.models import Citation, Contradiction, Dispute
+from retrieval.vocab import evidence_text
 
 
 # ---- contradictions --------------------------------------------------------------------------
@@ -87,7 +88,8 @@ def dispute_embed(d: Dispute, names: dict[str, str], *, digest: bool = False, no
     title = fit(("Dismissed: " if dismissed else "") + d.headline, TITLE)
     seen = fit(d.first_seen, 40) if d.first_seen == d.last_seen else \
         f"{fit(d.first_seen, 40)}, last {fit(d.last_seen, 40)}"
-    desc = (f"**{d.kind}** · confidence {d.confidence:.2f} · {len(d.pairs)} pair(s) · {d.status}\n"
+    desc = (f"**{d.kind}** · confidence {d.confidence:.2f} ({evidence_text(d.evidence)}) · "
+            f"{len(d.pairs)} pair(s) · {d.status}\n"
             f"`{fit(d.id, 40)}` · first seen {seen}")
     if d.new_evidence:
         desc += "\n*New evidence since it was posted.*"

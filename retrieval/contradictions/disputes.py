@@ -3,8 +3,8 @@
 One conflict usually shows up as several pairs (a promised halt to strikes against four reports of
 strikes during the halt is four pairs); an analyst wants it once, with every side's claims. A dispute
 has a stable id (`d-` and 8 hex digits), a headline (a plain question, `headlines.py`), a kind, a
-confidence (its strongest live pair's calibrated confidence: pairs about one point are not independent
-evidence, so they are not multiplied together), a status, first and last seen, and two sides: each claim
+confidence (the share of real conflicts among disputes backed by as much independent evidence:
+`confidence.py`), a status, first and last seen, and two sides: each claim
 of each pair sits on side 1 or side 2, and each side lists its speakers with their claims verbatim.
 
 Filing new pairs into disputes (`filing.py`, the matching in `grouping.py`) runs at index time after
@@ -24,6 +24,7 @@ import sqlite3
 import threading
 from typing import Callable, Sequence
 
+from retrieval.contradictions.confidence import dispute_confidence
 from retrieval.contradictions.filing import PREFIX, Embed, Headliner, file_pairs, unfiled, upgrade_headlines
 from retrieval.contradictions.ledger import Ledger
 from retrieval.db import utc_now
@@ -106,7 +107,7 @@ class DisputeBook:
         (retired) is not listed."""
         check_choice(status, DISPUTE_FILTERS, "status")
         out = [d for d in self._load() if status == "all" or d.status == status]
-        out.sort(key=lambda d: (-d.confidence, _neg_time(d.last_seen), d.id))
+        out.sort(key=lambda d: (-d.confidence, -d.strength, _neg_time(d.last_seen), d.id))
         return out
 
     def get(self, gid: str) -> Dispute:
@@ -170,7 +171,8 @@ class DisputeBook:
         if not live:
             return None
         active = [r for r in live if r["p_status"] != "dismissed"] or live
-        confidence = round(max(r["score"] for r in active), 4)
+        evidence, confidence = dispute_confidence(
+            (r["a_key"], r["b_key"], r["score"], _speaker(r["a_json"]) == _speaker(r["b_json"])) for r in active)
         head = rows[0]
         status = head["d_status"]
         if status == "new" and confidence < self.min_confidence:
@@ -187,7 +189,8 @@ class DisputeBook:
             c.n = n
             sides.setdefault((side, c.speaker), DisputeSide(c.speaker, side)).citations.append(c)
         return Dispute(id=head["d_id"], headline=head["headline"], kind=DisputeKind(head["d_kind"]),
-                       confidence=confidence, status=DisputeStatus(status), first_seen=head["d_first"],
+                       confidence=confidence, evidence=evidence, strength=round(max(r["score"] for r in active), 4),
+                       status=DisputeStatus(status), first_seen=head["d_first"],
                        last_seen=head["d_last"], sides=list(sides.values()), pairs=[r["pair"] for r in live],
                        new_evidence=bool(head["new_evidence"]))
 
@@ -261,13 +264,17 @@ class DisputeBook:
         with self.lock:
             ids = [r["id"] for r in self.db.execute(
                 "SELECT id FROM disputes_items WHERE status='posted' AND new_evidence=1")]
-        return sorted(self._load(ids), key=lambda d: (-d.confidence, d.id)) if ids else []
+        return sorted(self._load(ids), key=lambda d: (-d.confidence, -d.strength, d.id)) if ids else []
 
     def _get_or_none(self, gid: str) -> Dispute | None:
         try:
             return self.get(gid)
         except NotFoundError:
             return None
+
+
+def _speaker(blob: str) -> str:
+    return json.loads(blob).get("speaker", "")
 
 
 def _neg_time(stamp: str) -> str:

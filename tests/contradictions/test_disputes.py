@@ -1,11 +1,12 @@
 """Disputes on a real SQLite ledger with the real MiniLM embedder: pairs about one point form one
 dispute, a new pair joins it (new evidence, not a new digest item), two points between the same two
 speakers stay apart, a changed position on the same point joins it, dismissal covers every pair and
-sticks, confidence and `possible`."""
+sticks, confidence (by independent evidence) and `possible`."""
 from __future__ import annotations
 
 import pytest
 
+from retrieval.contradictions.confidence import class_confidence
 from retrieval.contradictions.disputes import DisputeBook
 from retrieval.contradictions.grouping import parties_swapped, party_order
 from retrieval.contradictions.ledger import Ledger, pair_id
@@ -83,7 +84,9 @@ def test_five_pairs_about_one_point_are_one_dispute(ledger, book, embed):
     assert len(created) == 1
     [d] = book.list("all")
     assert d.id == created[0] and d.id.startswith("d-") and sorted(d.pairs) == sorted(ids)
-    assert d.status == "new" and d.kind == "contradiction" and d.confidence == 0.9
+    assert d.status == "new" and d.kind == "contradiction" and d.strength == 0.9
+    # two of the five pairs share no claim (HALT / Sloviansk, HALT2 / Dnipro): corroborated
+    assert d.evidence == "corroborated" and d.confidence == class_confidence()["corroborated"]
     assert d.headline.endswith("?")
     sides = sorted((sorted(d.speakers(1)), sorted(d.speakers(2))))
     assert sides == [["kremlin"], ["local-reports", "news", "zelenskyy"]]  # each speaker on its side
@@ -106,7 +109,7 @@ def test_a_new_pair_joins_the_dispute_as_new_evidence_not_a_new_item(ledger, boo
     d = book.get(gid)
     assert new_pair in d.pairs and len(d.pairs) == 6
     assert d.first_seen == "2025-01-01T00:00:00Z" and d.last_seen > d.first_seen
-    assert d.status == "posted" and d.new_evidence and d.confidence == 0.95
+    assert d.status == "posted" and d.new_evidence and d.strength == 0.95
     assert book.list("new") == []  # not a new digest item
     assert [x.id for x in book.new_evidence()] == [gid]
     book.mark_posted([gid])  # the digest mentioned it
@@ -178,7 +181,7 @@ def test_dismissing_pairs_one_by_one_dismisses_the_dispute_with_the_last(ledger,
     a, b = record(ledger, FIVE[:2])
     [gid] = book.update(embed)
     first = book.dismiss(a)
-    assert first.target == "pair" and first.pair.dispute == gid and first.dispute.status == "new"
+    assert first.target == "pair" and first.pair.dispute == gid and first.dispute.status == "possible"
     assert first.dispute.pairs == [a, b] or set(first.dispute.pairs) == {a, b}
     last = book.dismiss(b[:8])  # an unambiguous prefix
     assert last.dispute.status == "dismissed"
@@ -190,16 +193,34 @@ def test_dismissing_pairs_one_by_one_dismisses_the_dispute_with_the_last(ledger,
 
 
 def test_confidence_below_the_bar_is_possible_and_the_strongest_comes_first(ledger, book, embed):
+    rate = class_confidence()
     record(ledger, [(SWAP_K, SWAP_Z)], score=0.55)
     record(ledger, FIVE[:1], score=0.92)
     book.update(embed)
-    assert [d.confidence for d in book.list("all")] == [0.92, 0.55]
-    [possible] = book.list("possible")
-    assert possible.confidence == 0.55 and [d.confidence for d in book.list("new")] == [0.92]
+    assert [(d.evidence, d.strength) for d in book.list("all")] == [("single", 0.92), ("weak", 0.55)]
+    assert [d.confidence for d in book.list("all")] == [rate["single"], rate["weak"]]
+    assert rate["weak"] < rate["single"] < book.min_confidence <= rate["corroborated"]
+    assert book.list("new") == [] and len(book.list("possible")) == 2  # one strong pair is not enough
+    [swap] = [d for d in book.list("possible") if d.evidence == "weak"]
     record(ledger, [(SWAP_K, claim("zelenskyy-5.md", "Only 120 prisoners of war came home on Wednesday, "
                                    "Zelenskyy said.", "zelenskyy", "2025-03-20", 900))], score=0.85)
     book.update(embed)
-    assert book.get(possible.id).status == "new"  # a stronger pair lifts it over the bar
+    assert book.get(swap.id).evidence == "single"  # a strong pair, sharing the Kremlin's claim: one piece
+    record(ledger, [(SWAP_K_LATER, SWAP_Z)], score=0.9)  # independent of it
+    book.update(embed)
+    lifted = book.get(swap.id)
+    assert lifted.evidence == "corroborated" and lifted.status == "new"  # corroborated: over the bar
+    assert book.list("all")[0].id == swap.id
+
+
+def test_one_claim_opposed_to_many_is_one_piece_of_evidence(ledger, book, embed):
+    """A hub: one sentence the model opposes to three others (no two of its pairs independent) stays
+    `single`, however strong; a speaker's own statements on two dates never corroborate."""
+    record(ledger, [(HALT, s) for s in STRIKES[:3]], score=1.0)
+    record(ledger, [(HALT, RESUMED), (HALT2, RESUMED)], score=1.0, kind="changed position")
+    book.update(embed)
+    [hub] = [d for d in book.list("all") if len(d.pairs) >= 3]
+    assert hub.evidence == "single" and hub.status == "possible" and hub.strength == 1.0
 
 
 def test_pairs_dismissed_or_posted_before_disputes_keep_their_state(ledger, book, embed):

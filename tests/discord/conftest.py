@@ -155,31 +155,48 @@ def public_messages(channel) -> list[discord.Message]:
 
 
 # Claims on three different points (the same two speakers), for digests of several disputes.
+# Three points, each with two independent pairs (no claim shared), so each dispute is corroborated and
+# clears the digest's default bar; a single pair would be listed as `possible` only.
 POINTS = [
-    ("Russia will hand over 175 Ukrainian prisoners of war in the exchange on Wednesday.",
-     "Only 120 of our prisoners of war came home in Wednesday's exchange."),
-    ("Putin ordered the army to stop all strikes on Ukrainian energy facilities from 18 March.",
-     "Russian drones hit a power station in Sloviansk on the night of 19 March."),
-    ("Russia agreed to a ceasefire for merchant shipping in the Black Sea.",
-     "Moscow has turned down every proposal for a maritime truce in the Black Sea."),
+    (("Russia will hand over 175 Ukrainian prisoners of war in the exchange on Wednesday.",
+      "Only 120 of our prisoners of war came home in Wednesday's exchange."),
+     ("The Kremlin said 175 Ukrainian prisoners of war would be handed over on Wednesday.",
+      "Just 120 Ukrainian prisoners of war were returned in the Wednesday exchange.")),
+    (("Putin ordered the army to stop all strikes on Ukrainian energy facilities from 18 March.",
+      "Russian drones hit a power station in Sloviansk on the night of 19 March."),
+     ("Russian forces stopped striking Ukrainian energy facilities after the order of 18 March.",
+      "Russian missiles struck a power plant in the Dnipro region on 19 March.")),
+    (("Russia agreed to a ceasefire for merchant shipping in the Black Sea.",
+      "Moscow has turned down every proposal for a maritime truce in the Black Sea."),
+     ("Moscow accepted a truce for merchant ships in the Black Sea.",
+      "Russia has rejected a ceasefire for shipping in the Black Sea.")),
 ]
 
 
+def _claims(k: int, j: int, a_text: str, b_text: str) -> tuple[Claim, Claim]:
+    a = Claim(id=f"k{k}{j}", passage_id=f"pk{k}{j}", doc=f"kremlin-{k}-{j}.md", source="kremlin",
+              speaker="kremlin", title=f"Kremlin statement {k}", start=0, end=len(a_text), text=a_text,
+              date="2025-03-19")
+    b = Claim(id=f"z{k}{j}", passage_id=f"pz{k}{j}", doc=f"zelenskyy-{k}-{j}.md", source="zelenskyy",
+              speaker="zelenskyy", title=f"Zelenskyy address {k}", start=0, end=len(b_text), text=b_text,
+              date="2025-03-20")
+    return a, b
+
+
 def record_disputes(service, n: int = 2, score: float = 0.9) -> list[str]:
-    """Record one pair on each of `n` different points and group them: the dispute ids, in order."""
+    """Record two independent pairs on each of `n` different points and group them: the dispute ids, in
+    order (each corroborated: over the digest's default bar)."""
     from retrieval.contradictions.ledger import pair_id
 
     pairs = []
-    for k, (a_text, b_text) in enumerate(POINTS[:n]):
-        a = Claim(id=f"k{k}", passage_id=f"pk{k}", doc=f"kremlin-{k}.md", source="kremlin", speaker="kremlin",
-                  title=f"Kremlin statement {k}", start=0, end=len(a_text), text=a_text, date="2025-03-19")
-        b = Claim(id=f"z{k}", passage_id=f"pz{k}", doc=f"zelenskyy-{k}.md", source="zelenskyy",
-                  speaker="zelenskyy", title=f"Zelenskyy address {k}", start=0, end=len(b_text), text=b_text,
-                  date="2025-03-20")
-        service.ledger.record(a, b, score, "The Kremlin and Zelenskyy give different accounts.")
-        pairs.append(pair_id(a, b))
+    for k, point in enumerate(POINTS[:n]):
+        for j, (a_text, b_text) in enumerate(point):
+            a, b = _claims(k, j, a_text, b_text)
+            service.ledger.record(a, b, score, "The Kremlin and Zelenskyy give different accounts.")
+            pairs.append(pair_id(a, b))
     service.group_disputes()
     of = service.dispute_book.dispute_of(pairs)
-    ids = [of[p] for p in pairs]
+    ids = [of[p] for p in pairs[::2]]
+    assert [of[p] for p in pairs[1::2]] == ids, "both pairs of a point are one dispute"
     assert len(set(ids)) == n, "each point is its own dispute"
     return ids

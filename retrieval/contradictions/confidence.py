@@ -1,0 +1,73 @@
+"""A dispute's confidence: the share of real conflicts among disputes backed by the same evidence.
+
+The judge's score does not rank the pairs it flags (on the calibration split, flagged pairs scoring
+0.5-0.8, 0.8-1.0 and 1.0 are about equally often real), so the strongest pair's score says little about a
+dispute. What does is corroboration: how many *independent* strong pairs back it. Pairs are independent
+when no two share a claim, so one sentence the model opposes to many others ("Moscow insists on consular
+access" against an expulsion, a hospital bulletin and a charge) counts once, however many pairs it
+forms; the count is a maximum matching over the dispute's claims. One speaker's statements on two dates
+(a changed position) count for nothing here: such pairs are real conflicts about one time in five.
+
+A dispute falls in one evidence class (`evidence_class`), and its confidence is that class's rate of
+real disputes, fitted on the labelled digest runs of the calibration corpora
+(`python -m bench.confidence --write` writes `confidence.json` next to this module):
+
+- `corroborated`: at least two independent strong pairs (judge score >= STRONG) between speakers;
+- `single`: one (or several sharing a claim);
+- `weak`: none (pairs below STRONG, or a changed position only)."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Hashable, Iterable
+
+STRONG = 0.8  # a pair the judge is sure of; below it a pair is weak evidence
+CLASSES = ("corroborated", "single", "weak")
+FITTED = Path(__file__).with_name("confidence.json")
+
+
+def independent_pairs(edges: Iterable[tuple[Hashable, Hashable]]) -> int:
+    """The largest number of the pairs no two of which share a claim (maximum matching, augmenting paths;
+    a dispute's pairs are few)."""
+    adj: dict[Hashable, set[Hashable]] = {}
+    for a, b in edges:
+        if a != b:
+            adj.setdefault(a, set()).add(b)
+            adj.setdefault(b, set()).add(a)
+    mate: dict[Hashable, Hashable] = {}
+
+    def augment(u: Hashable, seen: set[Hashable]) -> bool:
+        for v in sorted(adj[u], key=str):
+            if v in seen:
+                continue
+            seen.add(v)
+            if v not in mate or augment(mate[v], seen):
+                mate[u], mate[v] = v, u
+                return True
+        return False
+
+    for u in sorted(adj, key=str):
+        if u not in mate:
+            augment(u, {u})
+    return len(mate) // 2
+
+
+def evidence_class(pairs: Iterable[tuple[Hashable, Hashable, float, bool]]) -> str:
+    """`pairs`: (claim key, claim key, judge score, same speaker) of a dispute's live pairs."""
+    strong = [(a, b) for a, b, score, same in pairs if score >= STRONG and not same]
+    n = independent_pairs(strong)
+    return "corroborated" if n >= 2 else "single" if n == 1 else "weak"
+
+
+@lru_cache(maxsize=1)
+def class_confidence() -> dict[str, float]:
+    """The fitted rate of real disputes per evidence class."""
+    data = json.loads(FITTED.read_text(encoding="utf-8"))
+    return {c: float(data["confidence"][c]) for c in CLASSES}
+
+
+def dispute_confidence(pairs: Iterable[tuple[Hashable, Hashable, float, bool]]) -> tuple[str, float]:
+    """(evidence class, confidence) of a dispute from its live pairs."""
+    cls = evidence_class(pairs)
+    return cls, class_confidence()[cls]

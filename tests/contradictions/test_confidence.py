@@ -1,0 +1,38 @@
+"""A dispute's confidence from independent evidence (`retrieval/contradictions/confidence.py`): the
+matching that counts pairs sharing no claim, the evidence classes, and the shipped rates being exactly
+what `python -m bench.confidence` fits on the committed digest runs and the current labels."""
+from __future__ import annotations
+
+import json
+
+from bench.confidence import ITEMS, fit
+from retrieval.contradictions.confidence import (CLASSES, FITTED, STRONG, class_confidence, evidence_class,
+                                                 independent_pairs)
+
+
+def test_pairs_sharing_a_claim_count_once():
+    assert independent_pairs([]) == 0
+    assert independent_pairs([("hub", "x"), ("hub", "y"), ("hub", "z")]) == 1  # one sentence against three
+    assert independent_pairs([("a", "x"), ("b", "y")]) == 2
+    # a chain a-x, x-b... : the greedy first choice (a, x) must give way to find two
+    assert independent_pairs([("x", "a"), ("x", "b"), ("c", "a")]) == 2
+    assert independent_pairs([("a", "a")]) == 0
+
+
+def test_evidence_classes():
+    strong, weak = STRONG, STRONG - 0.2
+    assert evidence_class([("a", "x", strong, False), ("b", "y", 1.0, False)]) == "corroborated"
+    assert evidence_class([("a", "x", strong, False), ("a", "y", 1.0, False)]) == "single"  # a hub
+    assert evidence_class([("a", "x", strong, False), ("b", "y", weak, False)]) == "single"  # one is weak
+    # one speaker's statements on two dates never corroborate
+    assert evidence_class([("a", "x", 1.0, True), ("b", "y", 1.0, True)]) == "weak"
+    assert evidence_class([("a", "x", weak, False)]) == "weak"
+
+
+def test_shipped_rates_are_the_fit_on_the_committed_runs():
+    shipped = json.loads(FITTED.read_text(encoding="utf-8"))
+    refit = fit(json.loads(ITEMS.read_text(encoding="utf-8"))["runs"])
+    assert shipped["confidence"] == refit["confidence"] and shipped["counts"] == refit["counts"], (
+        "labels or runs changed: run `python -m bench.confidence --write`")
+    rates = class_confidence()
+    assert set(rates) == set(CLASSES) and rates["corroborated"] > rates["single"] > rates["weak"]
