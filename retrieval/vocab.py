@@ -44,8 +44,8 @@ class DisputeKind(StrEnum):
 class DisputeStatus(StrEnum):
     """A dispute (contradiction pairs grouped by the point in contention). `new`: confident enough for
     the digest (ANALYST_DIGEST_MIN_CONFIDENCE) and not posted yet; `possible`: not posted and below that
-    confidence (listable, never posted); `posted`: in a digest; `dismissed`: by an analyst, with all its
-    pairs, and it stays so across re-indexing."""
+    confidence (listable; posted only if later evidence lifts it over the bar); `posted`: in a digest;
+    `dismissed`: by an analyst, with all its pairs, and it stays so across re-indexing."""
 
     NEW = "new"
     POSTED = "posted"

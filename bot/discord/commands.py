@@ -134,7 +134,8 @@ async def disputes(interaction: discord.Interaction, status: str = "new") -> Non
                else f"No {label}disputes.")
     if status == "possible" and items:
         heading += (f" These are below the digest's confidence bar "
-                    f"({interaction.client.settings.digest_min_confidence:.2f}) and are never posted.")
+                    f"({interaction.client.settings.digest_min_confidence:.2f}): not posted unless "
+                    f"more independent statements back them.")
     await deliver(interaction, render_disputes(items[:MAX_LISTED], service.source_names(), heading), public=True)
 
 

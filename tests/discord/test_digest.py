@@ -190,7 +190,7 @@ async def test_possible_disputes_are_not_posted(world):
     assert world.digest.history() == []
     listed = await world.alice.slash(world.channel, "disputes", status="possible")
     [msg] = listed.followups
-    assert "1 possible dispute(s)" in msg.content and "never posted" in msg.content
+    assert "1 possible dispute(s)" in msg.content and "not posted unless more independent" in msg.content
     assert msg.embeds[0].footer.text == f"dispute {weak}"  # a listing is not a digest marker
 
 
