@@ -66,9 +66,9 @@ class Settings(BaseSettings):
     claim_neighbours: int = 6
     contradiction_threshold: float = 0.5  # chosen on the calibration split of bench/devset/pairs.json (bench.pairs)
     contradiction_llm_pairs: int | None = None  # model calls per index run (default: scales with claims)
-    # The digest posts only disputes at least this confident (a dispute's confidence is its strongest
-    # pair's judge score: the model's P(contradiction) rescaled, not yet a fitted probability); the rest
-    # stay listable as `possible`. Measured with `python -m bench.pairs` (see README, Disputes).
+    # The digest posts only disputes at least this confident (a dispute's confidence is the fitted share
+    # of real conflicts for its evidence class, contradictions/confidence.py: at 0.8, corroborated
+    # disputes only); the rest stay listable as `possible`. Fit: `python -m bench.confidence`.
     digest_min_confidence: float = Field(default=0.8, ge=0.0, le=1.0)
 
     # Discord
