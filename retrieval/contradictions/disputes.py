@@ -170,19 +170,20 @@ class DisputeBook:
         live = [r for r in rows if r["p_status"] != "retired"]
         if not live:
             return None
-        active = [r for r in live if r["p_status"] != "dismissed"] or live
-        evidence, confidence = dispute_confidence(
-            (r["a_key"], r["b_key"], r["score"], _speaker(r["a_json"]) == _speaker(r["b_json"])) for r in active)
-        head = rows[0]
-        status = head["d_status"]
-        if status == "new" and confidence < self.min_confidence:
-            status = DisputeStatus.POSSIBLE.value
         claims: dict[str, tuple[int, Citation]] = {}
         for r in live:
             for side, key, blob in ((r["a_side"], r["a_key"], r["a_json"]),
                                     (3 - r["a_side"], r["b_key"], r["b_json"])):
                 if key not in claims:
                     claims[key] = (side, Citation(**json.loads(blob)))
+        active = [r for r in live if r["p_status"] != "dismissed"] or live
+        evidence, confidence = dispute_confidence(
+            (r["a_key"], r["b_key"], r["score"], claims[r["a_key"]][1].speaker == claims[r["b_key"]][1].speaker)
+            for r in active)
+        head = rows[0]
+        status = head["d_status"]
+        if status == "new" and confidence < self.min_confidence:
+            status = DisputeStatus.POSSIBLE.value
         sides: dict[tuple[int, str], DisputeSide] = {}
         ordered = sorted(claims.values(), key=lambda t: (t[0], t[1].date or "", t[1].doc, t[1].start))
         for n, (side, c) in enumerate(ordered, 1):
@@ -271,10 +272,6 @@ class DisputeBook:
             return self.get(gid)
         except NotFoundError:
             return None
-
-
-def _speaker(blob: str) -> str:
-    return json.loads(blob).get("speaker", "")
 
 
 def _neg_time(stamp: str) -> str:
