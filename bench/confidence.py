@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -50,7 +49,7 @@ def _pair(p: dict):
 
 def verdicts(runs: list[dict]) -> list[tuple[str, str, bool]]:
     """(evidence class, verdict, held out) of every dispute of the runs, against the current labels."""
-    from bench.digest_eval import labeller, labels_for
+    from bench.digest_eval import dispute_verdict, labeller, labels_for
     from retrieval.contradictions.confidence import evidence_class
 
     out = []
@@ -59,8 +58,7 @@ def verdicts(runs: list[dict]) -> list[tuple[str, str, bool]]:
         label = labeller(labelled, run["corpus"])
         for d in run["disputes"]:
             pairs = [_pair(p) for p in d["pairs"]]
-            got = Counter(label(c)[0] for c in pairs)
-            verdict = "real" if got["real"] else "unlabelled" if got["unlabelled"] else "false"
+            verdict = dispute_verdict(label(c)[0] for c in pairs)
             cls = evidence_class(((c.a.doc, c.a.quote), (c.b.doc, c.b.quote), c.score, c.a.speaker == c.b.speaker)
                                  for c in pairs)
             held = any(c.a.doc in heldout or c.b.doc in heldout for c in pairs)

@@ -153,6 +153,12 @@ def labeller(pairs: list[dict], corpus: str):
     return pair_label
 
 
+def dispute_verdict(pair_verdicts) -> str:
+    """A dispute is real when one of its pairs is, unlabelled when none is and one is unlabelled, else false."""
+    got = Counter(pair_verdicts)
+    return "real" if got["real"] else "unlabelled" if got["unlabelled"] else "false"
+
+
 def score(disputes, pair_rows: dict, min_conf: float, pairs: list[dict], heldout: set[str], corpus: str) -> dict:
     """Map detected disputes to the labelled ones through their claims' quotes and score the digest."""
     pair_label = labeller(pairs, corpus)
@@ -161,14 +167,12 @@ def score(disputes, pair_rows: dict, min_conf: float, pairs: list[dict], heldout
         rows = sorted((pair_rows[p] for p in dsp.pairs if p in pair_rows), key=lambda c: (-c.score, c.id))
         labels_of = [pair_label(c) for c in rows]
         maps = set().union(*(m for _, m in labels_of)) if labels_of else set()
-        verdicts = Counter(v for v, _ in labels_of)
         docs = {c.doc for s in dsp.sides for c in s.citations}
         items.append({"id": dsp.id, "headline": dsp.headline, "kind": str(dsp.kind),
                       "confidence": dsp.confidence, "pairs": len(dsp.pairs), "posted": dsp.confidence >= min_conf,
                       "evaluation": bool(docs & heldout), "maps_to": sorted(maps),
                       "lead": labels_of[0][0] if labels_of else "unlabelled",
-                      "verdict": "real" if maps else ("false" if verdicts.get("false") and not verdicts.get("unlabelled")
-                                                      else "unlabelled" if verdicts.get("unlabelled") else "false")})
+                      "verdict": dispute_verdict(v for v, _ in labels_of)})
     n_pairs = sum(i["pairs"] for i in items)
     real_items = [i for i in items if i["verdict"] == "real"]
     ev = [i for i in items if i["evaluation"]]
