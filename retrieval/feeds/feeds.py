@@ -15,10 +15,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from retrieval.corpus.sources import Feed
+from retrieval.db import utc_now
 from retrieval.errors import DocumentError, UnknownSourceError
 from retrieval.feeds import fetch
 from retrieval.feeds.extract import Article, Entry, canonical_url, from_page, from_summary, parse_feed
-from retrieval.db import utc_now
 from retrieval.feeds.state import FeedDB, FeedState, Item, backoff, iso, now
 from retrieval.feeds.store import store_article
 from retrieval.models import FeedInfo, FeedResult
