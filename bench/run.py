@@ -2,7 +2,8 @@
 lag, acknowledgement latency), the local LLM, answer quality, contradiction detection and compare
 (alignment on the devset, rows on the first page, model summaries rejected) and disputes
 (bench/digest_eval.py: pairs per dispute, digest precision and grouping on a held-out dev corpus;
-bench/confidence.py: the digest confidence's fit).
+bench/reach.py: the stage where each labelled pair of that run stopped; bench/confidence.py: the digest
+confidence's fit).
 Prints one JSON object and writes it to bench/results.json. Every number is measured in this run."""
 from __future__ import annotations
 
@@ -253,9 +254,14 @@ def _model_sections(results: dict, tmp: Path, only: set[str]) -> None:
 
             from bench.confidence import ITEMS, fit
 
-            # disputes: pairs per dispute, digest precision and grouping on a held-out corpus; pair-level
-            # P/R per split; the digest confidence's fit (evidence classes) on the calibration runs
-            results["disputes"] = evaluate_disputes(url, corpus=HELD_OUT_DIGEST)
+            from bench.reach import reach
+
+            # disputes: pairs per dispute, digest precision and grouping on a held-out corpus, and the stage
+            # where each of its labelled pairs stopped; pair-level P/R per split; the digest confidence's fit
+            # (evidence classes) on the calibration runs
+            kept = tmp / "disputes-run.sqlite"
+            results["disputes"] = evaluate_disputes(url, corpus=HELD_OUT_DIGEST, keep=kept)
+            results["disputes"]["reach"] = reach(kept, HELD_OUT_DIGEST)["stages"]
             results["disputes"]["pairs"] = evaluate_pairs(url)
             results["disputes"]["confidence"] = fit(json.loads(ITEMS.read_text(encoding="utf-8"))["runs"])
         results["llm_server_log"] = server_log_figures(server.log_tail(100_000))
