@@ -150,7 +150,7 @@ def template_headline(kind: str, side1: Sequence[Statement], side2: Sequence[Sta
     """A plain question from the words both sides share; always passes `check_headline` when the
     claims have content words."""
     names = frozenset(st for name, _, _ in (*side1, *side2) for st in stems(name))  # "Witkoff" is who, not what
-    terms = topic_terms([t for _, _, t in side1], [t for _, _, t in side2], ignore=names)
+    terms = topic_terms(*_apart([t for _, _, t in side1], [t for _, _, t in side2]), ignore=names)
     a = _short(side1[0][0]) if side1 else "one side"
     b = _short(side2[0][0]) if side2 else "the other"
     for form in (0, 1):  # with the sides' names if they fit, else without
@@ -159,6 +159,14 @@ def template_headline(kind: str, side1: Sequence[Statement], side2: Sequence[Sta
             if len(line) <= MAX_CHARS and len(line.split()) <= MAX_WORDS:
                 return line[0].upper() + line[1:]
     return clip(f"What is true about {_join(terms[:2]) or 'this point'}?", MAX_CHARS)
+
+
+def _apart(texts1: list[str], texts2: list[str]) -> tuple[list[str], list[str]]:
+    """Each side's claims without those on both sides: a sentence opposed to claims of either side (a
+    hub) shares every phrase with itself, not a topic with the other side ("… dismissed the final report
+    as a second …"). A side left empty keeps its claims."""
+    both = set(texts1) & set(texts2)
+    return [t for t in texts1 if t not in both] or texts1, [t for t in texts2 if t not in both] or texts2
 
 
 def _questions(kind: str, about: str, a: str, b: str) -> list[str]:

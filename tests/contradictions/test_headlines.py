@@ -125,3 +125,14 @@ def test_a_template_headline_drops_long_names_before_it_drops_the_topic():
     line = template_headline("contradiction", long1, long2)
     assert line.startswith("Who is right about") and "Harlow Bridge Authority" in line, line
     assert "Directorate" not in line and len(line) <= MAX_CHARS
+
+
+def test_a_template_headline_ignores_a_claim_found_on_both_sides():
+    hub = ("Mill owners", "2031-09-03", "The mill owners, who have denied any spill since August, dismissed the "
+                                        "river survey as a second smear campaign by the council.")
+    side1 = [hub, ("River trust", "2031-09-01", "Dye from the mill turned the river red below the weir.")]
+    side2 = [("Council", "2031-09-02", "The council's river survey found dye from the mill below the weir."), hub]
+    line = template_headline("contradiction", side1, side2)
+    assert "second" not in line and "smear" not in line and "dismissed" not in line, line
+    assert "weir" in line or "mill" in line, line
+    assert check_headline(line, [c[2] for c in side1 + side2]) == line
