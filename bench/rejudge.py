@@ -83,13 +83,15 @@ def regrouped(kept: Path, corpus: str = "ps752", rules: bool = False) -> dict:
 
     pairs, heldout = labels_for(corpus)
     min_conf = Settings(_env_file=None).digest_min_confidence
-    disputes, pair_rows, dropped = regroup(kept, corpus, rules)
+    disputes, pair_rows, dropped = regroup(kept, corpus, rules, min_conf)
     return {"corpus": corpus, "kept": str(kept), "dropped_by_rules": dropped,
             **score(disputes, pair_rows, min_conf, pairs, heldout, corpus)}
 
 
-def regroup(kept: Path, corpus: str, rules: bool = False) -> tuple[list, dict, list[str]]:
-    """(disputes, pair rows by id, pairs dropped by the rules) of a kept database grouped afresh."""
+def regroup(kept: Path, corpus: str, rules: bool = False,
+            min_conf: float | None = None) -> tuple[list, dict, list[str]]:
+    """(disputes, pair rows by id, pairs dropped by the rules) of a kept database grouped afresh, against
+    the digest bar `min_conf` (default: the settings')."""
     from retrieval.contradictions.disputes import DisputeBook
     from retrieval.contradictions.ledger import Ledger
     from retrieval.index.embeddings import MiniLMEmbedding
@@ -106,7 +108,9 @@ def regroup(kept: Path, corpus: str, rules: bool = False) -> tuple[list, dict, l
                 ledger.db.executemany("DELETE FROM ledger_contradictions WHERE id=?", [(p,) for p in dropped])
                 ledger.db.execute("DELETE FROM disputes_members")
                 ledger.db.execute("DELETE FROM disputes_items")
-            book = DisputeBook(ledger, min_confidence=Settings(_env_file=None).digest_min_confidence)
+            if min_conf is None:
+                min_conf = Settings(_env_file=None).digest_min_confidence
+            book = DisputeBook(ledger, min_confidence=min_conf)
             book.update(MiniLMEmbedding().embed)
             return book.list("all"), {c.id: c for c in ledger.list("all")}, dropped
         finally:
