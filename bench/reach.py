@@ -25,7 +25,6 @@ once, as `bench.digest_eval` does.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sqlite3
 import sys
@@ -50,17 +49,11 @@ def _claims(db: sqlite3.Connection):
     return [Claim(*row) for row in db.execute(f"SELECT {cols} FROM claims_items ORDER BY doc, start")]
 
 
-def _pair_key(a, b) -> str:  # retrieval.contradictions.ledger.pair_id over stored claims
-    from retrieval.contradictions.claims import claim_key
-
-    return hashlib.sha1("\x1e".join(sorted((claim_key(a), claim_key(b)))).encode()).hexdigest()[:12]
-
-
 class Run:
     """A kept run's claims with what the engine would have computed about them."""
 
     def __init__(self, kept: Path, corpus: str, root: Path = DEVSET) -> None:
-        from retrieval.contradictions.engine import ContradictionEngine
+        from retrieval.contradictions.engine import is_assertion
         from retrieval.contradictions.judge import Judge
         from retrieval.corpus.sources import SourceRegistry
         from retrieval.index.embeddings import MiniLMEmbedding
@@ -77,14 +70,17 @@ class Run:
         self.texts = _texts(root / corpus, {c.doc for c in self.claims}, self.registry)
         self.judge = Judge(None, names=self.registry.display, aliases=self.registry.alias_items(),
                            idf=idf_for(self.claims))
-        self.asserts = [ContradictionEngine.is_assertion(self, c) for c in self.claims]
+        aliases = self.registry.alias_items()
+        self.asserts = [is_assertion(c, aliases) for c in self.claims]
 
     def find(self, doc: str, quote: str) -> list[int]:
         return [i for i, c in enumerate(self.claims) if c.doc == doc and _same(quote, c.text)]
 
     def comparable(self, i: int, j: int) -> bool:
-        a, b = self.claims[i], self.claims[j]
-        return a.speaker != b.speaker or bool(a.date and b.date and a.date != b.date)
+        """The engine compares two claims unless one speaker said both on one date (`conflict_kind`)."""
+        from retrieval.contradictions.judge import conflict_kind
+
+        return conflict_kind(self.claims[i], self.claims[j]) is not None
 
     def rank(self, i: int, j: int) -> int:
         """j's place among i's nearest comparable claims (0: the nearest)."""
@@ -93,13 +89,14 @@ class Run:
 
     def stage(self, i: int, j: int) -> str:
         from retrieval.contradictions.claims import same_paragraph
+        from retrieval.contradictions.ledger import pair_id
 
         a, b = self.claims[i], self.claims[j]
         if not (self.asserts[i] and self.asserts[j]):
             return "reported"
         if not self.comparable(i, j):
             return "same_speaker"
-        key = _pair_key(a, b)
+        key = pair_id(a, b)
         if key in self.flagged:
             return "flagged"
         if key in self.judged:

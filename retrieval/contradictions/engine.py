@@ -166,12 +166,7 @@ class ContradictionEngine:
         return out
 
     def is_assertion(self, c: Claim) -> bool:
-        """False for a claim that only reports what another party said ("X said that ..."), or only
-        remarks on what a statement leaves out: an omission is not a contradiction."""
-        if _OMISSION.search(c.text):
-            return False
-        party = reported_party(c.text, self.registry.alias_items())
-        return party is None or party == c.speaker
+        return is_assertion(c, self.registry.alias_items())
 
     def llm_budget(self, n_claims: int) -> int:
         configured = self.settings.contradiction_llm_pairs
@@ -246,6 +241,15 @@ class ContradictionEngine:
         except LLMUnavailableError as exc:
             log.warning("contradiction judge: no model (%s); deterministic checks only", exc.user_message)
             return None
+
+
+def is_assertion(c: Claim, aliases: Sequence[tuple[str, str]]) -> bool:
+    """False for a claim that only reports what another party said ("X said that ..."), or only remarks
+    on what a statement leaves out: an omission is not a contradiction. `aliases`: the registry's."""
+    if _OMISSION.search(c.text):
+        return False
+    party = reported_party(c.text, aliases)
+    return party is None or party == c.speaker
 
 
 def merge(*lists: list[Candidate]) -> list[Candidate]:
