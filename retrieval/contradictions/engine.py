@@ -5,7 +5,8 @@ collection `claims`), retire ledger entries whose claims are gone, then for each
 nearest neighbours by OTHER speakers from the vector index (one k-NN query per claim, so the cost grows
 linearly with the corpus, never with the number of pairs), rank the candidate pairs by similarity plus
 entity and number overlap, and judge them: deterministic checks for every pair, the LLM for the best
-ranked pairs within a budget. Contradictions above `settings.contradiction_threshold` go to the ledger."""
+ranked pairs within a budget, asked claim by claim (`judging.py`). Contradictions above
+`settings.contradiction_threshold` go to the ledger."""
 from __future__ import annotations
 
 import hashlib
@@ -15,15 +16,15 @@ import re
 import threading
 import time
 from collections import Counter
-from dataclasses import replace
 from typing import Callable, Sequence
 
 import numpy as np
 
 from retrieval.contradictions.backlog import Backlog, Candidate
 from retrieval.contradictions.claims import extract_claims, reported_party, same_paragraph
-from retrieval.errors import BusyError, LLMUnavailableError
-from retrieval.contradictions.judge import RULES, Judge, Verdict, conflict_kind
+from retrieval.errors import LLMUnavailableError
+from retrieval.contradictions.judge import RULES, Judge
+from retrieval.contradictions.judging import JudgingPass
 from retrieval.contradictions.ledger import Ledger, pair_id
 from retrieval.models import Claim, Document, Passage
 from retrieval.contradictions.quantities import extract_quantities
@@ -174,57 +175,20 @@ class ContradictionEngine:
 
     # ---- judging --------------------------------------------------------------------------
     def judge_candidates(self, candidates: list[Candidate], budget: int) -> int:
+        """Judge the pairs (the model on the best-ranked, within `budget`: `judging.py`), record the
+        contradictions, and keep the pairs the model did not see for a later run."""
         llm = self._llm()
         judge = Judge(llm, names=self.registry.display, aliases=self.registry.alias_items(), idf=self.idf())
-        version = _judge_version(judge, llm)
-        new = calls = 0
-        waiting: list[tuple[str, Candidate]] = []
-        for cand in candidates:
-            verdict = self._verdict(judge, cand, judge.llm is not None and calls < budget, version)
-            calls += verdict.method == "llm"
-            if verdict.method == "unchecked" and llm is not None:  # the model was spent or went down: later
-                waiting.append((pair_id(cand.a, cand.b), cand))
-                continue
+        judging = JudgingPass(judge, self.ledger, _judge_version(judge, llm))
+        new = 0
+        for cand, verdict in judging.verdicts(candidates, budget):
             if verdict.label == "contradiction" and verdict.score >= self.settings.contradiction_threshold:
                 if self.ledger.record(cand.a, cand.b, verdict.score, verdict.explanation, kind=verdict.kind):
                     new += 1
                     log.info("contradiction %.2f: %r vs %r", verdict.score, cand.a.text[:60], cand.b.text[:60])
         self.backlog.remove(pair_id(c.a, c.b) for c in candidates)
-        self.backlog.add(waiting)
+        self.backlog.add((pair_id(c.a, c.b), c) for c in judging.waiting)
         return new
-
-    def _verdict(self, judge: Judge, cand: Candidate, use_llm: bool, version: str) -> Verdict:
-        key = f"{pair_id(cand.a, cand.b)}:{version}"
-        if use_llm:
-            cached = self.ledger.cached_verdict(key)
-            if cached is not None:
-                verdict = Verdict(*cached, method="llm")
-                kind = conflict_kind(cand.a, cand.b)
-                return replace(verdict, kind=kind) if kind and verdict.label == "contradiction" else verdict
-        try:
-            verdict = self._judge_patiently(judge, cand, use_llm)
-        except (LLMUnavailableError, BusyError) as exc:
-            log.warning("contradiction judge: model unavailable (%s); continuing with deterministic checks",
-                        exc.user_message)
-            judge.llm = None
-            return judge.judge(cand.a, cand.b, similarity=cand.similarity, use_llm=False, adjacent=cand.adjacent)
-        if verdict.method == "llm":
-            self.ledger.cache_verdict(key, verdict.label, verdict.score, verdict.explanation)
-        return verdict
-
-    @staticmethod
-    def _judge_patiently(judge: Judge, cand: Candidate, use_llm: bool, tries: int = 10) -> Verdict:
-        """Detection runs in the background: when the model is busy answering questions, wait for it
-        (each try waits up to llm_queue_timeout_s) rather than fall back to the deterministic checks."""
-        for attempt in range(tries):
-            try:
-                return judge.judge(cand.a, cand.b, similarity=cand.similarity, use_llm=use_llm,
-                                   adjacent=cand.adjacent)
-            except BusyError:
-                if attempt == tries - 1:
-                    raise
-                log.info("contradiction judge: model busy, waiting for a slot")
-        raise AssertionError("unreachable")
 
     def idf(self) -> Callable[[str], float]:
         """Inverse document frequency of content-word stems over all stored claims (one pass: linear)."""

@@ -92,12 +92,25 @@ class Judge:
             return settled
         if self.llm is None or not use_llm:  # only the model can settle it
             return Verdict("unrelated", 0.0, "no deterministic conflict; not checked by a model", "unchecked")
-        forward = self.llm.label_probabilities(self.messages(a, b), list(LABELS))
-        if forward.get("contradiction", 0.0) <= self.p_floor:
-            return self._from_probs(a, b, forward, similarity, adjacent)
-        backward = self.llm.label_probabilities(self.messages(b, a), list(LABELS))
-        worse = min((forward, backward), key=lambda p: p.get("contradiction", 0.0))
-        return self._from_probs(a, b, worse, similarity, adjacent)
+        return self.conclude(a, b, self.look(a, b), similarity, adjacent)
+
+    def look(self, first: Claim, second: Claim) -> dict[str, float]:
+        """The model's label probabilities for the pair shown in this order (`first` as A)."""
+        return self.llm.label_probabilities(self.messages(first, second), list(LABELS))
+
+    def conclude(self, a: Claim, b: Claim, first_look: dict[str, float], similarity: float | None = None,
+                 adjacent: bool = False, lead: Claim | None = None) -> Verdict:
+        """The model's verdict from its first look at the pair (shown with `lead`, default `a`, as A):
+        a contradiction must hold in both orders, so a first look above the floor is checked in the
+        other order and the lower of the two counts. Which order comes first does not change whether
+        the pair is a contradiction, nor its score; the explanation keeps the order a, b."""
+        if first_look.get("contradiction", 0.0) > self.p_floor:
+            first, second = (b, a) if lead is b else (a, b)
+            other = self.look(second, first)
+            first_look = min((first_look, other), key=lambda p: p.get("contradiction", 0.0))
+        verdict = self._from_probs(a, b, first_look, similarity, adjacent)
+        kind = conflict_kind(a, b)
+        return replace(verdict, kind=kind) if kind and verdict.label == "contradiction" else verdict
 
     def gate(self, a: Claim, b: Claim, adjacent: bool = False, similarity: float | None = None) -> str | None:
         """Why an LLM contradiction is impossible here, or None. Two claims can only contradict when they
