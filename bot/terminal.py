@@ -162,6 +162,10 @@ def do_digest(service, args) -> Outcome:
     if updates:
         lines.append("\nNew evidence on disputes already posted: "
                      + "; ".join(f"{d.id} ({d.headline})" for d in updates))
+    possible = service.possible_since_digest()
+    if possible:
+        lines.append(f"\nBelow the confidence bar, not posted: {possible} possible dispute(s) since the last "
+                     "digest (`disputes --status possible` lists them).")
     return Outcome([d.to_dict() for d in items], "\n".join(lines))
 
 

@@ -206,6 +206,11 @@ class Analyst(Components):
         self.group_disputes()
         return self.dispute_book.new_evidence()
 
+    def possible_since_digest(self) -> int:
+        """Disputes below the digest's bar first seen since the digest last posted one."""
+        self.group_disputes()
+        return self.dispute_book.possible_since_post()
+
     def dismiss(self, ident: str) -> Dismissal:
         """Dismiss a dispute (all its pairs) or a single pair, by id; says whether it already was."""
         self.group_disputes()

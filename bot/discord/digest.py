@@ -125,7 +125,10 @@ def _day(client) -> str:
     return datetime.now(ZoneInfo(client.settings.timezone)).date().isoformat()
 
 
-def heading(client, n_items: int, updates, *, preview: bool = False, continued: bool = False) -> str:
+def heading(client, n_items: int, updates, *, preview: bool = False, continued: bool = False,
+            possible: int = 0) -> str:
+    """The digest's first line(s): how many new disputes, the posted ones with new evidence, and how
+    many disputes below the confidence bar arrived since the last digest (counted, never posted)."""
     if preview:
         head = (f"Digest preview ({_day(client)}): {n_items} new dispute(s); nothing is marked posted."
                 if n_items else "Nothing new for the digest.")
@@ -135,22 +138,26 @@ def heading(client, n_items: int, updates, *, preview: bool = False, continued: 
     if updates:
         head += "\nNew evidence on disputes already posted: " + "; ".join(
             f"{fit(d.headline, 150)} (`{d.id}`, {len(d.pairs)} pairs)" for d in updates[:10])
+    if possible:
+        head += (f"\nBelow the confidence bar, not posted: {possible} possible dispute(s) since the last digest "
+                 "(`/disputes status:possible` lists them).")
     return head
 
 
-def digest_messages(client, items, updates=(), *, continued: bool = False) -> list[Outgoing]:
+def digest_messages(client, items, updates=(), *, continued: bool = False, possible: int = 0) -> list[Outgoing]:
     """The digest as it is posted: one message per dispute (marked in its footer, its id in `ids`), the
     heading on the first."""
     names = client.service.source_names()
-    head = heading(client, len(items), list(updates), continued=continued)
+    head = heading(client, len(items), list(updates), continued=continued, possible=possible)
     return [digest_item(d, names, head if k == 0 else "") for k, d in enumerate(items)]
 
 
 async def preview_messages(client) -> list[Outgoing]:
     items = await asyncio.to_thread(client.service.disputes, "new")
     updates = await asyncio.to_thread(client.service.disputes_with_new_evidence)
+    possible = await asyncio.to_thread(client.service.possible_since_digest)
     names = client.service.source_names()
-    return render_disputes(items, names, heading(client, len(items), updates, preview=True))
+    return render_disputes(items, names, heading(client, len(items), updates, preview=True, possible=possible))
 
 
 async def digest_channel(client):
@@ -208,10 +215,12 @@ async def post_digest(client) -> int:
         items = [d for d in items if d.id not in done]
         if not items and not updates:
             return 0
+        possible = await asyncio.to_thread(client.service.possible_since_digest)
         if not items:  # only new evidence on disputes already posted: one line, then clear the flags
-            await _post_updates_only(client, channel, heading(client, 0, updates, continued=bool(done)), updates)
+            head = heading(client, 0, updates, continued=bool(done), possible=possible)
+            await _post_updates_only(client, channel, head, updates)
             return 0
-        return await _post_items(client, channel, items, updates, continued=bool(done))
+        return await _post_items(client, channel, items, updates, continued=bool(done), possible=possible)
 
 
 async def _channel_or_none(client, waiting: int):
@@ -229,17 +238,18 @@ async def _channel_or_none(client, waiting: int):
 
 async def _post_updates_only(client, channel, head: str, updates: list) -> None:
     try:
-        await channel.send(content=fit(head, 2000), allowed_mentions=NONE)
+        await channel.send(content=plain(head, 2000), allowed_mentions=NONE)
     except discord.HTTPException as exc:
         log.warning("digest: send failed (%s %s)", exc.status, exc.code)
         return
     await asyncio.to_thread(client.service.mark_posted, [d.id for d in updates])
 
 
-async def _post_items(client, channel, items: list, updates: list, *, continued: bool) -> int:
+async def _post_items(client, channel, items: list, updates: list, *, continued: bool, possible: int = 0) -> int:
     """One message per dispute, each recorded as posted once Discord has it; stops at the first failure."""
     posted = 0
-    for k, (d, msg) in enumerate(zip(items, digest_messages(client, items, updates, continued=continued))):
+    messages = digest_messages(client, items, updates, continued=continued, possible=possible)
+    for k, (d, msg) in enumerate(zip(items, messages)):
         try:
             await channel.send(content=msg.content or None, embeds=msg.embeds, view=dismiss_view(d.id),
                                allowed_mentions=NONE)

@@ -8,7 +8,7 @@ import discord
 
 from bot.discord.render import (
     AMBER, EMBED_TOTAL, EMBEDS, FIELD_NAME, FIELD_VALUE, GREY, MESSAGE, PURPLE, RED, TITLE, Outgoing, speaker_name,
-    citation_field, fit, pack, quote_block,
+    citation_field, fit, pack, plain, quote_block,
 )
 from retrieval.models import Citation, Contradiction, Dispute
 from retrieval.vocab import evidence_text
@@ -44,8 +44,8 @@ def _packed(embeds: Sequence[tuple[str, discord.Embed]], heading: str) -> list[O
         cur.embeds.append(e)
         cur.ids.append(item_id)
     if not out:
-        return [Outgoing(content=fit(heading, MESSAGE))]
-    out[0].content = fit(heading, MESSAGE)
+        return [Outgoing(content=plain(heading, MESSAGE))]  # our own text: document text in it is escaped
+    out[0].content = plain(heading, MESSAGE)
     return out
 
 
@@ -116,5 +116,5 @@ def render_disputes(items: Sequence[Dispute], names: dict[str, str], heading: st
 
 def digest_item(d: Dispute, names: dict[str, str], content: str = "") -> Outgoing:
     """One digest message: one dispute (its Dismiss button goes with it), marked in its footer."""
-    return Outgoing(content=fit(content, MESSAGE) if content else "", embeds=[dispute_embed(d, names, digest=True)],
+    return Outgoing(content=plain(content, MESSAGE) if content else "", embeds=[dispute_embed(d, names, digest=True)],
                     ids=[d.id])

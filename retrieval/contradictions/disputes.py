@@ -267,6 +267,13 @@ class DisputeBook:
                 "SELECT id FROM disputes_items WHERE status='posted' AND new_evidence=1")]
         return sorted(self._load(ids), key=lambda d: (-d.confidence, -d.strength, d.id)) if ids else []
 
+    def possible_since_post(self) -> int:
+        """How many disputes below the digest's bar (`possible`) were first seen since the digest last
+        posted one (all of them before its first post): the digest counts them without posting them."""
+        with self.lock:
+            last = self.db.execute("SELECT MAX(posted_at) FROM disputes_items").fetchone()[0]
+        return sum(d.status == DisputeStatus.POSSIBLE and (last is None or d.first_seen > last) for d in self._load())
+
     def _get_or_none(self, gid: str) -> Dispute | None:
         try:
             return self.get(gid)

@@ -78,3 +78,22 @@ def test_an_unexpected_error_is_reported_with_a_request_id(indexed, monkeypatch)
     out = run_console(indexed, "/sources\n/help\n")
     assert "⚠ Something went wrong (request " in out and "disk on fire" not in out
     assert "e.g. /ask" in out  # the next command was still served
+
+
+def test_digest_preview_counts_disputes_below_the_bar(tmp_path):
+    from pathlib import Path
+
+    from tests.conftest import indexed_service
+    from tests.discord.conftest import POINTS, _claims
+
+    registry = (Path(__file__).resolve().parents[2] / "corpus" / "sources.yaml").read_text(encoding="utf-8")
+    svc = indexed_service(tmp_path, {"sources.yaml": registry})
+    try:
+        assert "possible" not in run_console(svc, "/digest\n")
+        a, b = _claims(0, 0, *POINTS[0][0])  # a single pair: below the digest's bar
+        svc.ledger.record(a, b, 0.9, "The Kremlin and Zelenskyy give different accounts.")
+        out = run_console(svc, "/digest\n")
+        assert "no new disputes" in out  # nothing to post ...
+        assert "1 possible dispute(s) since the last digest (`disputes --status possible`" in out  # ... but counted
+    finally:
+        svc.close()

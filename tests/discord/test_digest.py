@@ -2,14 +2,15 @@
 `posted` only after Discord accepted it, retried after a failed send, posted exactly once even when the
 process dies between Discord accepting a message and the ledger recording it (reconciled from the
 channel's markers), silent on a day with nothing new. Dismissing edits the post (marked dismissed,
-button disabled), a second dismissal says it already was, and admins can post now with /digest post."""
+button disabled), a second dismissal says it already was, and admins can post now with /digest post.
+Disputes below the confidence bar are counted in the digest's heading, never posted."""
 from __future__ import annotations
 
 from bot import scheduler as jobs
 from bot.discord.app import AnalystBot
 from bot.discord.render_disputes import DIGEST_MARKER
 from retrieval.service import Analyst
-from tests.discord.conftest import embed_limits_ok, public_messages, record_disputes
+from tests.discord.conftest import POINTS, _claims, embed_limits_ok, public_messages, record_disputes
 
 CONFLICT = """---
 source: zelenskyy
@@ -282,3 +283,26 @@ async def test_buttons_of_digests_posted_before_disputes_dismiss_their_pair(worl
     first, second = buttons(edited)
     assert first.disabled and first.label == "Dismissed" and not second.disabled
     assert [e.title for e in edited.embeds] == ["#1", "#2"]
+
+
+async def test_digest_counts_disputes_below_the_bar_since_the_last_digest_without_posting_them(world):
+    service = world.bot.service
+    record_disputes(service, 2)
+    a, b = _claims(2, 0, *POINTS[2][0])  # one pair on a third point: a single pair, below the bar
+    service.ledger.record(a, b, 0.9, "The Kremlin and Zelenskyy give different accounts.")
+    [lone] = service.disputes("possible")
+
+    assert await jobs.digest_job() == 2
+    await world.env.settle()
+    head = world.digest.history()[0].content
+    assert "Below the confidence bar, not posted: 1 possible dispute(s) since the last digest" in head
+    assert "`/disputes status:possible`" in head
+    assert service.dispute(lone.id).status == "possible"  # counted, not posted
+    assert len(world.digest.history()) == 2
+
+    a, b = _claims(2, 1, *POINTS[2][1])  # a second, independent pair: now over the bar, posted
+    service.ledger.record(a, b, 0.9, "The Kremlin and Zelenskyy give different accounts.")
+    assert await jobs.digest_job() == 1
+    await world.env.settle()
+    second = world.digest.history()[2].content
+    assert second.startswith("Dispute digest") and "possible" not in second  # none new below the bar
