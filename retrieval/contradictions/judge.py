@@ -72,8 +72,7 @@ class Judge:
         kind = conflict_kind(a, b)
         if kind is None:
             return Verdict("unrelated", 0.0, "same speaker")
-        verdict = self._judge(a, b, similarity, use_llm, adjacent)
-        return replace(verdict, kind=kind) if verdict.label == "contradiction" else verdict
+        return with_kind(self._judge(a, b, similarity, use_llm, adjacent), kind)
 
     def _rules(self, a: Claim, b: Claim, similarity: float | None, adjacent: bool) -> Verdict | None:
         conflict = find_conflict(a.text, b.text)
@@ -108,9 +107,7 @@ class Judge:
             first, second = (b, a) if lead is b else (a, b)
             other = self.look(second, first)
             first_look = min((first_look, other), key=lambda p: p.get("contradiction", 0.0))
-        verdict = self._from_probs(a, b, first_look, similarity, adjacent)
-        kind = conflict_kind(a, b)
-        return replace(verdict, kind=kind) if kind and verdict.label == "contradiction" else verdict
+        return with_kind(self._from_probs(a, b, first_look, similarity, adjacent), conflict_kind(a, b))
 
     def gate(self, a: Claim, b: Claim, adjacent: bool = False, similarity: float | None = None) -> str | None:
         """Why an LLM contradiction is impossible here, or None. Two claims can only contradict when they
@@ -166,6 +163,11 @@ class Judge:
 
 _NOT_YET = re.compile(r"\b(?:not yet|has not|have not|had not|still not|so far no|no (?:news|sign|word|report)s? of|"
                       r"yet to)\b|n[’']t (?:yet|been)\b", re.I)
+
+
+def with_kind(verdict: Verdict, kind: DisputeKind | None) -> Verdict:
+    """A contradiction verdict labelled with the kind of conflict its pair can be (`conflict_kind`)."""
+    return replace(verdict, kind=kind) if kind and verdict.label == "contradiction" else verdict
 
 
 def conflict_kind(a: Claim, b: Claim) -> DisputeKind | None:

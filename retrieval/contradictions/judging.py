@@ -18,11 +18,10 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
 from typing import Callable, TypeVar
 
 from retrieval.contradictions.backlog import Candidate
-from retrieval.contradictions.judge import Judge, Verdict, conflict_kind
+from retrieval.contradictions.judge import Judge, Verdict, conflict_kind, with_kind
 from retrieval.contradictions.ledger import Ledger, pair_id
 from retrieval.errors import BusyError, LLMUnavailableError
 from retrieval.models import Claim
@@ -71,9 +70,7 @@ class JudgingPass:
         if self.judge.llm is not None:
             cached = self.ledger.cached_verdict(self._key(cand))
             if cached is not None:
-                verdict = Verdict(*cached, method="llm")
-                kind = conflict_kind(cand.a, cand.b)
-                return replace(verdict, kind=kind) if kind and verdict.label == "contradiction" else verdict
+                return with_kind(Verdict(*cached, method="llm"), conflict_kind(cand.a, cand.b))
         return self.judge.judge(cand.a, cand.b, similarity=cand.similarity, use_llm=False, adjacent=cand.adjacent)
 
     def _ask(self, run: Run) -> Iterator[tuple[Candidate, Verdict]]:

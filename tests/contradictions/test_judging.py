@@ -9,8 +9,9 @@ from __future__ import annotations
 from retrieval.contradictions.backlog import Candidate
 from retrieval.contradictions.judge import Judge
 from retrieval.contradictions.judging import model_order
-from retrieval.models import Claim
 from tests.conftest import indexed_service
+from tests.contradictions.test_backlog import Recording
+from tests.contradictions.test_judge_rules import claim
 
 PORT = """---
 source: port
@@ -40,14 +41,8 @@ SOURCES = """sources:
 """
 
 
-def claim(text: str, speaker: str, start: int = 0) -> Claim:
-    doc = f"{speaker}.md"
-    return Claim(id=f"{doc}:{start}", passage_id="", doc=doc, source=speaker, speaker=speaker, title=doc,
-                 start=start, end=start + len(text), text=text, date="2031-05-02")
-
-
 def test_runs_are_led_by_the_claim_in_most_pairs_and_keep_ranking_order():
-    x, y1, y2, z, w = (claim(f"Claim {n} about the harbour strike.", s, k)
+    x, y1, y2, z, w = (claim(f"Claim {n} about the harbour strike.", s, start=k)
                        for k, (n, s) in enumerate([("x", "port"), ("y1", "union"), ("y2", "union"),
                                                    ("z", "port"), ("w", "union")]))
     ranked = [Candidate(x, y1, 0.9, 0.9), Candidate(z, w, 0.8, 0.8), Candidate(x, y2, 0.7, 0.7),
@@ -76,8 +71,8 @@ class OrderedModel:
 
 def test_the_order_of_the_two_looks_changes_neither_the_decision_nor_the_score():
     a = claim("The harbour strike has ended.", "port")
-    b = claim("The harbour strike goes on at every terminal.", "union", 40)
-    c = claim("The dockers are still on strike at the harbour.", "union", 80)
+    b = claim("The harbour strike goes on at every terminal.", "union", start=40)
+    c = claim("The dockers are still on strike at the harbour.", "union", start=80)
     judge = Judge(OrderedModel({"ended": 0.95, "every terminal": 0.75, "still on strike": 0.55}))
     for other in (b, c):
         ab = judge.conclude(a, other, judge.look(a, other))
@@ -89,26 +84,6 @@ def test_the_order_of_the_two_looks_changes_neither_the_decision_nor_the_score()
     assert judge.conclude(a, c, judge.look(a, c)).label != "contradiction"  # 0.55 one way is not enough
 
 
-class Recording:
-    """Stand-in for the model: records each prompt's two lines, answers "contradiction" confidently."""
-
-    model = "recording"
-
-    def __init__(self) -> None:
-        self.prompts: list[tuple[str, str]] = []
-
-    def label_probabilities(self, messages, labels, timeout=None):
-        a, b = messages[-1]["content"].splitlines()[:2]
-        self.prompts.append((a, b))
-        return {"contradiction": 0.97, "agreement": 0.015, "unrelated": 0.015}
-
-    def chat(self, messages, **kw) -> str:
-        return ""
-
-    def close(self) -> None:
-        pass
-
-
 def test_an_index_run_asks_the_model_one_shared_claim_at_a_time(tmp_path):
     svc = indexed_service(tmp_path, {"sources.yaml": SOURCES}, llm="remote", llm_base_url="http://127.0.0.1:9/v1")
     try:
@@ -116,13 +91,14 @@ def test_an_index_run_asks_the_model_one_shared_claim_at_a_time(tmp_path):
             (svc.settings.corpus_dir / name).write_text(text, encoding="utf-8")
         model = svc._llm = Recording()
         svc.index()
+        prompts = [tuple(p.splitlines()[:2]) for p in model.prompts]  # (A line, B line) of each prompt
         strike = "A (Port authority): The harbour strike at Ostra has ended"
-        firsts = [k for k, (a, _) in enumerate(model.prompts) if a.startswith(strike)]
-        assert len(firsts) >= 2, model.prompts  # the port's strike claim against several union claims
+        firsts = [k for k, (a, _) in enumerate(prompts) if a.startswith(strike)]
+        assert len(firsts) >= 2, prompts  # the port's strike claim against several union claims
         assert firsts == list(range(firsts[0], firsts[0] + len(firsts)))  # its first looks back to back
-        after = model.prompts[firsts[-1] + 1: firsts[-1] + 1 + len(firsts)]
-        assert [b for _, b in after] == [f"B {a[2:]}" for a, _ in (model.prompts[k] for k in firsts)]
-        assert [a[2:] for a, _ in after] == [b[2:] for _, b in (model.prompts[k] for k in firsts)]
-        assert len(model.prompts) == len(set(model.prompts))  # no pair asked twice in one order
+        after = prompts[firsts[-1] + 1: firsts[-1] + 1 + len(firsts)]
+        assert [b for _, b in after] == [f"B {a[2:]}" for a, _ in (prompts[k] for k in firsts)]
+        assert [a[2:] for a, _ in after] == [b[2:] for _, b in (prompts[k] for k in firsts)]
+        assert len(prompts) == len(set(prompts))  # no pair asked twice in one order
     finally:
         svc.close()
