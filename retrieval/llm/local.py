@@ -9,7 +9,9 @@ Server notes (llama-cpp-python 0.3.36): `logits_all` (default on) is required fo
 the prompt prefix shared with the previous request is reused from the KV cache without `--cache`
 (`Llama.generate` keeps the longest common token prefix), so few-shot prompts with a fixed head are
 cheap after the first call as long as requests are not interleaved with other prompts.
-`interrupt_requests` is turned off so a queued request never cuts a streaming answer short."""
+`interrupt_requests` is turned off so a queued request never cuts a streaming answer short. With
+`logits_all` the server computes the log-probabilities of every prompt token to return the
+completion's; the launcher patches that to the completion's rows only (`fastlogprobs.py`)."""
 from __future__ import annotations
 
 import ast
@@ -46,6 +48,12 @@ def _watch():
         time.sleep(1.0)
     os._exit(0)
 threading.Thread(target=_watch, daemon=True).start()
+try:  # log-probabilities of the completion only (fastlogprobs.py); the server runs either way
+    from retrieval.llm.fastlogprobs import install
+    if install():
+        print("analyst: log-probabilities of the completion's rows only", file=sys.stderr, flush=True)
+except Exception as exc:
+    print(f"analyst: log-probabilities not sped up: {exc!r}", file=sys.stderr)
 sys.argv[0] = "llama_cpp.server"
 runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
 """
