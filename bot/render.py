@@ -166,6 +166,13 @@ def render_dispute(d: Dispute) -> str:
     return "\n".join(out)
 
 
+def below_bar(possible: int, listing: str) -> str:
+    """The digest's count of disputes below its confidence bar since it last posted (never posted
+    themselves), with the command (`listing`) that lists them."""
+    return (f"Below the confidence bar, not posted: {possible} possible dispute(s) since the last digest "
+            f"({listing} lists them).")
+
+
 def render_disputes(items: list[Dispute], status: str = "new") -> str:
     if not items:
         return f"No {status} disputes." if status != "all" else "No disputes."

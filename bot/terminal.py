@@ -164,8 +164,7 @@ def do_digest(service, args) -> Outcome:
                      + "; ".join(f"{d.id} ({d.headline})" for d in updates))
     possible = service.possible_since_digest()
     if possible:
-        lines.append(f"\nBelow the confidence bar, not posted: {possible} possible dispute(s) since the last "
-                     "digest (`disputes --status possible` lists them).")
+        lines.append("\n" + render.below_bar(possible, "`disputes --status possible`"))
     return Outcome([d.to_dict() for d in items], "\n".join(lines))
 
 

@@ -24,6 +24,7 @@ import discord
 from bot.discord.access import is_admin
 from bot.discord.render import Outgoing, fit, plain
 from bot.discord.render_disputes import digest_item, dispute_embed, marker_id, render_disputes
+from bot.render import below_bar
 from retrieval.errors import AnalystError
 
 log = logging.getLogger(__name__)
@@ -139,8 +140,7 @@ def heading(client, n_items: int, updates, *, preview: bool = False, continued: 
         head += "\nNew evidence on disputes already posted: " + "; ".join(
             f"{fit(d.headline, 150)} (`{d.id}`, {len(d.pairs)} pairs)" for d in updates[:10])
     if possible:
-        head += (f"\nBelow the confidence bar, not posted: {possible} possible dispute(s) since the last digest "
-                 "(`/disputes status:possible` lists them).")
+        head += "\n" + below_bar(possible, "`/disputes status:possible`")
     return head
 
 
