@@ -15,10 +15,7 @@ def discord_settings(workdir, local_llm_url):
 
 @pytest.fixture
 def settle_timeout() -> float:
-    # A model answer takes 10-60 s on 2 cores, but this test settles only after ~300 s (also before this
-    # stop's changes: the bot's 5-minute feeds job appears to be what ends the wait, not yet understood),
-    # so a 300 s bound raced it and failed once in CI. The bound is a hang guard, not a speed check.
-    return 900.0
+    return 300.0  # a model answer takes 10-60 s on 2 cores
 
 
 async def test_ask_with_the_local_model(world):
