@@ -60,6 +60,14 @@ def settle_timeout() -> float:
 
 
 @pytest.fixture
+def bot_scheduler() -> bool:
+    """Whether the bot starts its APScheduler jobs (digest, feeds). simcord's settle advances to the
+    bot's pending real-time timers up to `settle_timeout`, so a test with a long bound and the
+    scheduler on can wait for (and race with) a job's first run: such tests turn it off."""
+    return True
+
+
+@pytest.fixture
 def discord_service(discord_settings):
     service = Analyst(discord_settings)
     yield service
@@ -78,8 +86,8 @@ class World:
 
 
 @pytest_asyncio.fixture
-async def env(discord_service, discord_settings, settle_timeout):
-    bot = AnalystBot(discord_service, discord_settings)
+async def env(discord_service, discord_settings, settle_timeout, bot_scheduler):
+    bot = AnalystBot(discord_service, discord_settings, scheduler=bot_scheduler)
     env = simcord.Env(bot, settle_timeout=settle_timeout)
     # The guild exists before the bot starts, so the dev-guild sync in setup_hook reaches it and
     # strict_sync (invoking an unsynced command fails the test) can stay on.
