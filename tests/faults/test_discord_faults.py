@@ -7,7 +7,7 @@ import pytest
 
 from retrieval.settings import Settings
 from tests.discord.conftest import (  # noqa: F401  (fixtures used by name)
-    DEV_GUILD_ID, discord_service, env, public_messages, settle_timeout, world,
+    DEV_GUILD_ID, bot_scheduler, discord_service, env, public_messages, settle_timeout, world,
 )
 
 pytestmark = pytest.mark.server

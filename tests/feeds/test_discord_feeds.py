@@ -8,7 +8,7 @@ from bot.discord.access import AccessDenied
 from retrieval.corpus.sources import SourceRegistry
 from retrieval.errors import AnalystError
 from tests.discord.conftest import (  # noqa: F401  (fixtures)
-    discord_service, discord_settings, env, seed_template, settle_timeout, workdir, world,
+    bot_scheduler, discord_service, discord_settings, env, seed_template, settle_timeout, workdir, world,
 )
 from tests.feeds.conftest import page
 

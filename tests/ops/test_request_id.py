@@ -11,7 +11,7 @@ from bot.cli import main
 from bot.logs import setup_logging
 from tests.conftest import free_port
 from tests.discord.conftest import (  # noqa: F401  (fixtures used by name)
-    discord_service, env, seed_template, settle_timeout, workdir, world,
+    bot_scheduler, discord_service, env, seed_template, settle_timeout, workdir, world,
 )
 from tests.discord.conftest import bot_settings_for
 
