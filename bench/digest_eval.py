@@ -21,10 +21,12 @@ every real conflict appears once, measured on the development set (bench/devset/
   input (each with the kind the judge gives it, confidence 0.9), so the detector's misses do not hide
   it: pairwise precision/recall of "same dispute" decisions against the labels, on decisions that involve an
   evaluation pair (the thresholds were chosen on calibration-only decisions), plus labelled disputes
-  split over several groups and groups mixing labelled disputes.
+  split over several groups and groups mixing labelled disputes; per split, the groups as digest items
+  (`as_items`: each group stands for its majority dispute; duplicates and hidden disputes).
 
     python -m bench.digest_eval [LLM_BASE_URL] [--keep FILE] [--corpus NAME]
     python -m bench.digest_eval --regroup FILE [--rules] [--corpus NAME]
+    python -m bench.digest_eval --grouping
     (without a URL: detection without the model; --keep: a copy of the run's SQLite database, ledger and
     disputes; --regroup: score such a copy again with this version's grouping and the current labels,
     without the model; --rules: first drop the pairs this version's rules settle without the model, an
@@ -264,6 +266,9 @@ def grouping() -> dict:
             fn += same_label and not same_group
         out[which] = {"precision": round(tp / (tp + fp), 3) if tp + fp else None,
                       "recall": round(tp / (tp + fn), 3) if tp + fn else None, "tp": tp, "fp": fp, "fn": fn}
+    for which in ("calibration", "evaluation"):
+        out[which].update(as_items({p: g for p, g in assigned.items() if by_id[p]["split"] == which},
+                                   {p: by_id[p]["dispute"] for p in assigned}))
     groups: dict[str, set[str]] = {}
     spread: dict[str, set[str]] = {}
     for pid, gid in assigned.items():
@@ -272,6 +277,20 @@ def grouping() -> dict:
     return {"labelled_pairs": len(assigned), "unmatched_quotes": missing, "labelled_disputes": len(spread),
             "groups": len(groups), "split_disputes": sum(len(g) > 1 for g in spread.values()),
             "mixed_groups": sum(len(v) > 1 for v in groups.values()), **out}
+
+
+def as_items(assigned: dict[str, str], dispute_of: dict[str, str]) -> dict[str, int]:
+    """The grouping as digest items would show it: each group stands for the labelled dispute most of its
+    pairs belong to. `surfaced`: labelled disputes some group stands for; `duplicates`: groups standing
+    for a dispute another group already stands for (a repeated item); `hidden`: labelled disputes no
+    group stands for (merged into another's item). Every real conflict once: duplicates = hidden = 0."""
+    groups: dict[str, Counter] = {}
+    for pid, gid in sorted(assigned.items()):
+        groups.setdefault(gid, Counter())[dispute_of[pid]] += 1
+    stands_for = [c.most_common(1)[0][0] for c in groups.values()]
+    labelled = {dispute_of[p] for p in assigned}
+    return {"groups": len(groups), "surfaced": len(set(stands_for)),
+            "duplicates": len(stands_for) - len(set(stands_for)), "hidden": len(labelled - set(stands_for))}
 
 
 def _find_claim(claims, doc: str, quote: str):
@@ -304,8 +323,11 @@ if __name__ == "__main__":
     parser.add_argument("--regroup", type=Path, help="score a kept database again instead (no model)")
     parser.add_argument("--rules", action="store_true",
                         help="with --regroup: first drop the pairs this version's rules settle without the model")
+    parser.add_argument("--grouping", action="store_true", help="only the grouping bench (no model, ~4 min)")
     opts = parser.parse_args()
-    if opts.regroup:
+    if opts.grouping:
+        print(json.dumps(grouping(), indent=2))
+    elif opts.regroup:
         from bench.rejudge import regrouped
 
         print(json.dumps(regrouped(opts.regroup, opts.corpus, rules=opts.rules), indent=2))

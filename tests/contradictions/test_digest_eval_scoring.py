@@ -64,3 +64,14 @@ def test_disputes_on_calibration_documents_are_scored_apart():
     assert out["evaluation"]["posted"] == 0 and out["evaluation"]["labelled_disputes"] == 0
     cal = out["calibration"]
     assert (cal["posted"], cal["posted_real"], cal["digest_recall"]) == (1, 1, 1.0)
+
+
+def test_groups_as_digest_items_count_repeats_and_hidden_disputes():
+    from bench.digest_eval import as_items
+
+    dispute_of = {"p1": "bridge", "p2": "bridge", "p3": "bridge", "p4": "toll", "p5": "ferry"}
+    # bridge split over two groups (one repeat); toll merged into bridge's group (hidden); ferry alone
+    assigned = {"p1": "g1", "p2": "g1", "p4": "g1", "p3": "g2", "p5": "g3"}
+    assert as_items(assigned, dispute_of) == {"groups": 3, "surfaced": 2, "duplicates": 1, "hidden": 1}
+    once = {"p1": "g1", "p2": "g1", "p3": "g1", "p4": "g2", "p5": "g3"}
+    assert as_items(once, dispute_of) == {"groups": 3, "surfaced": 3, "duplicates": 0, "hidden": 0}
