@@ -323,7 +323,7 @@ if __name__ == "__main__":
     parser.add_argument("--regroup", type=Path, help="score a kept database again instead (no model)")
     parser.add_argument("--rules", action="store_true",
                         help="with --regroup: first drop the pairs this version's rules settle without the model")
-    parser.add_argument("--grouping", action="store_true", help="only the grouping bench (no model, ~4 min)")
+    parser.add_argument("--grouping", action="store_true", help="only the grouping bench (no model, about a minute)")
     opts = parser.parse_args()
     if opts.grouping:
         print(json.dumps(grouping(), indent=2))

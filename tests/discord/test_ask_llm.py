@@ -21,7 +21,7 @@ def settle_timeout() -> float:
 @pytest.fixture
 def bot_scheduler() -> bool:
     # Off: with a 300 s bound simcord's settle would wait for the feeds job's first run (5 min after
-    # start) and raced with it ("did not settle while advancing time"). This test is about /ask.
+    # start) and race with it ("did not settle while advancing time"). This test is about /ask.
     return False
 
 
