@@ -3,9 +3,11 @@ energy facilities after 18 March?").
 
 The local model writes it from the dispute's claims (`prompts/dispute_headline.md`), and what it writes
 is checked before it is used: one line, a question ending with "?", 4 to 20 words and at most
-MAX_CHARS characters, no markup, and at least two content words shared with the claims (so it is about
-them, not about something the model made up). Anything else, or no model, gives a template headline
-built from the words both sides share."""
+MAX_CHARS characters, no markup, at least two content words shared with the claims (so it is about
+them, not about something the model made up), and no word taken from the prompt's own examples that the
+claims do not use (a small model copies its examples: "Did planes and ships leave the harbour?" for two
+claims about planes in the air, the harbour being an example's). Anything else, or no model, gives a
+template headline built from the words both sides share."""
 from __future__ import annotations
 
 import logging
@@ -26,6 +28,7 @@ STATEMENT_CHARS = 300
 
 _PREFIX = re.compile(r"^\s*(?:question|headline|q)\s*[:\-–]\s*", re.IGNORECASE)
 _WRAP = "\"'“”‘’`*_ "
+_SIDE = re.compile(r"^Side \d+,")
 _FORBIDDEN = re.compile(r"https?://|www\.|[@<>`*#|\[\]{}]|\bside [12]\b|\bcontradict", re.IGNORECASE)
 
 # (speaker display name, date or None, claim text) for each claim, per side
@@ -33,9 +36,10 @@ Statement = tuple[str, "str | None", str]
 Headliner = Callable[[str, Sequence[Statement], Sequence[Statement]], "str | None"]
 
 
-def check_headline(text: str | None, claims: Sequence[str]) -> str | None:
+def check_headline(text: str | None, claims: Sequence[str], borrowed: frozenset[str] = frozenset()) -> str | None:
     """The headline, tidied (outer quotes, a "Question:" prefix and spacing removed), if it passes every
-    check against the claims' texts; None otherwise."""
+    check against the claims' texts; None otherwise. `borrowed`: stems (the prompt's examples') that the
+    headline may use only when a claim does."""
     if not text:
         return None
     if "\n" in text.strip():
@@ -52,16 +56,27 @@ def check_headline(text: str | None, claims: Sequence[str]) -> str | None:
     claim_stems: set[str] = set()
     for c in claims:
         claim_stems |= stems(c)
-    if len(stems(line) & claim_stems) < MIN_SHARED:
+    if len(stems(line) & claim_stems) < MIN_SHARED or (stems(line) & borrowed) - claim_stems:
         return None
     return line
+
+
+def example_stems(messages: Sequence[tuple[str, str]]) -> frozenset[str]:
+    """Content-word stems of a prompt's worked examples (every turn after the system message and before
+    the last, which holds the placeholders), without their scaffolding ("Kind: …", "Side 1,")."""
+    out: set[str] = set()
+    for _, text in messages[1:-1]:
+        for line in text.splitlines():
+            if not line.startswith("Kind:"):
+                out |= {stem(w) for w in _content(_SIDE.sub("", line))}
+    return frozenset(out)
 
 
 # Words that open or link clauses: never what a dispute is about ("Since …", "whether …").
 _SCAFFOLD = frozenset("""since whether however although though because while after before during about
 against without within would could should which there their these those other still only also even very
 much many most some such what when where every each being been have having according through across among
-between towards toward into onto upon additionally meanwhile asked""".split())
+between towards toward into onto upon additionally meanwhile asked despite""".split())
 _PHRASE_GLUE = frozenset("of the a an on in for to and de".split())  # inside a name: "Law of the Sea"
 MAX_PHRASE = 8
 
@@ -94,7 +109,8 @@ def shared_phrases(side1: Sequence[str], side2: Sequence[str], ignore: frozenset
     taken: list[tuple[int, int, int]] = []
     out: list[str] = []
     for n, k, i, run in sorted(found, key=lambda f: (-f[0], f[1], f[2])):
-        if len(out) < limit and not any(k == tk and i < te and ts < i + n for tk, ts, te in taken):
+        inside = any(f" {' '.join(run).lower()} " in f" {o.lower()} " for o in out)  # said in two claims
+        if len(out) < limit and not inside and not any(k == tk and i < te and ts < i + n for tk, ts, te in taken):
             taken.append((k, i, i + n))
             out.append(" ".join(run))
     return out
@@ -194,7 +210,7 @@ def model_headline(llm: ChatModel, kind: str, side1: Sequence[Statement],
     messages = prompt.render(kind=str(kind), statements=statements_text(side1, side2))
     raw = llm.chat(messages, max_tokens=48, temperature=0.0, stop=["\n"])
     claims = [t for _, _, t in list(side1) + list(side2)]
-    line = check_headline(raw, claims)
+    line = check_headline(raw, claims, borrowed=example_stems(prompt.messages))
     if line is None:
         log.info("dispute headline from the model rejected: %r", (raw or "")[:200])
     return line

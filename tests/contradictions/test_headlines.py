@@ -90,6 +90,24 @@ def test_the_model_headline_is_used_only_when_it_passes():
     assert headline("contradiction", SIDE1, SIDE2, None)[1] == "template"
 
 
+def test_a_model_headline_may_not_borrow_words_from_the_prompts_examples():
+    """A small model copies its worked examples: a headline naming what only an example names is made up.
+    The same words are fine when the claims use them."""
+    side1 = [("Regional water board", "2031-04-03", "Engineers opened the spillway gates of the Tarn dam on "
+                                                    "Friday to relieve pressure.")]
+    side2 = [("Valley residents' group", "2031-04-05", "The water board denied that any spillway gate at "
+                                                       "the Tarn dam had been opened before Sunday.")]
+    copied = Scripted("Did workers leave the plant when the Tarn dam gates opened?")  # plant, workers: examples'
+    line, source = headline("contradiction", side1, side2, copied)
+    assert source == "template" and "plant" not in line, line
+    fine = Scripted("Were the spillway gates of the Tarn dam opened before Sunday?")
+    assert headline("contradiction", side1, side2, fine) == (fine.reply, "model")
+    side3 = [("Plant operator", "2031-04-06", "No worker has left the Tarn pumping plant since the "
+                                              "spillway gates were opened.")]
+    reused = Scripted("Have workers left the Tarn pumping plant since the spillway gates opened?")
+    assert headline("contradiction", side1, side3, reused) == (reused.reply, "model")
+
+
 def test_prompt_and_statements():
     prompt = load_prompt("dispute_headline", frozenset({"kind", "statements"}))
     assert prompt.messages[0][0] == "system"
@@ -136,3 +154,12 @@ def test_a_template_headline_ignores_a_claim_found_on_both_sides():
     assert "second" not in line and "smear" not in line and "dismissed" not in line, line
     assert "weir" in line or "mill" in line, line
     assert check_headline(line, [c[2] for c in side1 + side2]) == line
+
+
+def test_a_template_headline_names_a_phrase_two_claims_share_once():
+    side1 = [("Coast office", "2031-06-01", "The trawler sank near Skerry Point after a collision."),
+             ("Coast office", "2031-06-02", "Divers found the wreck near Skerry Point on Tuesday.")]
+    side2 = [("Fishing union", "2031-06-03", "The union said the trawler was towed away and never sank near "
+                                             "Skerry Point.")]
+    line = template_headline("contradiction", side1, side2)
+    assert line.count("Skerry Point") == 1, line
