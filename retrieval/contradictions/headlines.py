@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import lru_cache
 from typing import Callable, Sequence
 
 from retrieval.llm import ChatModel
@@ -56,12 +57,14 @@ def check_headline(text: str | None, claims: Sequence[str], borrowed: frozenset[
     claim_stems: set[str] = set()
     for c in claims:
         claim_stems |= stems(c)
-    if len(stems(line) & claim_stems) < MIN_SHARED or (stems(line) & borrowed) - claim_stems:
+    said = stems(line)
+    if len(said & claim_stems) < MIN_SHARED or (said & borrowed) - claim_stems:
         return None
     return line
 
 
-def example_stems(messages: Sequence[tuple[str, str]]) -> frozenset[str]:
+@lru_cache(maxsize=8)
+def example_stems(messages: tuple[tuple[str, str], ...]) -> frozenset[str]:
     """Content-word stems of a prompt's worked examples (every turn after the system message and before
     the last, which holds the placeholders), without their scaffolding ("Kind: …", "Side 1,")."""
     out: set[str] = set()
