@@ -4,8 +4,8 @@ from __future__ import annotations
 import textwrap
 
 from retrieval.models import (
-    Answer, Citation, CompareResult, Contradiction, Dismissal, Dispute, FeedInfo, FetchReport, IndexReport,
-    SourceInfo,
+    Answer, Citation, CompareResult, Contested, Contradiction, Dismissal, Dispute, FeedInfo, FetchReport,
+    IndexReport, SourceInfo,
 )
 from retrieval.vocab import evidence_text
 
@@ -30,6 +30,12 @@ def short_citation(c: Citation) -> str:
     return f"    {c.speaker} ({c.doc}:{c.start}-{c.end})\n{_quote(c.quote, indent='      ')}"
 
 
+def contested_line(c: Contested) -> str:
+    """A dispute an answer's citations are part of, for the reader to check before relying on them."""
+    cites = " ".join(f"[{n}]" for n in c.cited)
+    return f"Contested {cites}: {c.headline} (dispute {c.id}, {c.status}, confidence {c.confidence:.2f})"
+
+
 def render_answer(a: Answer) -> str:
     lines = [a.answer]
     if not a.grounded:
@@ -37,6 +43,8 @@ def render_answer(a: Answer) -> str:
     if a.citations:
         lines.append("")
         lines.extend(citation_line(c) for c in a.citations)
+    for c in a.contested:
+        lines += ["", contested_line(c)] + [short_citation(q) for q in c.against]
     return "\n".join(lines)
 
 

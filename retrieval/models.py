@@ -91,16 +91,35 @@ class Citation:
 
 
 @dataclass
+class Contested:
+    """A live dispute one side of which an answer's citations quote: `cited` are their numbers,
+    `against` the dispute's claims on the other side (verbatim)."""
+
+    id: str
+    headline: str
+    confidence: float
+    status: DisputeStatus
+    cited: list[int] = field(default_factory=list)
+    against: list[Citation] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "headline": self.headline, "confidence": self.confidence, "status": self.status,
+                "cited": list(self.cited), "against": [_cite(c) for c in self.against]}
+
+
+@dataclass
 class Answer:
     answer: str
     grounded: bool
     mode: Literal["llm", "extractive"]
     citations: list[Citation] = field(default_factory=list)
     note: str | None = None  # e.g. why the extractive fallback was used
+    contested: list[Contested] = field(default_factory=list)  # disputes the cited statements are part of
 
     def to_dict(self) -> dict[str, Any]:
         d = {"answer": self.answer, "grounded": self.grounded, "mode": self.mode,
-             "citations": [c.to_dict() for c in self.citations]}
+             "citations": [c.to_dict() for c in self.citations],
+             "contested": [c.to_dict() for c in self.contested]}
         if self.note:
             d["note"] = self.note
         return d

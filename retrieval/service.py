@@ -7,6 +7,7 @@ feeds/, corpus/."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -99,13 +100,28 @@ class Analyst(Components):
             raise UsageError("The question is empty.", hint="Ask something about the indexed documents.")
         hits = self.answer_passages(question, sources)
         llm, note = self._llm_or_reason()
-        return answer_question(question, hits, llm, names=self.registry.display,
+        answer = answer_question(question, hits, llm, names=self.registry.display,
                                known_terms=self.known_terms(), idf=self.searcher.idf,
                                history=history, on_token=on_token, note=note,
                                lookup=self.registry.lookup, similarity=self.similarity,
                                passage_chars=self.settings.answer_passage_chars,
                                max_tokens=self.settings.answer_max_tokens,
                                context_chars=self.settings.answer_context_chars)
+        return self.mark_contested(answer)
+
+    def mark_contested(self, answer: Answer) -> Answer:
+        """The answer with the live disputes its cited statements are part of (`answers/contested.py`)."""
+        from retrieval.answers.contested import contested
+
+        if not answer.citations:
+            return answer
+        try:
+            disputes = self.disputes("all")
+        except sqlite3.Error as exc:  # the answer stands without the note; the ledger's fault is logged
+            log.warning("answer not checked against disputes: %s", exc)
+            return answer
+        answer.contested = contested(answer.citations, disputes, self.settings.answer_contested_min_confidence)
+        return answer
 
     def answer_passages(self, question: str, sources: Sequence[str] = ()) -> list[Hit]:
         """The passages a question is answered from (retrieval/answers/passages.py)."""

@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     answer_max_tokens: int = 200  # an answer is one to three sentences
     answer_passage_chars: int = 320  # each passage sent to the model is cut to its best sentences
     answer_context_chars: int = 1200  # passage text per question: the best-ranked passages that fit
+    # An answer names the disputes its cited statements are part of (so a quoted claim that another
+    # source contests says so) when the dispute's confidence is at least this: 0.5 takes corroborated
+    # and single-pair disputes and leaves out weak evidence (contradictions/confidence.json).
+    answer_contested_min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
     model_dir: Path | None = None  # folder holding models/ with the assembled GGUF (default: data_dir)
 
     # Splitting and retrieval

@@ -15,7 +15,8 @@ from typing import Iterable, Sequence
 import discord
 
 from bot.discord.split import split_text
-from retrieval.models import Answer, Citation, IndexReport, SourceInfo
+from bot.render import contested_line
+from retrieval.models import Answer, Citation, Contested, IndexReport, SourceInfo
 
 MESSAGE = 2000
 TITLE = 256
@@ -175,6 +176,11 @@ def _extractive_body(answer: Answer, names: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
+def contested_note(c: Contested, names: dict[str, str]) -> str:
+    """A dispute the answer's quotes are part of, with what the other side says."""
+    return contested_line(c) + "".join(f" — {speaker_name(q.speaker, names)}: “{q.quote}”" for q in c.against)
+
+
 def render_answer(question: str, answer: Answer, names: dict[str, str]) -> list[Outgoing]:
     """An answer: the model's text and one field per citation; an extractive answer shows each quote
     once (in the text, no fields) with one note on why there is no model answer."""
@@ -189,7 +195,8 @@ def render_answer(question: str, answer: Answer, names: dict[str, str]) -> list[
         notes = [answer.note] if answer.note else []
         fields = [citation_field(c, names, title=first)
                   for c, first in zip(answer.citations, _first_of_doc(answer.citations))]
-    description = body + ("\n\n" + "\n".join(f"*{fit(n, 500)}*" for n in notes) if notes else "")
+    notes = [fit(n, 500) for n in notes] + [fit(contested_note(c, names), 900) for c in answer.contested]
+    description = body + ("\n\n" + "\n".join(f"*{n}*" for n in notes) if notes else "")
     footer = f"{answer.mode} · {len(answer.citations)} source(s)" + ("" if answer.grounded else " · not answered")
     return group(pack(fit("Q: " + question, TITLE), description, fields, color=BLUE, footer=footer))
 

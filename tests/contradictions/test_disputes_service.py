@@ -140,3 +140,53 @@ def test_dismissal_sticks_across_reindexing_and_later_evidence(service, corpus):
 
 def _quotes(d) -> str:
     return " ".join(c.quote for s in d.sides for c in s.citations)
+
+
+def test_an_answer_names_the_disputes_its_quotes_are_part_of(run, monkeypatch):
+    """`ask` (extractive here: no model) quotes the handover sentences, which the count dispute holds:
+    the answer says so, with the dispute's id and the citations concerned. Weak evidence stays out at
+    the default floor, and a dismissed dispute is no longer named."""
+    run("index", "--json")
+    question = ("How many wounded Ukrainian soldiers treated in Russian hospitals were handed over?", "--json")
+    assert json.loads(run("ask", *question)[1])["contested"] == []  # number conflicts alone are weak (0.13)
+
+    monkeypatch.setenv("ANALYST_ANSWER_CONTESTED_MIN_CONFIDENCE", BAR)
+    answer = json.loads(run("ask", *question)[1])
+    disputes = {d["id"]: d for d in json.loads(run("disputes", "--json", "--status", "all")[1])}
+    count = next(d for d in disputes.values() if "handed over" in " ".join(_side_quotes(d)))
+    assert count["id"] in {c["id"] for c in answer["contested"]}
+    for c in answer["contested"]:
+        claims = [q for s in disputes[c["id"]]["sides"] for q in s["citations"]]
+        assert c["headline"] == disputes[c["id"]]["headline"] and c["status"] == "new" and c["cited"]
+        for n in c["cited"]:  # each named citation quotes text one of the dispute's claims quotes
+            cite = answer["citations"][n - 1]
+            assert any(q["doc"] == cite["doc"] and q["start"] < cite["end"] and cite["start"] < q["end"]
+                       for q in claims)
+        for q in c["against"]:  # the other side's claims, verbatim from the dispute
+            assert q in claims and not any(q["doc"] == x["doc"] and q["start"] < x["end"] and x["start"] < q["end"]
+                                           for x in answer["citations"])
+    code, out, _ = run("ask", question[0])
+    assert code == 0 and f"(dispute {count['id']}, new, confidence" in out and "Contested [" in out
+
+    run("dismiss", count["id"])
+    assert count["id"] not in {c["id"] for c in json.loads(run("ask", *question)[1])["contested"]}
+
+
+def _side_quotes(d: dict) -> list[str]:
+    return [c["quote"] for s in d["sides"] for c in s["citations"]]
+
+
+def test_an_answer_stands_when_the_disputes_cannot_be_read(service, monkeypatch, caplog):
+    """Fault injection (SQLite cannot be made to fail on demand): reading the disputes raises; the
+    answer comes back, cited, without the note, and the log says why."""
+    import sqlite3
+
+    service.index()
+
+    def locked(*args, **kwargs):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(service.dispute_book, "list", locked)
+    answer = service.ask("How many wounded Ukrainian soldiers were handed over?")
+    assert answer.citations and answer.contested == []
+    assert "answer not checked against disputes: database is locked" in caplog.text

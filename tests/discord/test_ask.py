@@ -4,7 +4,8 @@ from __future__ import annotations
 import dataclasses
 
 
-from tests.discord.conftest import embed_limits_ok, public_messages
+from retrieval.models import Claim
+from tests.discord.conftest import claims_from_passages, embed_limits_ok, public_messages
 
 QUESTION = "What did Putin agree to about energy infrastructure?"
 
@@ -40,6 +41,26 @@ async def test_ask_is_deferred_and_answers_with_a_cited_embed(world):
     assert quote[:80] in doc
     embed_limits_ok(msg.message)
     assert public_messages(world.channel)[-1].id == msg.id
+
+
+async def test_an_answer_quoting_a_disputed_statement_says_so(world):
+    """A statement the answer quotes is one side of a dispute (recorded in the real ledger as the judge
+    would, score 0.9: one pair, `possible`, confidence 0.5): the answer names the dispute and quotes
+    the other side, verbatim."""
+    service = world.bot.service
+    cited = service.ask(QUESTION).citations
+    quoted = cited[0]
+    other = next(c for pair in claims_from_passages(service, 6) for c in pair if c.speaker != quoted.speaker
+                 and not any(c.doc == x.doc and c.start < x.end and x.start < c.end for x in cited))
+    service.ledger.record(Claim.from_citation(quoted, id="q0"), other, 0.9, "They give different accounts.")
+    [dispute] = service.disputes("possible")
+
+    result = await world.alice.slash(world.channel, "ask", question=QUESTION)
+    [embed] = result.followups[0].embeds
+    note = embed.description.split("\n")[-1]
+    assert note.startswith("*Contested [1]") and f"dispute {dispute.id}, possible, confidence 0.50" in note
+    assert other.text[:40].replace("*", "\\*") in note.replace("\u200b", "")
+    embed_limits_ok(result.followups[0].message)
 
 
 async def test_ask_with_unknown_source_is_a_short_ephemeral_error(world):

@@ -164,3 +164,18 @@ def test_a_compare_page_is_one_embed_within_limits_whatever_its_topic_and_dates(
         assert len(embed) <= 6000 and len(embed.fields) == (12 if page == 0 else 8)
         assert all(len(f.name) <= 256 and len(f.value) <= 1024 for f in embed.fields)
         assert all("Northland" in f.value for f in embed.fields)  # every row still shows its quote
+
+
+def test_an_answer_names_the_disputes_its_quotes_are_part_of_inertly():
+    """A contested quote is flagged under the answer; the headline (model-written) cannot ping."""
+    from retrieval.models import Contested
+
+    against = Citation(n=0, source="news", speaker="council", doc="d.md", title="T", quote="They stayed shut.",
+                       start=0, end=17)
+    flagged = Contested("d-1a2b", "Did @everyone leave the **harbour**?", 0.5, "possible", [1, 2], [against])
+    [msg] = render_answer("Q?", Answer("One [1]. Two [2].", True, "llm", [_cite(1), _cite(2)],
+                                       contested=[flagged]), {})
+    desc = msg.embeds[0].description
+    assert "Contested [1] [2]:" in desc and "dispute d-1a2b, possible, confidence 0.50" in desc
+    assert "@everyone" not in desc and "**harbour**" not in desc
+    assert "— council: “They stayed shut.”" in desc
