@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import textwrap
 
+from retrieval.feeds.models import FeedInfo, FetchReport
 from retrieval.models import (
-    Answer, Citation, CompareResult, Contested, Contradiction, Dismissal, Dispute, FeedInfo, FetchReport,
-    IndexReport, SourceInfo,
+    Answer, Citation, CompareResult, Contested, Contradiction, Dismissal, Dispute, IndexReport, SourceInfo,
 )
 from retrieval.vocab import evidence_text
 

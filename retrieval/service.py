@@ -13,9 +13,9 @@ from typing import Callable, Sequence
 
 from retrieval.components import Components
 from retrieval.errors import UsageError
+from retrieval.feeds.models import FeedInfo, FetchReport
 from retrieval.models import (
-    Answer, CompareResult, Contradiction, Dismissal, Dispute, FeedInfo, FetchReport, Hit, IndexReport, Skipped,
-    SourceInfo,
+    Answer, CompareResult, Contradiction, Dismissal, Dispute, Hit, IndexReport, Skipped, SourceInfo,
 )
 
 log = logging.getLogger(__name__)

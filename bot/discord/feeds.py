@@ -12,7 +12,7 @@ from bot.discord.access import require_admin
 from bot.discord.reply import deliver, thinking
 from bot.discord.render import GREY, Outgoing, fit, group, pack
 from bot.render import fetch_status
-from retrieval.models import FeedInfo, FetchReport
+from retrieval.feeds.models import FeedInfo, FetchReport
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from retrieval.feeds import fetch
 from retrieval.feeds.extract import Article, Entry, canonical_url, from_page, from_summary, parse_feed
 from retrieval.feeds.state import FeedDB, FeedState, Item, backoff, iso, now
 from retrieval.feeds.store import store_article
-from retrieval.models import FeedInfo, FeedResult
+from retrieval.feeds.models import FeedInfo, FeedResult
 
 log = logging.getLogger(__name__)
 
