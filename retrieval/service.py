@@ -116,11 +116,12 @@ class Analyst(Components):
         if not answer.citations:
             return answer
         try:
-            disputes = self.disputes("all")
+            disputes, pairs = self.disputes("all"), self.contradictions("all")
         except sqlite3.Error as exc:  # the answer stands without the note; the ledger's fault is logged
             log.warning("answer not checked against disputes: %s", exc)
             return answer
-        answer.contested = contested(answer.citations, disputes, self.settings.answer_contested_min_confidence)
+        floor = self.settings.answer_contested_min_confidence
+        answer.contested = contested(answer.citations, disputes, pairs, floor)
         return answer
 
     def answer_passages(self, question: str, sources: Sequence[str] = ()) -> list[Hit]:

@@ -1,40 +1,50 @@
 """Which disputes an answer's citations are part of.
 
-An answer quotes statements verbatim; when a quoted statement is one side of a live dispute (another
-source says otherwise), the reader should know before relying on it. A citation is part of a dispute
-when it quotes, in the same document, text that overlaps one of the dispute's cited claims. Dismissed
-disputes and those below the confidence floor (`answer_contested_min_confidence`) are left out: weak
-evidence would mark too many statements as contested."""
+An answer quotes statements verbatim; when a quoted statement is part of a contradiction pair of a live
+dispute (another source says otherwise), the reader should know before relying on it. A citation is
+part of a pair when it quotes, in the same document, text that overlaps one of the pair's claims; the
+pair's other claim is what the answer quotes against it (a large dispute can hold several points, so
+the other side's claims in general need not answer this statement: the pair's own partner does).
+Dismissed pairs and disputes, and disputes below the confidence floor
+(`answer_contested_min_confidence`), are left out: weak evidence would mark too many statements."""
 from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from retrieval.models import Citation, Contested, Dispute
-from retrieval.vocab import DisputeStatus
+from retrieval.models import Citation, Contested, Contradiction, Dispute
+from retrieval.vocab import DisputeStatus, PairStatus
 
 LIMIT = 3  # disputes named under one answer, strongest first
-AGAINST = 2  # claims of the other side quoted with each (the rest: `analyst disputes`)
+AGAINST = 2  # statements quoted against the cited ones, per dispute (the rest: `analyst disputes`)
 
 
 def _overlaps(a: Citation, b: Citation) -> bool:
     return a.doc == b.doc and a.start < b.end and b.start < a.end
 
 
-def contested(citations: Sequence[Citation], disputes: Iterable[Dispute], min_confidence: float,
-              limit: int = LIMIT) -> list[Contested]:
-    """The live disputes at or above `min_confidence` whose sides quote what `citations` quote,
-    strongest first, each with the numbers of the citations concerned and the first claims of the
-    side they do not quote (none when the citations quote both sides)."""
+def contested(citations: Sequence[Citation], disputes: Iterable[Dispute], pairs: Iterable[Contradiction],
+              min_confidence: float, limit: int = LIMIT) -> list[Contested]:
+    """The live disputes at or above `min_confidence` with a pair holding what `citations` quote,
+    strongest first, each with the numbers of the citations concerned and the pairs' other claims,
+    strongest pair first (none when the citations quote both claims of every such pair)."""
+    by_dispute: dict[str, list[Contradiction]] = {}
+    for p in pairs:
+        if p.dispute and p.status not in (PairStatus.DISMISSED, PairStatus.RETIRED):
+            by_dispute.setdefault(p.dispute, []).append(p)
     out: list[Contested] = []
     for d in disputes:
         if d.status == DisputeStatus.DISMISSED or d.confidence < min_confidence:
             continue
-        hit = {s.side for s in d.sides for q in s.citations if any(_overlaps(c, q) for c in citations)}
-        if not hit:
-            continue
-        claims = [q for s in d.sides if s.side in hit for q in s.citations]
-        cited = sorted({c.n for c in citations if any(_overlaps(c, q) for q in claims)})
-        against = [q for s in d.sides if s.side not in hit for q in s.citations][:AGAINST]
-        out.append(Contested(d.id, d.headline, d.confidence, d.status, cited, against))
+        cited: set[int] = set()
+        against: list[Citation] = []
+        for p in sorted(by_dispute.get(d.id, []), key=lambda p: -p.score):
+            in_a = [c.n for c in citations if _overlaps(c, p.a)]
+            in_b = [c.n for c in citations if _overlaps(c, p.b)]
+            cited.update(in_a + in_b)
+            other = p.b if in_a and not in_b else p.a if in_b and not in_a else None
+            if other is not None and not any(_overlaps(other, q) for q in against):
+                against.append(other)
+        if cited:
+            out.append(Contested(d.id, d.headline, d.confidence, d.status, sorted(cited), against[:AGAINST]))
     out.sort(key=lambda x: (-x.confidence, x.cited[0], x.id))
     return out[:limit]

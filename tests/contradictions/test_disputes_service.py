@@ -153,23 +153,34 @@ def test_an_answer_names_the_disputes_its_quotes_are_part_of(run, monkeypatch):
     monkeypatch.setenv("ANALYST_ANSWER_CONTESTED_MIN_CONFIDENCE", BAR)
     answer = json.loads(run("ask", *question)[1])
     disputes = {d["id"]: d for d in json.loads(run("disputes", "--json", "--status", "all")[1])}
+    pairs = json.loads(run("contradictions", "--json", "--status", "all")[1])
     count = next(d for d in disputes.values() if "handed over" in " ".join(_side_quotes(d)))
     assert count["id"] in {c["id"] for c in answer["contested"]}
     for c in answer["contested"]:
         claims = [q for s in disputes[c["id"]]["sides"] for q in s["citations"]]
         assert c["headline"] == disputes[c["id"]]["headline"] and c["status"] == "new" and c["cited"]
         for n in c["cited"]:  # each named citation quotes text one of the dispute's claims quotes
-            cite = answer["citations"][n - 1]
-            assert any(q["doc"] == cite["doc"] and q["start"] < cite["end"] and cite["start"] < q["end"]
-                       for q in claims)
-        for q in c["against"]:  # the other side's claims, verbatim from the dispute
-            assert q in claims and not any(q["doc"] == x["doc"] and q["start"] < x["end"] and x["start"] < q["end"]
-                                           for x in answer["citations"])
+            assert any(_overlap(answer["citations"][n - 1], q) for q in claims)
+        named = [answer["citations"][n - 1] for n in c["cited"]]
+        for q in c["against"]:  # each the partner, in one of the dispute's pairs, of a quoted statement
+            assert any(q in (p["a"], p["b"]) and any(_overlap(x, p["b"] if p["a"] == q else p["a"]) for x in named)
+                       for p in pairs if p["dispute"] == c["id"])
+            assert not any(_overlap(q, x) for x in answer["citations"])
+    # asked of one side only, the answer quotes the report, and the Kremlin's count comes against it
+    one = json.loads(run("ask", *question, "--source", "news")[1])
+    [c] = [c for c in one["contested"] if c["id"] == count["id"]]
+    assert [q["speaker"] for q in c["against"]] == ["kremlin"] and "23 injured" in c["against"][0]["quote"]
+    assert all(one["citations"][n - 1]["speaker"] == "news" for n in c["cited"])
+
     code, out, _ = run("ask", question[0])
     assert code == 0 and f"(dispute {count['id']}, new, confidence" in out and "Contested [" in out
 
     run("dismiss", count["id"])
     assert count["id"] not in {c["id"] for c in json.loads(run("ask", *question)[1])["contested"]}
+
+
+def _overlap(x: dict, y: dict) -> bool:
+    return x["doc"] == y["doc"] and x["start"] < y["end"] and y["start"] < x["end"]
 
 
 def _side_quotes(d: dict) -> list[str]:
