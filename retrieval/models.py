@@ -92,8 +92,8 @@ class Citation:
 
 @dataclass
 class Contested:
-    """A live dispute one side of which an answer's citations quote: `cited` are their numbers,
-    `against` the dispute's claims on the other side (verbatim)."""
+    """A live dispute with a pair holding what an answer's citations quote: `cited` are their numbers,
+    `against` what those pairs oppose to them (each pair's other claim, verbatim)."""
 
     id: str
     headline: str

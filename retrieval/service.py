@@ -110,7 +110,7 @@ class Analyst(Components):
         return self.mark_contested(answer)
 
     def mark_contested(self, answer: Answer) -> Answer:
-        """The answer with the live disputes its cited statements are part of (`answers/contested.py`)."""
+        """The answer with the live disputes whose pairs hold its cited statements (`answers/contested.py`)."""
         from retrieval.answers.contested import contested
 
         if not answer.citations:

@@ -177,7 +177,7 @@ def _extractive_body(answer: Answer, names: dict[str, str]) -> str:
 
 
 def contested_note(c: Contested, names: dict[str, str]) -> str:
-    """A dispute the answer's quotes are part of, with what the other side says."""
+    """A dispute the answer's quotes are part of, with what its pairs oppose to them."""
     return contested_line(c) + "".join(f" — {speaker_name(q.speaker, names)}: “{q.quote}”" for q in c.against)
 
 
