@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import textwrap
 
+from retrieval.compare.models import CompareResult
 from retrieval.feeds.models import FeedInfo, FetchReport
 from retrieval.models import (
-    Answer, Citation, CompareResult, Contested, Contradiction, Dismissal, Dispute, IndexReport, SourceInfo,
+    Answer, Citation, Contested, Contradiction, Dismissal, Dispute, IndexReport, SourceInfo,
 )
 from retrieval.vocab import evidence_text
 
@@ -164,12 +165,16 @@ def dispute_head(d: Dispute) -> str:
 
 def render_dispute(d: Dispute) -> str:
     out = [dispute_head(d), f"  {d.headline}"]
+    if d.points:
+        out.append("  Key pairs: " + "; ".join(f"[{p.a.n}] {p.a.speaker} against [{p.b.n}] {p.b.speaker} "
+                                               f"(judge {p.score:.2f})" for p in d.points))
     for side in (1, 2):
         out.append(f"  Side {side}:")
         for s in (s for s in d.sides if s.side == side):
             for c in s.citations:
                 when = f", {c.date}" if c.date else ""
-                out.append(f"    {s.speaker} ({c.doc}:{c.start}-{c.end}{when})\n{_quote(c.quote, indent='      ')}")
+                out.append(f"    [{c.n}] {s.speaker} ({c.doc}:{c.start}-{c.end}{when})\n"
+                           f"{_quote(c.quote, indent='      ')}")
     out.append(f"  pairs: {', '.join(d.pairs)}")
     return "\n".join(out)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from retrieval.vocab import DisputeKind, DisputeStatus, PairStatus, Relation
+from retrieval.vocab import DisputeKind, DisputeStatus, PairStatus
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ class Contested:
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "headline": self.headline, "confidence": self.confidence, "status": self.status,
-                "cited": list(self.cited), "against": [_cite(c) for c in self.against]}
+                "cited": list(self.cited), "against": [citation_dict(c) for c in self.against]}
 
 
 @dataclass
@@ -205,7 +205,7 @@ class Contradiction:
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "score": self.score, "explanation": self.explanation,
                 "status": self.status, "first_seen": self.first_seen,
-                "a": _cite(self.a), "b": _cite(self.b), "kind": self.kind, "dispute": self.dispute}
+                "a": citation_dict(self.a), "b": citation_dict(self.b), "kind": self.kind, "dispute": self.dispute}
 
 
 @dataclass
@@ -218,14 +218,29 @@ class DisputeSide:
     citations: list[Citation] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"speaker": self.speaker, "side": self.side, "citations": [_cite(c) for c in self.citations]}
+        return {"speaker": self.speaker, "side": self.side, "citations": [citation_dict(c) for c in self.citations]}
+
+
+@dataclass
+class DisputePoint:
+    """One pair of a dispute's evidence: what side 1 said (`a`) against what side 2 said (`b`)."""
+
+    pair: str
+    score: float
+    a: Citation
+    b: Citation
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"pair": self.pair, "score": self.score, "a": citation_dict(self.a), "b": citation_dict(self.b)}
 
 
 @dataclass
 class Dispute:
     """Contradiction pairs about one point of contention. `confidence`: the share of real conflicts among
     disputes with the same `evidence` (corroborated, single or weak: `contradictions/confidence.py`);
-    `strength`: its strongest live pair's judge score; `new_evidence`: a pair joined after it was posted."""
+    `strength`: its strongest live pair's judge score; `new_evidence`: a pair joined after it was posted;
+    `points`: the pairs its evidence class counts (independent strong pairs, strongest first; or its
+    strongest pair), what a reader is shown first."""
 
     id: str
     headline: str
@@ -239,6 +254,7 @@ class Dispute:
     new_evidence: bool = False
     evidence: str = "single"
     strength: float = 0.0
+    points: list[DisputePoint] = field(default_factory=list)
 
     def speakers(self, side: int | None = None) -> list[str]:
         out: list[str] = []
@@ -251,7 +267,8 @@ class Dispute:
         return {"id": self.id, "headline": self.headline, "kind": self.kind, "confidence": self.confidence,
                 "status": self.status, "first_seen": self.first_seen, "last_seen": self.last_seen,
                 "sides": [s.to_dict() for s in self.sides], "pairs": list(self.pairs),
-                "new_evidence": self.new_evidence, "evidence": self.evidence, "strength": self.strength}
+                "new_evidence": self.new_evidence, "evidence": self.evidence, "strength": self.strength,
+                "points": [p.to_dict() for p in self.points]}
 
 
 @dataclass
@@ -271,43 +288,8 @@ class Dismissal:
         return d
 
 
-@dataclass
-class CompareRow:
-    relation: Relation
-    summary: str
-    a: list[Citation] = field(default_factory=list)
-    b: list[Citation] = field(default_factory=list)
-    topic_label: str = ""  # words drawn from the row's topic's quotes
-    change: str | None = None  # where a side changed position over time, what changed and when
-    topic: int = -1  # the topic cluster (internal: rows of one topic share it)
-
-    @property
-    def dates(self) -> list[str]:
-        """The distinct dates of the row's documents, oldest first."""
-        return sorted({c.date for c in (*self.a, *self.b) if c.date})
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"relation": self.relation, "summary": self.summary, "topic_label": self.topic_label,
-                "dates": self.dates, "change": self.change,
-                "a": [_cite(c) for c in self.a], "b": [_cite(c) for c in self.b]}
-
-
-@dataclass
-class CompareResult:
-    a: str
-    b: str
-    topic: str | None
-    rows: list[CompareRow] = field(default_factory=list)
-    first_page: int = 0  # how many rows (in briefing order) the first screen shows
-    since: str | None = None
-    summaries: dict[str, int] = field(default_factory=dict)  # model summaries written / rejected
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"a": self.a, "b": self.b, "topic": self.topic, "since": self.since,
-                "first_page": self.first_page, "rows": [r.to_dict() for r in self.rows]}
-
-
-def _cite(c: Citation) -> dict[str, Any]:
+def citation_dict(c: Citation) -> dict[str, Any]:
+    """A citation as the JSON contract gives it (without its number, which is an answer's own)."""
     d = c.to_dict()
     d.pop("n", None)
     return d

@@ -11,11 +11,12 @@ import sqlite3
 from pathlib import Path
 from typing import Callable, Sequence
 
+from retrieval.compare.models import CompareResult
 from retrieval.components import Components
 from retrieval.errors import UsageError
 from retrieval.feeds.models import FeedInfo, FetchReport
 from retrieval.models import (
-    Answer, CompareResult, Contradiction, Dismissal, Dispute, Hit, IndexReport, Skipped, SourceInfo,
+    Answer, Contradiction, Dismissal, Dispute, Hit, IndexReport, Skipped, SourceInfo,
 )
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ import discord
 
 from bot.discord.render import fit
 from bot.discord.render_compare import compare_page_embed, compare_pages, row_quotes_embeds
-from retrieval.models import CompareResult
+from retrieval.compare.models import CompareResult
 
 NONE = discord.AllowedMentions.none()
 TIMEOUT = 900.0

@@ -8,7 +8,7 @@ from bot.discord.render import (
     EMBED_TOTAL, FIELD_VALUE, MESSAGE, PURPLE, RED, TITLE, Outgoing, citation_field, fit, pack, quote_block,
     speaker_name,
 )
-from retrieval.models import CompareResult
+from retrieval.compare.models import CompareResult
 
 
 PAGE_ROWS = 12  # rows per page after the first (which holds `result.first_page`)

@@ -10,7 +10,7 @@ from bot.discord.render import (
     AMBER, EMBED_TOTAL, EMBEDS, FIELD_NAME, FIELD_VALUE, GREY, MESSAGE, PURPLE, RED, TITLE, Outgoing, speaker_name,
     citation_field, fit, pack, plain, quote_block,
 )
-from retrieval.models import Citation, Contradiction, Dispute
+from retrieval.models import Citation, Contradiction, Dispute, DisputePoint
 from retrieval.vocab import evidence_text
 
 
@@ -52,6 +52,7 @@ def _packed(embeds: Sequence[tuple[str, discord.Embed]], heading: str) -> list[O
 # ---- disputes --------------------------------------------------------------------------------
 DIGEST_MARKER = "Analyst digest · dispute "  # the digest's footer: how a restart finds what it posted
 DISPUTE_EMBED = 3000  # one dispute's embed stays under this, so a few fit in one message
+POINT_QUOTE = 200  # characters of each quote in a key pair
 KIND_COLOR = {"contradiction": RED, "changed position": PURPLE, "later contradicted": AMBER}
 
 
@@ -80,10 +81,18 @@ def _side_field(side: int, speaker: str, citations: Sequence[Citation], names: d
     return name, "\n".join(lines)[:FIELD_VALUE]
 
 
+def _point_field(k: int, p: DisputePoint, names: dict[str, str]) -> tuple[str, str]:
+    """One key pair: what side 1 said against what side 2 said, quoted short."""
+    name = fit(f"Point {k} · {fit(speaker_name(p.a.speaker, names), 100)} vs "
+               f"{fit(speaker_name(p.b.speaker, names), 100)}", FIELD_NAME)
+    value = f"{quote_block(p.a.quote, POINT_QUOTE)}\n*against*\n{quote_block(p.b.quote, POINT_QUOTE)}"
+    return name, value[:FIELD_VALUE]
+
+
 def dispute_embed(d: Dispute, names: dict[str, str], *, digest: bool = False, note: str = "") -> discord.Embed:
-    """One dispute: the headline as title; kind, confidence, pairs, status and dates; each side's
-    speakers with their quotes. In the digest its footer carries the marker that makes posting
-    exactly-once across restarts."""
+    """One dispute: the headline as title; kind, confidence, pairs, status and dates; its key pairs
+    (what conflicts with what); each side's speakers with their quotes. In the digest its footer
+    carries the marker that makes posting exactly-once across restarts."""
     dismissed = d.status == "dismissed"
     title = fit(("Dismissed: " if dismissed else "") + d.headline, TITLE)
     seen = fit(d.first_seen, 40) if d.first_seen == d.last_seen else \
@@ -95,15 +104,20 @@ def dispute_embed(d: Dispute, names: dict[str, str], *, digest: bool = False, no
         desc += "\n*New evidence since it was posted.*"
     if note:
         desc += "\n" + note
-    budget = DISPUTE_EMBED - len(title) - len(desc) - 100
-    sides = [s for side in (1, 2) for s in d.sides if s.side == side][:8]
-    fields = []
-    for s in sides:
+    fields = [_point_field(k, p, names) for k, p in enumerate(d.points, 1)]
+    budget = DISPUTE_EMBED - len(title) - len(desc) - sum(len(n) + len(v) for n, v in fields) - 100
+    sides = [s for side in (1, 2) for s in d.sides if s.side == side][:6 if fields else 8]
+    footer = digest_marker(d.id) if digest else f"dispute {d.id}"
+    fixed = len(title) + len(desc) + len(footer) + sum(len(n) + len(v) for n, v in fields) + 150
+    for n, s in enumerate(sides):
         name, value = _side_field(s.side, s.speaker, s.citations, names, budget // max(1, len(sides)))
+        if fixed + len(name) + len(value) > EMBED_TOTAL:  # long names: the rest is counted under "More"
+            sides = sides[:n]
+            break
+        fixed += len(name) + len(value)
         fields.append((name, value))
     if len(d.sides) > len(sides):
         fields.append(("More", f"{len(d.sides) - len(sides)} more speaker(s); see `disputes` in the CLI."))
-    footer = digest_marker(d.id) if digest else f"dispute {d.id}"
     color = GREY if dismissed else KIND_COLOR.get(str(d.kind), RED)
     [e] = pack(title, desc, fields, color=color, footer=footer)
     return e

@@ -27,7 +27,8 @@ from retrieval.contradictions.ledger import pair_id
 from retrieval.contradictions.numeric import find_conflict
 from retrieval.corpus.sources import SourceRegistry
 from retrieval.llm import ChatModel
-from retrieval.models import Claim, CompareResult, CompareRow, Hit, Passage
+from retrieval.compare.models import CompareResult, CompareRow
+from retrieval.models import Claim, Hit, Passage
 from retrieval.text import content_words, opposite_terms, stem
 
 log = logging.getLogger(__name__)

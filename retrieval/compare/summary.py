@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from retrieval.answers.citations import MIN_SUPPORT, support
 from retrieval.errors import BusyError, LLMUnavailableError
 from retrieval.llm.prompts import load_prompt
-from retrieval.models import CompareRow
+from retrieval.compare.models import CompareRow
 from retrieval.text import clip, split_sentences, tokenize
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from retrieval.text.numbers import NUMBER_WORDS
-from retrieval.models import CompareRow
+from retrieval.compare.models import CompareRow
 from retrieval.text import REPORT_VERBS, content_words, stem
 
 TOPIC_JOIN = 0.5

@@ -20,15 +20,15 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Hashable, Iterable
+from typing import Hashable, Iterable, Sequence
 
 STRONG = 0.8  # a pair the judge is sure of; below it a pair is weak evidence
 CLASSES = ("corroborated", "single", "weak")
 FITTED = Path(__file__).with_name("confidence.json")
 
 
-def independent_pairs(edges: Iterable[tuple[Hashable, Hashable]]) -> int:
-    """The largest number of the pairs no two of which share a claim (maximum matching, augmenting paths;
+def matching(edges: Iterable[tuple[Hashable, Hashable]]) -> list[tuple[Hashable, Hashable]]:
+    """A largest set of the pairs no two of which share a claim (maximum matching, augmenting paths;
     a dispute's pairs are few)."""
     adj: dict[Hashable, set[Hashable]] = {}
     for a, b in edges:
@@ -50,7 +50,45 @@ def independent_pairs(edges: Iterable[tuple[Hashable, Hashable]]) -> int:
     for u in sorted(adj, key=str):
         if u not in mate:
             augment(u, {u})
-    return len(mate) // 2
+    out: list[tuple[Hashable, Hashable]] = []
+    done: set[Hashable] = set()
+    for u, v in mate.items():
+        if u not in done:
+            done.update((u, v))
+            out.append((u, v))
+    return out
+
+
+def independent_pairs(edges: Iterable[tuple[Hashable, Hashable]]) -> int:
+    """How many of the pairs share no claim with one another (the size of a maximum matching)."""
+    return len(matching(edges))
+
+
+def key_pairs(pairs: Sequence[tuple[Hashable, Hashable, float, bool]], limit: int = 3) -> list[int]:
+    """Indices of the pairs that are a dispute's evidence, strongest first: its independent strong pairs
+    between speakers (the strongest that share no claim, as many as the evidence class counts), or,
+    with none, its strongest pair. What a reader is shown first: a large dispute's other pairs mostly
+    repeat one of these claims."""
+    if not pairs:
+        return []
+    order = sorted(range(len(pairs)), key=lambda i: -pairs[i][2])
+    strong = [i for i in order if pairs[i][2] >= STRONG and not pairs[i][3]]
+    greedy: list[int] = []
+    used: set[Hashable] = set()
+    for i in strong:
+        a, b = pairs[i][0], pairs[i][1]
+        if a not in used and b not in used:
+            greedy.append(i)
+            used.update((a, b))
+    best = matching((pairs[i][0], pairs[i][1]) for i in strong)
+    if len(greedy) < len(best):  # the strongest pair blocked two others: take the larger set
+        wanted = {frozenset(e): None for e in best}
+        for i in strong:  # strongest first, one pair per matched edge
+            edge = frozenset(pairs[i][:2])
+            if edge in wanted and wanted[edge] is None:
+                wanted[edge] = i
+        greedy = sorted((i for i in wanted.values() if i is not None), key=lambda i: -pairs[i][2])
+    return (greedy or order[:1])[:limit]
 
 
 def evidence_class(pairs: Iterable[tuple[Hashable, Hashable, float, bool]]) -> str:

@@ -24,12 +24,12 @@ import sqlite3
 import threading
 from typing import Callable, Sequence
 
-from retrieval.contradictions.confidence import dispute_confidence
+from retrieval.contradictions.confidence import dispute_confidence, key_pairs
 from retrieval.contradictions.filing import PREFIX, Embed, Headliner, file_pairs, unfiled, upgrade_headlines
 from retrieval.contradictions.ledger import Ledger
 from retrieval.db import utc_now
 from retrieval.errors import NotFoundError
-from retrieval.models import Citation, Contradiction, Dismissal, Dispute, DisputeSide
+from retrieval.models import Citation, Contradiction, Dismissal, Dispute, DisputePoint, DisputeSide
 from retrieval.vocab import DISPUTE_FILTERS, DisputeKind, DisputeStatus, check_choice
 
 log = logging.getLogger(__name__)
@@ -177,9 +177,9 @@ class DisputeBook:
                 if key not in claims:
                     claims[key] = (side, Citation(**json.loads(blob)))
         active = [r for r in live if r["p_status"] != "dismissed"] or live
-        evidence, confidence = dispute_confidence(
-            (r["a_key"], r["b_key"], r["score"], claims[r["a_key"]][1].speaker == claims[r["b_key"]][1].speaker)
-            for r in active)
+        edges = [(r["a_key"], r["b_key"], r["score"], claims[r["a_key"]][1].speaker == claims[r["b_key"]][1].speaker)
+                 for r in active]
+        evidence, confidence = dispute_confidence(edges)
         head = rows[0]
         status = head["d_status"]
         if status == "new" and confidence < self.min_confidence:
@@ -193,7 +193,7 @@ class DisputeBook:
                        confidence=confidence, evidence=evidence, strength=round(max(r["score"] for r in active), 4),
                        status=DisputeStatus(status), first_seen=head["d_first"],
                        last_seen=head["d_last"], sides=list(sides.values()), pairs=[r["pair"] for r in live],
-                       new_evidence=bool(head["new_evidence"]))
+                       new_evidence=bool(head["new_evidence"]), points=_points(active, key_pairs(edges), claims))
 
     # ---- changing -----------------------------------------------------------------------------
     def dismiss(self, ident: str) -> Dismissal:
@@ -279,6 +279,18 @@ class DisputeBook:
             return self.get(gid)
         except NotFoundError:
             return None
+
+
+def _points(rows: list[sqlite3.Row], keys: list[int], claims: dict[str, tuple[int, Citation]]) -> list[DisputePoint]:
+    """The key pairs as points, side 1's claim first."""
+    out = []
+    for i in keys:
+        r = rows[i]
+        a, b = claims[r["a_key"]], claims[r["b_key"]]
+        if a[0] != 1 and b[0] == 1:
+            a, b = b, a
+        out.append(DisputePoint(r["pair"], round(r["score"], 4), a[1], b[1]))
+    return out
 
 
 def _neg_time(stamp: str) -> str:

@@ -4,7 +4,8 @@ import pytest
 
 from retrieval.compare.align import make_idf
 from retrieval.compare.summary import check_summary, summarise, template_summary
-from retrieval.models import Citation, CompareRow
+from retrieval.compare.models import CompareRow
+from retrieval.models import Citation
 
 NAMES = ("The Kremlin", "The White House")
 GRATITUDE = "Putin expressed gratitude to Trump for his desire to help end the war."

@@ -7,7 +7,7 @@ import json
 
 from bench.confidence import ITEMS, fit
 from retrieval.contradictions.confidence import (CLASSES, FITTED, STRONG, class_confidence, evidence_class,
-                                                 independent_pairs)
+                                                 independent_pairs, key_pairs)
 
 
 def test_pairs_sharing_a_claim_count_once():
@@ -17,6 +17,22 @@ def test_pairs_sharing_a_claim_count_once():
     # a chain a-x, x-b... : the greedy first choice (a, x) must give way to find two
     assert independent_pairs([("x", "a"), ("x", "b"), ("c", "a")]) == 2
     assert independent_pairs([("a", "a")]) == 0
+
+
+def test_key_pairs_are_the_counted_evidence_strongest_first():
+    weak = STRONG - 0.2
+    assert key_pairs([]) == []
+    # a hub: one sentence against three is one piece of evidence, shown by its strongest pair
+    assert key_pairs([("hub", "x", 0.9, False), ("hub", "y", 1.0, False), ("hub", "z", 0.85, False)]) == [1]
+    # independent pairs, strongest first; a weak pair and a pair of one speaker's statements are not evidence
+    assert key_pairs([("a", "x", 0.85, False), ("b", "y", 0.95, False), ("c", "z", weak, False),
+                      ("d", "w", 1.0, True)]) == [1, 0]
+    # the strongest pair (x, a) blocks both others: the two it blocks are the evidence, not it
+    assert key_pairs([("x", "a", 1.0, False), ("x", "b", 0.9, False), ("c", "a", 0.95, False)]) == [2, 1]
+    # no strong pair between speakers: the strongest pair stands for the dispute
+    assert key_pairs([("a", "x", weak, False), ("a", "a2", 1.0, True)]) == [1]
+    # at most `limit`
+    assert key_pairs([(f"a{i}", f"x{i}", 0.9, False) for i in range(5)], limit=3) == [0, 1, 2]
 
 
 def test_evidence_classes():

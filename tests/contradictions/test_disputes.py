@@ -94,6 +94,14 @@ def test_five_pairs_about_one_point_are_one_dispute(ledger, book, embed):
     assert quotes == {HALT.text, HALT2.text} | {c.text for c in STRIKES}  # verbatim, each claim once
     assert book.list("new") == [d] and book.list("possible") == []
     assert book.dispute_of(ids) == {i: d.id for i in ids}
+    # its key pairs: the two independent ones its class counts, each the Kremlin's claim against a strike
+    assert len(d.points) == 2 and {p.pair for p in d.points} <= set(ids)
+    side = {c.quote: s.side for s in d.sides for c in s.citations}
+    assert all(side[p.a.quote] == 1 and side[p.b.quote] == 2 for p in d.points)  # side 1's claim first
+    assert all(sorted([p.a.speaker == "kremlin", p.b.speaker == "kremlin"]) == [False, True] for p in d.points)
+    assert len({p.a.quote for p in d.points}) == 2 and len({p.b.quote for p in d.points}) == 2
+    point = d.to_dict()["points"][0]
+    assert {point["a"]["quote"], point["b"]["quote"]} & {HALT.text, HALT2.text} and point["score"] == 0.9
 
 
 def test_a_new_pair_joins_the_dispute_as_new_evidence_not_a_new_item(ledger, book, embed):
@@ -221,6 +229,8 @@ def test_one_claim_opposed_to_many_is_one_piece_of_evidence(ledger, book, embed)
     book.update(embed)
     [hub] = [d for d in book.list("all") if len(d.pairs) >= 3]
     assert hub.evidence == "single" and hub.status == "possible" and hub.strength == 1.0
+    [point] = hub.points  # one piece of evidence, one key pair
+    assert {point.a.quote, point.b.quote} & {HALT.text} and point.score == 1.0
 
 
 def test_pairs_dismissed_or_posted_before_disputes_keep_their_state(ledger, book, embed):

@@ -74,6 +74,9 @@ def test_disputes_json_contract(run, corpus, service):
                 assert CITATION_KEYS <= set(c) and c["speaker"] == side["speaker"]
                 doc = load_document(corpus / c["doc"], corpus, service.registry, max_bytes=10**7)
                 assert doc.text[c["start"]:c["end"]] == c["quote"]  # verbatim
+        [point] = d["points"]  # weak evidence: its strongest pair stands for it, side 1's claim first
+        quotes = [{c["quote"] for s in d["sides"] if s["side"] == k for c in s["citations"]} for k in (1, 2)]
+        assert point["pair"] in d["pairs"] and point["a"]["quote"] in quotes[0] and point["b"]["quote"] in quotes[1]
     assert [d["confidence"] for d in disputes] == sorted((d["confidence"] for d in disputes), reverse=True)
 
     code, out, _ = run("contradictions", "--json", "--status", "all")
@@ -84,6 +87,7 @@ def test_disputes_json_contract(run, corpus, service):
 
     code, out, _ = run("disputes")
     assert code == 0 and disputes[0]["id"] in out and "Side 1:" in out and "Side 2:" in out
+    assert "Key pairs: [1] " in out and " against [" in out  # claims numbered, the key pair named by them
     code, out, err = run("disputes", "--status", "bogus")
     assert code == 2 and out == "" and "invalid choice" in err
 

@@ -11,7 +11,8 @@ from bot.discord.render import fit, group, pack, render_answer, safe
 from bot.discord.render_compare import compare_page_embed
 from bot.discord.render_disputes import render_contradictions
 from bot.discord.split import split_text
-from retrieval.models import Answer, Citation, CompareResult, CompareRow, Contradiction
+from retrieval.compare.models import CompareResult, CompareRow
+from retrieval.models import Answer, Citation, Contradiction
 
 
 def test_split_prefers_paragraphs_then_lines_then_sentences_then_hard_cut():
@@ -124,13 +125,21 @@ def test_model_answer_links_citations_and_names_each_document_once():
 
 def test_dispute_embeds_stay_within_limits_and_carry_their_marker():
     from bot.discord.render_disputes import digest_item, dispute_embed, marker_id, render_disputes
-    from retrieval.models import Dispute, DisputeSide
+    from retrieval.models import Dispute, DisputePoint, DisputeSide
 
     sides = [DisputeSide(f"speaker-{k}", 1 + k % 2, [_cite(n) for n in range(5)]) for k in range(12)]
+    points = [DisputePoint(f"p{i}", 0.9, _cite(1, "a" * 900), _cite(2, "b" * 900)) for i in range(3)]
     big = Dispute("d-0123abcd", "H" * 400 + "?", "contradiction", 0.91, "new", "2025-03-20T00:00:00Z",
-                  "2025-03-21T00:00:00Z", sides, [f"p{i}" for i in range(40)], new_evidence=True)
-    e = dispute_embed(big, {}, digest=True)
+                  "2025-03-21T00:00:00Z", sides, [f"p{i}" for i in range(40)], new_evidence=True, points=points)
+    e = dispute_embed(big, {"kremlin": "K" * 300}, digest=True)
     assert len(e) <= 6000 and len(e.fields) <= 25 and len(e.title) <= 256
+    assert [f.name.startswith("Point ") for f in e.fields[:4]] == [True, True, True, False]  # key pairs first
+    assert "*against*" in e.fields[0].value and "a" * 150 in e.fields[0].value and "b" * 150 in e.fields[0].value
+    # long display names used to push one dispute past 6000 characters and crash the digest post
+    long_names = {**{f"speaker-{k}": "N" * 300 for k in range(12)}, "kremlin": "K" * 300}
+    for pts in (points, []):
+        e = dispute_embed(Dispute(**{**big.__dict__, "points": pts}), long_names, digest=True, note="n" * 300)
+        assert len(e) <= 6000 and e.fields[-1].value.endswith("more speaker(s); see `disputes` in the CLI.")
     assert all(len(f.value) <= 1024 and len(f.name) <= 256 for f in e.fields)
     assert marker_id(e.footer.text) == "d-0123abcd" and marker_id("dispute d-0123abcd") is None
     item = digest_item(big, {}, "Heading")
