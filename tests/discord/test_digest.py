@@ -55,9 +55,11 @@ async def test_digest_posts_each_dispute_once_with_its_own_button_then_stays_sil
         assert e.footer.text == DIGEST_MARKER + did  # the marker a restart reconciles by
         assert e.title.endswith("?")  # the headline
         assert "(independent pairs of statements agree on it)" in e.description  # why it is posted
-        sides = [f.name for f in e.fields]
-        assert sides == ["Side 1 · The Kremlin", "Side 2 · Volodymyr Zelenskyy"]
-        assert all(f.value.startswith("> ") for f in e.fields) and "2025-03-19" in e.fields[0].value
+        names = [f.name for f in e.fields]  # its two independent key pairs first, then the sides
+        assert names == ["Point 1 · The Kremlin vs Volodymyr Zelenskyy", "Point 2 · The Kremlin vs Volodymyr Zelenskyy",
+                         "Side 1 · The Kremlin", "Side 2 · Volodymyr Zelenskyy"]
+        assert all(f.value.startswith("> ") for f in e.fields) and "2025-03-19" in e.fields[2].value
+        assert "\n*against*\n> " in e.fields[0].value and e.fields[0].value != e.fields[1].value
         [button] = buttons(m)  # its own button, in the same message
         assert button.custom_id == f"analyst:dismiss:{did}" and not button.disabled
     assert statuses(service, ids) == ["posted", "posted"]
