@@ -46,7 +46,7 @@ HARD = {"changed_position", "later_contradicted", "wrong_owner", "different_acto
 SPLITS = {"calibration", "evaluation"}
 DISPUTE_KINDS = {"contradiction", "changed position", "later contradicted"}
 TRAPS = {"none", "keyword_in_irrelevant_passage", "month", "weekday", "paraphrase", "absent_entity",
-         "wrong_speaker"}
+         "wrong_speaker", "injection"}
 MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december"]
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]

@@ -197,6 +197,9 @@ def fix_speakers(sentence: str, speakers: Sequence[str], texts: Sequence[str],
     document's title, does not make a claim theirs ("According to the White House, …" over the Kremlin's
     sentence in an article titled "Kremlin …; White House readout …"). A name the registry does not know
     must be in the cited text."""
+    named = _names_cited(sentence, speakers, names)
+    if named is not None:
+        return named
     for pattern in (ACCORDING, SAID_BY):
         m = pattern.search(sentence)
         if not m:
@@ -208,10 +211,12 @@ def fix_speakers(sentence: str, speakers: Sequence[str], texts: Sequence[str],
         who = [s for s in speakers if s not in ("news",)] or list(speakers)
         if not who:
             return None
-        name = names(who[0])
+        name = short_name(names(who[0]))
         if pattern is ACCORDING:
             name = name[:1].lower() + name[1:] if name.startswith("The ") else name
         rest = sentence[m.end("s"):]
+        if vague and m.start() == 0 and rest.startswith(", ") and short_name(names(who[0])).lower() in rest.lower():
+            return rest[2:3].upper() + rest[3:]  # "According to the passage, X voted …" over X's own passage
         if pattern is ACCORDING and not vague:  # "According to X, its readouts …": "its" meant X
             rest = _POSSESSIVE.sub(lambda p: f"{p.group(1)}{possessive(phrase)}", rest, count=1)
         return sentence[:m.start("s")] + name + rest
@@ -219,3 +224,34 @@ def fix_speakers(sentence: str, speakers: Sequence[str], texts: Sequence[str],
 
 
 _POSSESSIVE = re.compile(r"^(,\s+)(?:its|their)\b")
+
+
+def short_name(name: str) -> str:
+    """A source's display name as an answer names it: without remarks in parentheses ("The Gazette
+    (fictional newspaper)" is "The Gazette")."""
+    return re.sub(r"\s*\([^)]*\)", "", name).strip() or name
+
+
+_PASSAGE_FROM = r"(?:(?:the|this|that)\s+(?:passage|text|document|excerpt|source)s?\s+from\s+)?"
+_ON_DAY = r"(?:\s+on\s+[^,.;?\[]{1,40}?(?:,\s*(?:19|20)\d\d\b)?)?"
+
+
+def _names_cited(sentence: str, speakers: Sequence[str], names: Callable[[str], str]) -> str | None:
+    """The sentence with "According to [the passage from] <a cited speaker's display name> [on <day>]"
+    made "According to <its short name>", or None when it has no such phrase. The display name is
+    matched whole, so a name with a comma in it ("the Government of X and its head, Y") is not cut at
+    the comma and left behind after the replacement (which read "According to …, Y, Y on May 11, …")."""
+    for sid in speakers:
+        full = names(sid)
+        for form in dict.fromkeys((full, short_name(full))):
+            bare = re.sub(r"^the\s+", "", form, flags=re.IGNORECASE)
+            if len(bare) < 3:
+                continue
+            m = re.search(rf"\b(according to)\s+{_PASSAGE_FROM}(?:the\s+)?{re.escape(bare)}(?!\w){_ON_DAY}(?=\s*[,.;?\[])",
+                          sentence, re.IGNORECASE)
+            if m:
+                name = short_name(full)
+                name = name[:1].lower() + name[1:] if name.startswith("The ") else name
+                return f"{sentence[:m.start()]}{m.group(1)} {name}{sentence[m.end():]}"
+    return None
+

@@ -247,3 +247,31 @@ def test_according_to_the_passage_names_whose_passage_it_is(harbour, lead):
             cite("hurting exporters", f"{lead}, the strike was hurting exporters"))
     assert a.grounded and "hurting exporters" in quotes(a), a.answer
     assert a.answer.startswith("According to Prime Minister of Norland, the strike was hurting exporters"), a.answer
+
+
+NAMES = {"ministry": "Ministry of Ports of Norland and its minister, Aksel Berg",
+         "ledger": "The Harbour Ledger (weekly newspaper)"}
+
+
+@pytest.mark.parametrize("sentence, speaker, fixed", [
+    # a display name with a comma, copied from the passage header with a day: replaced whole, not cut at the comma
+    ("According to the passage from the Ministry of Ports of Norland and its minister, Aksel Berg on June 4, 2031, "
+     "the quay was closed [1].", "ministry",
+     "According to Ministry of Ports of Norland and its minister, Aksel Berg, the quay was closed [1]."),
+    ("According to Ministry of Ports of Norland and its minister, Aksel Berg, the quay was closed [1].", "ministry",
+     "According to Ministry of Ports of Norland and its minister, Aksel Berg, the quay was closed [1]."),
+    # remarks in parentheses are the registry's, not the reader's
+    ("The quay was closed, according to the Harbour Ledger (weekly newspaper) [1].", "ledger",
+     "The quay was closed, according to the Harbour Ledger [1]."),
+    ("According to the passage, the quay was closed [1].", "ledger", "According to the Harbour Ledger, the quay was closed [1]."),
+    # the sentence already names the passage's speaker: "According to the passage" goes, not "According to X, X …"
+    ("According to the passage, the Harbour Ledger and two other papers were closed [1].", "ledger",
+     "The Harbour Ledger and two other papers were closed [1]."),
+])
+def test_according_to_names_the_cited_speaker_by_its_whole_short_name(sentence, speaker, fixed):
+    """Found on held-out documents (u2): "According to Government of the USSR and its head, Nikita
+    Khrushchev, Nikita Khrushchev on May 11, 1960, …" and "According to the Baltic Gazette (fictional
+    English-language newspaper), …"."""
+    from retrieval.answers.relevance import fix_speakers
+
+    assert fix_speakers(sentence, [speaker], ["The quay was closed."], lambda name: None, NAMES.get) == fixed
