@@ -247,11 +247,11 @@ def _names_cited(sentence: str, speakers: Sequence[str], names: Callable[[str], 
             bare = re.sub(r"^the\s+", "", form, flags=re.IGNORECASE)
             if len(bare) < 3:
                 continue
-            m = re.search(rf"\b(according to)\s+{_PASSAGE_FROM}(?:the\s+)?{re.escape(bare)}(?!\w){_ON_DAY}(?=\s*[,.;?\[])",
+            m = re.search(rf"\b(according to)\s+{_PASSAGE_FROM}(the\s+)?{re.escape(bare)}(?!\w){_ON_DAY}(?=\s*[,.;?\[])",
                           sentence, re.IGNORECASE)
             if m:
                 name = short_name(full)
-                name = name[:1].lower() + name[1:] if name.startswith("The ") else name
+                name = "the " + name[4:] if name.startswith("The ") else ("the " if m.group(2) else "") + name
                 return f"{sentence[:m.start()]}{m.group(1)} {name}{sentence[m.end():]}"
     return None
 

@@ -257,9 +257,12 @@ NAMES = {"ministry": "Ministry of Ports of Norland and its minister, Aksel Berg"
     # a display name with a comma, copied from the passage header with a day: replaced whole, not cut at the comma
     ("According to the passage from the Ministry of Ports of Norland and its minister, Aksel Berg on June 4, 2031, "
      "the quay was closed [1].", "ministry",
-     "According to Ministry of Ports of Norland and its minister, Aksel Berg, the quay was closed [1]."),
+     "According to the Ministry of Ports of Norland and its minister, Aksel Berg, the quay was closed [1]."),
     ("According to Ministry of Ports of Norland and its minister, Aksel Berg, the quay was closed [1].", "ministry",
      "According to Ministry of Ports of Norland and its minister, Aksel Berg, the quay was closed [1]."),
+    # the article the answer gave the name stays
+    ("According to the Ministry of Ports of Norland and its minister, Aksel Berg, the quay was closed [1].", "ministry",
+     "According to the Ministry of Ports of Norland and its minister, Aksel Berg, the quay was closed [1]."),
     # remarks in parentheses are the registry's, not the reader's
     ("The quay was closed, according to the Harbour Ledger (weekly newspaper) [1].", "ledger",
      "The quay was closed, according to the Harbour Ledger [1]."),
