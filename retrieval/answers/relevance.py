@@ -254,4 +254,3 @@ def _names_cited(sentence: str, speakers: Sequence[str], names: Callable[[str], 
                 name = "the " + name[4:] if name.startswith("The ") else ("the " if m.group(2) else "") + name
                 return f"{sentence[:m.start()]}{m.group(1)} {name}{sentence[m.end():]}"
     return None
-
