@@ -215,7 +215,7 @@ def fix_speakers(sentence: str, speakers: Sequence[str], texts: Sequence[str],
         if pattern is ACCORDING:
             name = name[:1].lower() + name[1:] if name.startswith("The ") else name
         rest = sentence[m.end("s"):]
-        if vague and m.start() == 0 and rest.startswith(", ") and short_name(names(who[0])).lower() in rest.lower():
+        if vague and m.start() == 0 and rest.startswith(", ") and _names_speaker(rest, who[0], names, lookup):
             return rest[2:3].upper() + rest[3:]  # "According to the passage, X voted …" over X's own passage
         if pattern is ACCORDING and not vague:  # "According to X, its readouts …": "its" meant X
             rest = _POSSESSIVE.sub(lambda p: f"{p.group(1)}{possessive(phrase)}", rest, count=1)
@@ -224,6 +224,20 @@ def fix_speakers(sentence: str, speakers: Sequence[str], texts: Sequence[str],
 
 
 _POSSESSIVE = re.compile(r"^(,\s+)(?:its|their)\b")
+
+
+_PROPER = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:of\s+)?[A-Z][\w'’.-]*)*")
+
+
+def _names_speaker(text: str, sid: str, names: Callable[[str], str], lookup: Callable[[str], str | None]) -> bool:
+    """Whether `text` starts by naming the speaker `sid` as its subject: its short name, or a proper name
+    the registry resolves to it ("Zelenskyy rejected the Kremlin's demands" over the Kremlin's passage
+    still needs "According to the Kremlin")."""
+    head = re.sub(r"^(?:the\s+)", "", text.lstrip(", "), flags=re.IGNORECASE)
+    if head.lower().startswith(re.sub(r"^the\s+", "", short_name(names(sid)), flags=re.IGNORECASE).lower()):
+        return True
+    m = _PROPER.match(head)
+    return m is not None and lookup(m.group(0)) == sid
 
 
 def short_name(name: str) -> str:

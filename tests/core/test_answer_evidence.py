@@ -270,6 +270,11 @@ NAMES = {"ministry": "Ministry of Ports of Norland and its minister, Aksel Berg"
     # the sentence already names the passage's speaker: "According to the passage" goes, not "According to X, X …"
     ("According to the passage, the Harbour Ledger and two other papers were closed [1].", "ledger",
      "The Harbour Ledger and two other papers were closed [1]."),
+    # … also by a name the registry knows for it
+    ("According to the passage, Aksel Berg ordered the quay closed [1].", "ministry", "Aksel Berg ordered the quay closed [1]."),
+    # named, but not as the subject: the lead names whose account it is
+    ("According to the passage, the dockers defied Aksel Berg [1].", "ministry",
+     "According to Ministry of Ports of Norland and its minister, Aksel Berg, the dockers defied Aksel Berg [1]."),
 ])
 def test_according_to_names_the_cited_speaker_by_its_whole_short_name(sentence, speaker, fixed):
     """Found on held-out documents (u2): "According to Government of the USSR and its head, Nikita
@@ -277,4 +282,5 @@ def test_according_to_names_the_cited_speaker_by_its_whole_short_name(sentence, 
     English-language newspaper), …"."""
     from retrieval.answers.relevance import fix_speakers
 
-    assert fix_speakers(sentence, [speaker], ["The quay was closed."], lambda name: None, NAMES.get) == fixed
+    lookup = {"Aksel Berg": "ministry", "Berg": "ministry"}.get
+    assert fix_speakers(sentence, [speaker], ["The quay was closed."], lookup, NAMES.get) == fixed
