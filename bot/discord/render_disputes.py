@@ -105,10 +105,11 @@ def dispute_embed(d: Dispute, names: dict[str, str], *, digest: bool = False, no
     if note:
         desc += "\n" + note
     fields = [_point_field(k, p, names) for k, p in enumerate(d.points, 1)]
-    budget = DISPUTE_EMBED - len(title) - len(desc) - sum(len(n) + len(v) for n, v in fields) - 100
+    used = len(title) + len(desc) + sum(len(n) + len(v) for n, v in fields)
+    budget = DISPUTE_EMBED - used - 100
     sides = [s for side in (1, 2) for s in d.sides if s.side == side][:6 if fields else 8]
     footer = digest_marker(d.id) if digest else f"dispute {d.id}"
-    fixed = len(title) + len(desc) + len(footer) + sum(len(n) + len(v) for n, v in fields) + 150
+    fixed = used + len(footer) + 150
     for n, s in enumerate(sides):
         name, value = _side_field(s.side, s.speaker, s.citations, names, budget // max(1, len(sides)))
         if fixed + len(name) + len(value) > EMBED_TOTAL:  # long names: the rest is counted under "More"

@@ -213,9 +213,9 @@ def fix_speakers(sentence: str, speakers: Sequence[str], texts: Sequence[str],
             return None
         name = short_name(names(who[0]))
         if pattern is ACCORDING:
-            name = name[:1].lower() + name[1:] if name.startswith("The ") else name
+            name = _lower_the(name)
         rest = sentence[m.end("s"):]
-        if vague and m.start() == 0 and rest.startswith(", ") and _names_speaker(rest, who[0], names, lookup):
+        if vague and m.start() == 0 and rest.startswith(", ") and _names_speaker(rest, who[0], name, lookup):
             return rest[2:3].upper() + rest[3:]  # "According to the passage, X voted …" over X's own passage
         if pattern is ACCORDING and not vague:  # "According to X, its readouts …": "its" meant X
             rest = _POSSESSIVE.sub(lambda p: f"{p.group(1)}{possessive(phrase)}", rest, count=1)
@@ -227,14 +227,20 @@ _POSSESSIVE = re.compile(r"^(,\s+)(?:its|their)\b")
 
 
 _PROPER = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:of\s+)?[A-Z][\w'’.-]*)*")
+_THE = re.compile(r"^the\s+", re.IGNORECASE)
 
 
-def _names_speaker(text: str, sid: str, names: Callable[[str], str], lookup: Callable[[str], str | None]) -> bool:
-    """Whether `text` starts by naming the speaker `sid` as its subject: its short name, or a proper name
-    the registry resolves to it ("Zelenskyy rejected the Kremlin's demands" over the Kremlin's passage
-    still needs "According to the Kremlin")."""
-    head = re.sub(r"^(?:the\s+)", "", text.lstrip(", "), flags=re.IGNORECASE)
-    if head.lower().startswith(re.sub(r"^the\s+", "", short_name(names(sid)), flags=re.IGNORECASE).lower()):
+def _lower_the(name: str) -> str:
+    """A name as it reads after "according to": "The Kremlin" is "the Kremlin"."""
+    return "t" + name[1:] if name.startswith("The ") else name
+
+
+def _names_speaker(text: str, sid: str, name: str, lookup: Callable[[str], str | None]) -> bool:
+    """Whether `text` starts by naming the speaker `sid` as its subject: by `name` (its short name), or
+    by a proper name the registry resolves to it ("Zelenskyy rejected the Kremlin's demands" over the
+    Kremlin's passage still needs "According to the Kremlin")."""
+    head = _THE.sub("", text.lstrip(", "))
+    if head.lower().startswith(_THE.sub("", name).lower()):
         return True
     m = _PROPER.match(head)
     return m is not None and lookup(m.group(0)) == sid
@@ -258,13 +264,13 @@ def _names_cited(sentence: str, speakers: Sequence[str], names: Callable[[str], 
     for sid in speakers:
         full = names(sid)
         for form in dict.fromkeys((full, short_name(full))):
-            bare = re.sub(r"^the\s+", "", form, flags=re.IGNORECASE)
+            bare = _THE.sub("", form)
             if len(bare) < 3:
                 continue
             m = re.search(rf"\b(according to)\s+{_PASSAGE_FROM}(the\s+)?{re.escape(bare)}(?!\w){_ON_DAY}(?=\s*[,.;?\[])",
                           sentence, re.IGNORECASE)
             if m:
-                name = short_name(full)
-                name = "the " + name[4:] if name.startswith("The ") else ("the " if m.group(2) else "") + name
+                name = _lower_the(short_name(full))
+                name = name if name.startswith("the ") or not m.group(2) else "the " + name
                 return f"{sentence[:m.start()]}{m.group(1)} {name}{sentence[m.end():]}"
     return None
