@@ -199,10 +199,16 @@ def upgrade_headlines(book: DisputeBook, created: list[str], headliner: Headline
 
 
 def _statements(book: DisputeBook, d: Dispute) -> tuple[list[Statement], list[Statement]]:
+    """Each side's statements, those of the dispute's key pairs first (strongest pair first): the model
+    reads the first of each side, and a large dispute's earliest claims need not answer each other."""
+    first = [(c, side) for p in d.points for c, side in ((p.a, 0), (p.b, 1))]
+    rest = [(c, s.side - 1) for s in d.sides for c in s.citations]
     out: tuple[list[Statement], list[Statement]] = ([], [])
-    for s in d.sides:
-        for c in s.citations:
-            out[s.side - 1].append((book.names(s.speaker), c.date, c.quote))
+    seen: set[tuple[str, int]] = set()
+    for c, side in first + rest:
+        if (c.doc, c.start) not in seen:
+            seen.add((c.doc, c.start))
+            out[side].append((book.names(c.speaker), c.date, c.quote))
     return out
 
 

@@ -302,6 +302,27 @@ def test_headlines_from_the_model_are_checked_and_retried_a_bounded_number_of_ti
     assert book.get(gid).headline == template
 
 
+
+def test_the_model_writes_the_headline_from_the_key_pair_first(ledger, book, embed):
+    record(ledger, FIVE)
+    record(ledger, [(HALT2, STRIKES[2])], score=0.99)  # the strongest pair: neither claim is its side's earliest
+    read = []
+
+    def headliner(kind, side1, side2):
+        read.append((side1, side2))
+        return None
+
+    [gid] = book.update(embed, headliner)
+    d = book.get(gid)
+    assert d.points[0].pair == pair_id(HALT2, STRIKES[2])
+    [(side1, side2)] = read
+    assert side1[0][2] == HALT2.text and side2[0][2] == STRIKES[2].text  # what the model reads first
+    assert [s[2] for s in side1[:2]] == [p.a.quote for p in d.points[:2]]
+    assert sorted(s[2] for s in side1) == sorted({HALT.text, HALT2.text})  # every claim once, on its side
+    assert sorted(s[2] for s in side2) == sorted(c.text for c in STRIKES)
+    earliest = [c.quote for s in d.sides if s.side == 1 for c in s.citations][0]
+    assert earliest == HALT.text  # the sides list the earliest first: without the key pairs it would lead
+
 # A reply that means only what it points back at: "We never accepted that." says nothing without the
 # sentence before it (the other side's claim, quoted in the same statement).
 TREATY = claim("ostria.md", "Ostria says the river treaty obliges Velania to remove its border checkpoints.",
