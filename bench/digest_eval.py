@@ -16,7 +16,9 @@ every real conflict appears once, measured on the development set (bench/devset/
   (the disputes at or above ANALYST_DIGEST_MIN_CONFIDENCE), counting unlabelled ones as not real (a lower bound); also given
   over labelled items only, and strictly (`digest_precision_lead`: posted disputes whose strongest
   pair is real). `digest_duplicates`: extra digest items for a real dispute already posted;
-  `digest_recall`: labelled disputes that reach the digest.
+  `digest_recall`: labelled disputes that reach the digest as items; `named`: possible disputes its
+  heading names (confidence at least ANALYST_DIGEST_POSSIBLE_MIN_CONFIDENCE, over successive digests),
+  `digest_recall_with_named`: labelled disputes reached by an item or a named line.
 - `grouping`: the grouping step alone, with the labelled contradiction pairs of both dev corpora as
   input (each with the kind the judge gives it, confidence 0.9), so the detector's misses do not hide
   it: pairwise precision/recall of "same dispute" decisions against the labels, on decisions that involve an
@@ -161,8 +163,10 @@ def dispute_verdict(pair_verdicts) -> str:
     return "real" if got["real"] else "unlabelled" if got["unlabelled"] else "false"
 
 
-def score(disputes, pair_rows: dict, min_conf: float, pairs: list[dict], heldout: set[str], corpus: str) -> dict:
-    """Map detected disputes to the labelled ones through their claims' quotes and score the digest."""
+def score(disputes, pair_rows: dict, min_conf: float, pairs: list[dict], heldout: set[str], corpus: str,
+          name_floor: float = 0.5) -> dict:
+    """Map detected disputes to the labelled ones through their claims' quotes and score the digest
+    (`name_floor`: possible disputes this confident are named in its heading)."""
     pair_label = labeller(pairs, corpus)
     items = []
     for dsp in disputes:
@@ -172,6 +176,7 @@ def score(disputes, pair_rows: dict, min_conf: float, pairs: list[dict], heldout
         docs = {c.doc for s in dsp.sides for c in s.citations}
         items.append({"id": dsp.id, "headline": dsp.headline, "kind": str(dsp.kind),
                       "confidence": dsp.confidence, "pairs": len(dsp.pairs), "posted": dsp.confidence >= min_conf,
+                      "named": name_floor <= dsp.confidence < min_conf,
                       "evaluation": bool(docs & heldout), "maps_to": sorted(maps),
                       "lead": labels_of[0][0] if labels_of else "unlabelled",
                       "verdict": dispute_verdict(v for v, _ in labels_of)})
@@ -199,6 +204,8 @@ def _digest(items: list[dict], labels: set[str]) -> dict:
     labelled_posted = [i for i in posted if i["verdict"] != "unlabelled"]
     per_label = Counter(m for i in real_posted for m in i["maps_to"] if m in labels)
     found_any = {m for i in items for m in i["maps_to"] if m in labels}
+    named = [i for i in items if i["named"]]
+    shown = {m for i in posted + named if i["verdict"] == "real" for m in i["maps_to"] if m in labels}
     return {
         "disputes": len(items), "posted": len(posted), "posted_real": len(real_posted),
         "posted_unlabelled": sum(i["verdict"] == "unlabelled" for i in posted),
@@ -208,6 +215,8 @@ def _digest(items: list[dict], labels: set[str]) -> dict:
         "labelled_disputes": len(labels),
         "digest_recall": round(len(per_label) / len(labels), 3) if labels else None,
         "found_any_status": len(found_any),
+        "named": len(named), "named_real": sum(i["verdict"] == "real" for i in named),
+        "digest_recall_with_named": round(len(shown) / len(labels), 3) if labels else None,
         "digest_duplicates": sum(n - 1 for n in per_label.values()),
         "merged_items": sum(len(i["maps_to"]) > 1 for i in posted),
     }

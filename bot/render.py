@@ -4,6 +4,8 @@ from __future__ import annotations
 import textwrap
 
 from retrieval.compare.models import CompareResult
+from retrieval.contradictions.posting import BelowBar
+from retrieval.text import clip
 from retrieval.feeds.models import FeedInfo, FetchReport
 from retrieval.models import (
     Answer, Citation, Contested, Contradiction, Dismissal, Dispute, IndexReport, SourceInfo,
@@ -179,11 +181,20 @@ def render_dispute(d: Dispute) -> str:
     return "\n".join(out)
 
 
-def below_bar(possible: int, listing: str) -> str:
-    """The digest's count of disputes below its confidence bar since it last posted (never posted
-    themselves), with the command (`listing`) that lists them."""
-    return (f"Below the confidence bar, not posted: {possible} possible dispute(s) since the last digest "
-            f"({listing} lists them).")
+def below_bar(bb: BelowBar, listing: str, headline_chars: int = 150) -> str:
+    """The digest's lines on disputes below its confidence bar: the strongest not named before, one
+    line each (never posted as items), then how many arrived since the last digest, with the command
+    (`listing`) that lists them."""
+    lines = []
+    if bb.named:
+        lines.append("Possible disputes, below the confidence bar (named once, not posted as items):")
+        lines += [f"• {clip(d.headline, headline_chars)} (`{d.id}`, confidence {d.confidence:.2f}: "
+                  f"{evidence_text(d.evidence)})" for d in bb.named]
+    more = f"{bb.unnamed} more to name in later digests; " if bb.unnamed else ""
+    if bb.since or more:
+        lines.append(f"Below the confidence bar: {more}{bb.since} possible dispute(s) since the last digest "
+                     f"({listing} lists them).")
+    return "\n".join(lines)
 
 
 def render_disputes(items: list[Dispute], status: str = "new") -> str:

@@ -162,9 +162,9 @@ def do_digest(service, args) -> Outcome:
     if updates:
         lines.append("\nNew evidence on disputes already posted: "
                      + "; ".join(f"{d.id} ({d.headline})" for d in updates))
-    possible = service.possible_since_digest()
-    if possible:
-        lines.append("\n" + render.below_bar(possible, "`disputes --status possible`"))
+    bb = service.below_bar()
+    if bb:
+        lines.append("\n" + render.below_bar(bb, "`disputes --status possible`"))
     return Outcome([d.to_dict() for d in items], "\n".join(lines))
 
 

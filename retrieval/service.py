@@ -13,8 +13,9 @@ from typing import Callable, Sequence
 
 from retrieval.compare.models import CompareResult
 from retrieval.components import Components
+from retrieval.contradictions.posting import BelowBar, below_bar, mark_noted
 from retrieval.errors import UsageError
-from retrieval.feeds.models import FeedInfo, FetchReport
+from retrieval.feeds.operations import FeedOperations
 from retrieval.models import (
     Answer, Contradiction, Dismissal, Dispute, Hit, IndexReport, Skipped, SourceInfo,
 )
@@ -22,7 +23,7 @@ from retrieval.models import (
 log = logging.getLogger(__name__)
 
 
-class Analyst(Components):
+class Analyst(Components, FeedOperations):
     """The operations the fronts call (its parts: components.py)."""
 
     # ---- operations --------------------------------------------------------------------
@@ -224,10 +225,16 @@ class Analyst(Components):
         self.group_disputes()
         return self.dispute_book.new_evidence()
 
-    def possible_since_digest(self) -> int:
-        """Disputes below the digest's bar first seen since the digest last posted one."""
+    def below_bar(self) -> BelowBar:
+        """What the digest says of disputes below its bar: the strongest possible ones not named before
+        (to name) and how many arrived since the last digest (contradictions/posting.py)."""
         self.group_disputes()
-        return self.dispute_book.possible_since_post()
+        s = self.settings
+        return below_bar(self.dispute_book, s.digest_possible_min_confidence, s.digest_possible_lines)
+
+    def mark_noted(self, dispute_ids: Sequence[str]) -> None:
+        """Record that a posted digest named these possible disputes."""
+        mark_noted(self.dispute_book, dispute_ids)
 
     def dismiss(self, ident: str) -> Dismissal:
         """Dismiss a dispute (all its pairs) or a single pair, by id; says whether it already was."""
@@ -243,49 +250,6 @@ class Analyst(Components):
 
         path = save_upload(self.settings, self.registry, filename, data, source)
         return self.index([path])
-
-    # ---- feeds and web pages (retrieval/feeds/) ----------------------------------------
-    def _poller(self):
-        from retrieval.feeds.feeds import FeedPoller
-
-        return FeedPoller(self.settings, self.registry, self.feed_db)
-
-    def feeds(self) -> list[FeedInfo]:
-        """Every feed of sources.yaml with its last poll, last new item, items stored and last error."""
-        return self._poller().infos()
-
-    def fetch_feeds(self, due_only: bool = False) -> FetchReport:
-        """Poll the feeds (all of them, or only those due: the scheduler's job), store new articles
-        in the corpus and index them. An index run already in progress leaves the new files to the
-        next one (the reindex job)."""
-        self._registry = None  # sources.yaml may have changed (e.g. `sources add`)
-        results = self._poller().poll_all(due_only=due_only)
-        paths = [Path(p) for r in results for p in r.paths]
-        report = FetchReport(feeds=results)
-        if paths:
-            report.index = self._index_fetched(paths)
-        return report
-
-    def _index_fetched(self, paths: list[Path]) -> IndexReport:
-        from retrieval.errors import IndexLockedError
-
-        try:
-            return self.index(list(dict.fromkeys(paths)))
-        except IndexLockedError:
-            log.info("fetched %d file(s); another index run holds the lock, the next run indexes them",
-                     len(paths))
-            return IndexReport()
-
-    def ingest_url(self, url: str, source: str | None = None) -> tuple[IndexReport, Path]:
-        """Fetch one page, store its article in the corpus (deduplicated) and index it."""
-        from retrieval.feeds.feeds import fetch_page
-
-        path = fetch_page(url, source, self.settings, self.registry, self.feed_db)
-        return self.index([path]), path
-
-    def feed_urls(self, sid: str) -> list[str]:
-        """The feed URLs of one source (id or alias)."""
-        return [f.url for s, f in self.registry.feeds() if s == self.registry.resolve(sid)]
 
     def add_source(self, sid: str, name: str | None = None, aliases: Sequence[str] = (),
                    feeds: Sequence[str] = ()) -> SourceInfo:

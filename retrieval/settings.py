@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     # of real conflicts for its evidence class, contradictions/confidence.py: at 0.8, corroborated
     # disputes only); the rest stay listable as `possible`. Fit: `python -m bench.confidence`.
     digest_min_confidence: float = Field(default=0.8, ge=0.0, le=1.0)
+    # Below that bar, the digest names (one heading line each, once) the strongest possible disputes at
+    # least this confident (0.5: one strong pair of statements), at most this many per digest
+    # (contradictions/posting.py); 0 lines: it only counts them.
+    digest_possible_min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
+    digest_possible_lines: int = Field(default=5, ge=0, le=20)
 
     # Discord
     discord_token: SecretStr | None = Field(

@@ -21,7 +21,7 @@ from bot.discord import threads
 from bot.logs import new_request_id
 from bot.discord.access import Cooldowns, channel_allowed
 from bot.discord.commands import build_commands, report_error
-from bot.discord.digest import DismissButton
+from bot.discord.dismiss import DismissButton
 from bot.discord.feedback import FeedbackButton
 from retrieval.errors import AnalystError, BusyError
 

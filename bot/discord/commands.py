@@ -232,7 +232,8 @@ def check_size(size: int, max_bytes: int) -> None:
 
 
 async def dismiss(interaction: discord.Interaction, id: str) -> None:
-    from bot.discord.digest import dismissal_text, mark_post_dismissed
+    from bot.discord.digest import mark_post_dismissed
+    from bot.discord.dismiss import dismissal_text
 
     await thinking(interaction)
     result = await interaction.client.run_blocking(interaction.client.service.dismiss, id.strip())

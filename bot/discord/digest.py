@@ -7,10 +7,9 @@ Exactly once, across crashes: every digest message carries a marker in its embed
 `posted` every dispute whose marker is already there, so a process that died between Discord accepting
 a message and the ledger recording it does not post it again. Each item is marked `posted` right after
 Discord accepted its message; a failed send leaves the rest `new` for the next run. Nothing is sent on a
-day with nothing new.
+day with nothing new (no item, no new evidence, no possible dispute to name).
 
-Dismissing from the digest edits the post: the item is marked dismissed and its button disabled; a
-second dismissal (another admin, or `/dismiss` first) says it already was."""
+Dismissing from the digest edits the post (the button: `dismiss.py`; `/dismiss` finds the post here)."""
 from __future__ import annotations
 
 import asyncio
@@ -21,105 +20,15 @@ from zoneinfo import ZoneInfo
 
 import discord
 
-from bot.discord.access import is_admin
+from bot.discord.dismiss import NONE, dismiss_view, dismissed_view
 from bot.discord.render import Outgoing, fit, plain
 from bot.discord.render_disputes import digest_item, dispute_embed, marker_id, render_disputes
 from bot.render import below_bar
-from retrieval.errors import AnalystError
+from retrieval.contradictions.posting import BelowBar
 
 log = logging.getLogger(__name__)
-NONE = discord.AllowedMentions.none()
 RECONCILE_LIMIT = 200  # recent channel messages read for markers before posting
 _DISPUTE_ID = re.compile(r"^d-[0-9a-f]{4,40}$")
-
-
-class DismissButton(discord.ui.DynamicItem[discord.ui.Button],
-                    template=r"analyst:dismiss:(?P<cid>[A-Za-z0-9_.:-]{1,80})"):
-    """A persistent button (it works after a restart): the dispute id (or, on digests posted before
-    disputes existed, a pair id) is in its custom_id."""
-
-    def __init__(self, cid: str, label: str = "Dismiss", disabled: bool = False) -> None:
-        super().__init__(discord.ui.Button(label=label[:80], style=discord.ButtonStyle.secondary,
-                                           custom_id=f"analyst:dismiss:{cid}", disabled=disabled))
-        self.cid = cid
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match, /):
-        return cls(match["cid"], item.label or "Dismiss")
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        client = interaction.client
-        if not is_admin(interaction.user, client.settings):
-            role = f"the `{client.settings.admin_role}` role or " if client.settings.admin_role else ""
-            await interaction.response.send_message(
-                f"You need {role}the Manage Server permission to dismiss disputes.",
-                ephemeral=True, allowed_mentions=NONE)
-            return
-        await interaction.response.defer()  # a deferred update: the post itself is edited below
-        try:
-            result = await asyncio.to_thread(client.service.dismiss, self.cid)
-        except AnalystError as exc:
-            await interaction.followup.send(plain(exc.for_front("discord"), 1900), ephemeral=True,
-                                            allowed_mentions=NONE)
-            return
-        except Exception:
-            log.exception("dismiss %s failed", self.cid)
-            await interaction.followup.send("Something went wrong; the details are in the bot's log.",
-                                            ephemeral=True, allowed_mentions=NONE)
-            return
-        who = getattr(interaction.user, "display_name", None) or interaction.user.name
-        log.info("%s %s dismissed by %s%s", result.target, result.id, interaction.user.id,
-                 " (already dismissed)" if result.already else "")
-        try:
-            await edit_dismissed(interaction, result, who, self.cid)
-        except discord.HTTPException as exc:
-            log.warning("could not edit the digest post for %s (%s)", result.id, exc.status)
-        await interaction.followup.send(dismissal_text(result, who), ephemeral=True, allowed_mentions=NONE)
-
-
-def dismissal_text(result, who: str | None = None) -> str:
-    what = "Dispute" if result.target == "dispute" else "Contradiction"
-    if result.already:
-        return f"{what} `{fit(result.id, 80)}` was already dismissed."
-    if result.target == "dispute" and result.dispute is not None:
-        return f"Dismissed dispute `{fit(result.id, 80)}` and its {len(result.dispute.pairs)} pair(s)."
-    text = f"Dismissed `{fit(result.id, 80)}`."
-    if result.dispute is not None:
-        text += (f" Its dispute `{result.dispute.id}` is dismissed too." if result.dispute.status == "dismissed"
-                 else f" Its dispute `{result.dispute.id}` stays {result.dispute.status} with its other pairs.")
-    return text
-
-
-async def edit_dismissed(interaction: discord.Interaction, result, who: str, cid: str) -> None:
-    """Edit the digest post the button sits on: a dispute's item re-rendered as dismissed with its
-    button disabled; on an old multi-item post, only the clicked button is disabled."""
-    message = interaction.message
-    if message is None:
-        return
-    if result.target == "dispute" and result.dispute is not None and len(message.embeds) <= 1:
-        names = interaction.client.service.source_names()
-        embed = dispute_embed(result.dispute, names, digest=True, note=f"Dismissed by {fit(who, 80)}.")
-        await interaction.edit_original_response(embeds=[embed], view=dismissed_view(result.dispute.id),
-                                                 allowed_mentions=NONE)
-        return
-    view = discord.ui.View.from_message(message, timeout=None)
-    for item in view.children:
-        if getattr(item, "custom_id", None) == f"analyst:dismiss:{cid}":
-            item.disabled = True
-            item.label = "Dismissed"
-    await interaction.edit_original_response(view=view, allowed_mentions=NONE)
-
-
-def dismiss_view(dispute_id: str) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    view.add_item(DismissButton(dispute_id, "Dismiss"))
-    return view
-
-
-def dismissed_view(dispute_id: str) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    view.add_item(DismissButton(dispute_id, "Dismissed", disabled=True))
-    return view
 
 
 def _day(client) -> str:
@@ -127,9 +36,9 @@ def _day(client) -> str:
 
 
 def heading(client, n_items: int, updates, *, preview: bool = False, continued: bool = False,
-            possible: int = 0) -> str:
-    """The digest's first line(s): how many new disputes, the posted ones with new evidence, and how
-    many disputes below the confidence bar arrived since the last digest (counted, never posted)."""
+            below: BelowBar | None = None) -> str:
+    """The digest's first line(s): how many new disputes, the posted ones with new evidence, and the
+    disputes below the confidence bar (the strongest named, the rest counted; never posted as items)."""
     if preview:
         head = (f"Digest preview ({_day(client)}): {n_items} new dispute(s); nothing is marked posted."
                 if n_items else "Nothing new for the digest.")
@@ -139,25 +48,26 @@ def heading(client, n_items: int, updates, *, preview: bool = False, continued: 
     if updates:
         head += "\nNew evidence on disputes already posted: " + "; ".join(
             f"{fit(d.headline, 150)} (`{d.id}`, {len(d.pairs)} pairs)" for d in updates[:10])
-    if possible:
-        head += "\n" + below_bar(possible, "`/disputes status:possible`")
+    if below:
+        head += "\n" + below_bar(below, "`/disputes status:possible`")
     return head
 
 
-def digest_messages(client, items, updates=(), *, continued: bool = False, possible: int = 0) -> list[Outgoing]:
+def digest_messages(client, items, updates=(), *, continued: bool = False,
+                    below: BelowBar | None = None) -> list[Outgoing]:
     """The digest as it is posted: one message per dispute (marked in its footer, its id in `ids`), the
     heading on the first."""
     names = client.service.source_names()
-    head = heading(client, len(items), list(updates), continued=continued, possible=possible)
+    head = heading(client, len(items), list(updates), continued=continued, below=below)
     return [digest_item(d, names, head if k == 0 else "") for k, d in enumerate(items)]
 
 
 async def preview_messages(client) -> list[Outgoing]:
     items = await asyncio.to_thread(client.service.disputes, "new")
     updates = await asyncio.to_thread(client.service.disputes_with_new_evidence)
-    possible = await asyncio.to_thread(client.service.possible_since_digest)
+    below = await asyncio.to_thread(client.service.below_bar)
     names = client.service.source_names()
-    return render_disputes(items, names, heading(client, len(items), updates, preview=True, possible=possible))
+    return render_disputes(items, names, heading(client, len(items), updates, preview=True, below=below))
 
 
 async def digest_channel(client):
@@ -201,11 +111,13 @@ async def reconcile(client, channel, pending: list[str]) -> set[str]:
 
 
 async def post_digest(client) -> int:
-    """Post the `new` disputes; returns how many were posted (and marked `posted`)."""
+    """Post the `new` disputes; returns how many were posted (and marked `posted`). Possible disputes
+    not named before are named in the heading, even on a day with no new item."""
     async with client.digest_lock:  # a scheduled run and a manual one never overlap
         items = await asyncio.to_thread(client.service.disputes, "new")
         updates = await asyncio.to_thread(client.service.disputes_with_new_evidence)
-        if not items and not updates:
+        below = await asyncio.to_thread(client.service.below_bar)
+        if not items and not updates and not below.named:
             log.info("digest: nothing new, nothing posted")
             return 0
         channel = await _channel_or_none(client, len(items))
@@ -213,14 +125,13 @@ async def post_digest(client) -> int:
             return 0
         done = await reconcile(client, channel, [d.id for d in items])
         items = [d for d in items if d.id not in done]
-        if not items and not updates:
+        if not items and not updates and not below.named:
             return 0
-        possible = await asyncio.to_thread(client.service.possible_since_digest)
-        if not items:  # only new evidence on disputes already posted: one line, then clear the flags
-            head = heading(client, 0, updates, continued=bool(done), possible=possible)
-            await _post_updates_only(client, channel, head, updates)
+        if not items:  # only new evidence on posted disputes or possible ones: the heading, then record it
+            head = heading(client, 0, updates, continued=bool(done), below=below)
+            await _post_heading_only(client, channel, head, updates, below)
             return 0
-        return await _post_items(client, channel, items, updates, continued=bool(done), possible=possible)
+        return await _post_items(client, channel, items, updates, continued=bool(done), below=below)
 
 
 async def _channel_or_none(client, waiting: int):
@@ -236,19 +147,29 @@ async def _channel_or_none(client, waiting: int):
     return channel
 
 
-async def _post_updates_only(client, channel, head: str, updates: list) -> None:
+async def _post_heading_only(client, channel, head: str, updates: list, below: BelowBar) -> None:
+    content = plain(head, 2000)
     try:
-        await channel.send(content=plain(head, 2000), allowed_mentions=NONE)
+        await channel.send(content=content, allowed_mentions=NONE)
     except discord.HTTPException as exc:
         log.warning("digest: send failed (%s %s)", exc.status, exc.code)
         return
     await asyncio.to_thread(client.service.mark_posted, [d.id for d in updates])
+    await _mark_named(client, below, content)
 
 
-async def _post_items(client, channel, items: list, updates: list, *, continued: bool, possible: int = 0) -> int:
+async def _mark_named(client, below: BelowBar | None, content: str) -> None:
+    """Record the possible disputes the sent heading names (a line cut off by the length limit is not)."""
+    named = [d.id for d in (below.named if below else []) if f"`{d.id}`" in content]
+    if named:
+        await asyncio.to_thread(client.service.mark_noted, named)
+
+
+async def _post_items(client, channel, items: list, updates: list, *, continued: bool,
+                     below: BelowBar | None = None) -> int:
     """One message per dispute, each recorded as posted once Discord has it; stops at the first failure."""
     posted = 0
-    messages = digest_messages(client, items, updates, continued=continued, possible=possible)
+    messages = digest_messages(client, items, updates, continued=continued, below=below)
     for k, (d, msg) in enumerate(zip(items, messages)):
         try:
             await channel.send(content=msg.content or None, embeds=msg.embeds, view=dismiss_view(d.id),
@@ -259,8 +180,10 @@ async def _post_items(client, channel, items: list, updates: list, *, continued:
             break
         await asyncio.to_thread(client.service.mark_posted, [d.id])
         posted += 1
-        if k == 0 and updates:
-            await asyncio.to_thread(client.service.mark_posted, [u.id for u in updates])
+        if k == 0:
+            if updates:
+                await asyncio.to_thread(client.service.mark_posted, [u.id for u in updates])
+            await _mark_named(client, below, msg.content)
     log.info("digest: posted %d of %d new dispute(s)", posted, len(items))
     return posted
 

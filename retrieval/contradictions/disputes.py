@@ -26,6 +26,7 @@ from typing import Callable, Sequence
 
 from retrieval.contradictions.confidence import dispute_confidence, key_pairs
 from retrieval.contradictions.filing import PREFIX, Embed, Headliner, file_pairs, unfiled, upgrade_headlines
+from retrieval.contradictions.posting import migrate
 from retrieval.contradictions.ledger import Ledger
 from retrieval.db import utc_now
 from retrieval.errors import NotFoundError
@@ -38,7 +39,8 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS disputes_items (
     id TEXT PRIMARY KEY, headline TEXT NOT NULL, headline_by TEXT NOT NULL, kind TEXT NOT NULL,
     status TEXT NOT NULL, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
-    new_evidence INTEGER NOT NULL DEFAULT 0, posted_at TEXT, headline_tries INTEGER NOT NULL DEFAULT 0);
+    new_evidence INTEGER NOT NULL DEFAULT 0, posted_at TEXT, headline_tries INTEGER NOT NULL DEFAULT 0,
+    noted_at TEXT);
 CREATE INDEX IF NOT EXISTS disputes_items_status ON disputes_items(status);
 CREATE TABLE IF NOT EXISTS disputes_members (
     pair TEXT PRIMARY KEY, dispute TEXT NOT NULL, a_side INTEGER NOT NULL, joined TEXT NOT NULL);
@@ -69,6 +71,7 @@ class DisputeBook:
         self._headline_lock = threading.Lock()  # one headline pass at a time (model calls)
         with self.lock, self.db:
             self.db.executescript(_SCHEMA)
+            migrate(self)
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -266,13 +269,6 @@ class DisputeBook:
             ids = [r["id"] for r in self.db.execute(
                 "SELECT id FROM disputes_items WHERE status='posted' AND new_evidence=1")]
         return sorted(self._load(ids), key=lambda d: (-d.confidence, -d.strength, d.id)) if ids else []
-
-    def possible_since_post(self) -> int:
-        """How many disputes below the digest's bar (`possible`) were first seen since the digest last
-        posted one (all of them before its first post): the digest counts them without posting them."""
-        with self.lock:
-            last = self.db.execute("SELECT MAX(posted_at) FROM disputes_items").fetchone()[0]
-        return sum(d.status == DisputeStatus.POSSIBLE and (last is None or d.first_seen > last) for d in self._load())
 
     def _get_or_none(self, gid: str) -> Dispute | None:
         try:

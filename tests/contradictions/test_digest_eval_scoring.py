@@ -66,6 +66,15 @@ def test_disputes_on_calibration_documents_are_scored_apart():
     assert (cal["posted"], cal["posted_real"], cal["digest_recall"]) == (1, 1, 1.0)
 
 
+
+def test_possible_disputes_named_in_the_heading_are_counted_apart_from_items():
+    real, unlabelled = pair("p2", "closed", "crossing", 0.6), pair("p3", "closed", "weather", 0.3)
+    out = score([dispute("d-1", [real]), dispute("d-2", [unlabelled])], {"p2": real, "p3": unlabelled},
+                0.8, LABELLED, {DOC}, "harbour")
+    ev = out["evaluation"]
+    assert ev["posted"] == 0 and ev["digest_recall"] == 0.0  # below the bar: no item
+    assert (ev["named"], ev["named_real"], ev["digest_recall_with_named"]) == (1, 1, 1.0)  # 0.3: not named
+
 def test_groups_as_digest_items_count_repeats_and_hidden_disputes():
     from bench.digest_eval import as_items
 

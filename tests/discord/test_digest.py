@@ -264,7 +264,7 @@ async def test_buttons_of_digests_posted_before_disputes_dismiss_their_pair(worl
     and disables only its button."""
     import discord
 
-    from bot.discord.digest import DismissButton
+    from bot.discord.dismiss import DismissButton
     from tests.discord.conftest import record_contradictions
 
     service = world.bot.service
@@ -297,9 +297,11 @@ async def test_digest_counts_disputes_below_the_bar_since_the_last_digest_withou
     assert await jobs.digest_job() == 2
     await world.env.settle()
     head = world.digest.history()[0].content
-    assert "Below the confidence bar, not posted: 1 possible dispute(s) since the last digest" in head
+    assert "Possible disputes, below the confidence bar (named once, not posted as items):" in head
+    assert f"• {lone.headline} (`{lone.id}`, confidence 0.50: one pair of statements)" in head
+    assert "Below the confidence bar: 1 possible dispute(s) since the last digest" in head
     assert "`/disputes status:possible`" in head
-    assert service.dispute(lone.id).status == "possible"  # counted, not posted
+    assert service.dispute(lone.id).status == "possible"  # named, not posted
     assert len(world.digest.history()) == 2
 
     a, b = _claims(2, 1, *POINTS[2][1])  # a second, independent pair: now over the bar, posted
@@ -308,3 +310,24 @@ async def test_digest_counts_disputes_below_the_bar_since_the_last_digest_withou
     await world.env.settle()
     second = world.digest.history()[2].content
     assert second.startswith("Dispute digest") and "possible" not in second  # none new below the bar
+
+
+async def test_a_possible_dispute_is_named_once_even_on_a_day_with_no_new_item(world):
+    service = world.bot.service
+    a, b = _claims(2, 0, *POINTS[2][0])  # one strong pair: `single`, below the bar
+    service.ledger.record(a, b, 0.9, "The Kremlin and Zelenskyy give different accounts.")
+    [weak] = record_disputes(service, 1, score=0.6)  # weak evidence only: counted, never named
+    [lone] = [d for d in service.disputes("possible") if d.id != weak]
+    assert service.dispute(weak).confidence < 0.5 <= lone.confidence
+
+    assert await jobs.digest_job() == 0  # no item posted ...
+    await world.env.settle()
+    [msg] = world.digest.history()  # ... but one heading-only message names the possible dispute
+    assert msg.content.startswith("Dispute digest") and f"`{lone.id}`" in msg.content
+    assert f"`{weak}`" not in msg.content and "2 possible dispute(s) since the last digest" in msg.content
+    assert msg.embeds == [] and "@" not in msg.content
+    assert service.dispute(lone.id).status == "possible"  # named, not posted: listable, dismissable
+
+    assert await jobs.digest_job() == 0
+    await world.env.settle()
+    assert len(world.digest.history()) == 1  # named once: nothing new the next day, nothing sent
