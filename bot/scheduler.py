@@ -41,7 +41,7 @@ async def digest_job() -> int:
     from bot.discord.digest import post_digest
 
     await bot.wait_until_ready()
-    return await post_digest(bot)
+    return (await post_digest(bot)).items
 
 
 async def reindex_job() -> None:

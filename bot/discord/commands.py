@@ -158,10 +158,12 @@ async def digest(interaction: discord.Interaction, post: bool = False) -> None:
     if client.settings.digest_channel_id is None:
         raise AccessDenied("No digest channel is configured (ANALYST_DIGEST_CHANNEL_ID).")
     await thinking(interaction)
-    n = await post_digest(client)
+    done = await post_digest(client)
     where = f"<#{client.settings.digest_channel_id}>"
-    text = f"Posted {n} dispute(s) to {where}." if n else f"Nothing new to post to {where}."
-    log.info("/digest post by %s: %d posted", interaction.user.id, n)
+    text = (f"Posted {done.items} dispute(s) to {where}." if done.items else
+            f"No new dispute to post; the digest's heading (new evidence, possible disputes) went to {where}."
+            if done.heading_only else f"Nothing new to post to {where}.")
+    log.info("/digest post by %s: %d posted", interaction.user.id, done.items)
     await deliver(interaction, [Outgoing(content=text)], public=False)
 
 

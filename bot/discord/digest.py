@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -41,7 +42,7 @@ def heading(client, n_items: int, updates, *, preview: bool = False, continued: 
     disputes below the confidence bar (the strongest named, the rest counted; never posted as items)."""
     if preview:
         head = (f"Digest preview ({_day(client)}): {n_items} new dispute(s); nothing is marked posted."
-                if n_items else "Nothing new for the digest.")
+                if n_items or updates or (below and below.named) else "Nothing new for the digest.")
     else:
         more = " (continued)" if continued else ""
         head = f"Dispute digest, {_day(client)}{more}: {n_items} new."
@@ -110,28 +111,36 @@ async def reconcile(client, channel, pending: list[str]) -> set[str]:
     return already
 
 
-async def post_digest(client) -> int:
-    """Post the `new` disputes; returns how many were posted (and marked `posted`). Possible disputes
-    not named before are named in the heading, even on a day with no new item."""
+@dataclass
+class Posted:
+    """What a digest run sent: `items` disputes posted (and marked `posted`), or a heading alone (new
+    evidence on posted disputes, possible disputes named) on a day with no new item."""
+
+    items: int = 0
+    heading_only: bool = False
+
+
+async def post_digest(client) -> Posted:
+    """Post the `new` disputes. Possible disputes not named before are named in the heading, even on a
+    day with no new item."""
     async with client.digest_lock:  # a scheduled run and a manual one never overlap
         items = await asyncio.to_thread(client.service.disputes, "new")
         updates = await asyncio.to_thread(client.service.disputes_with_new_evidence)
         below = await asyncio.to_thread(client.service.below_bar)
         if not items and not updates and not below.named:
             log.info("digest: nothing new, nothing posted")
-            return 0
+            return Posted()
         channel = await _channel_or_none(client, len(items))
         if channel is None:
-            return 0
+            return Posted()
         done = await reconcile(client, channel, [d.id for d in items])
         items = [d for d in items if d.id not in done]
         if not items and not updates and not below.named:
-            return 0
+            return Posted()
         if not items:  # only new evidence on posted disputes or possible ones: the heading, then record it
             head = heading(client, 0, updates, continued=bool(done), below=below)
-            await _post_heading_only(client, channel, head, updates, below)
-            return 0
-        return await _post_items(client, channel, items, updates, continued=bool(done), below=below)
+            return Posted(heading_only=await _post_heading_only(client, channel, head, updates, below))
+        return Posted(items=await _post_items(client, channel, items, updates, continued=bool(done), below=below))
 
 
 async def _channel_or_none(client, waiting: int):
@@ -147,15 +156,16 @@ async def _channel_or_none(client, waiting: int):
     return channel
 
 
-async def _post_heading_only(client, channel, head: str, updates: list, below: BelowBar) -> None:
+async def _post_heading_only(client, channel, head: str, updates: list, below: BelowBar) -> bool:
     content = plain(head, 2000)
     try:
         await channel.send(content=content, allowed_mentions=NONE)
     except discord.HTTPException as exc:
         log.warning("digest: send failed (%s %s)", exc.status, exc.code)
-        return
+        return False
     await asyncio.to_thread(client.service.mark_posted, [d.id for d in updates])
     await _mark_named(client, below, content)
+    return True
 
 
 async def _mark_named(client, below: BelowBar | None, content: str) -> None:

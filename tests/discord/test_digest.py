@@ -331,3 +331,20 @@ async def test_a_possible_dispute_is_named_once_even_on_a_day_with_no_new_item(w
     assert await jobs.digest_job() == 0
     await world.env.settle()
     assert len(world.digest.history()) == 1  # named once: nothing new the next day, nothing sent
+
+
+async def test_an_admin_posting_a_digest_of_possible_disputes_is_told_what_went(world):
+    service = world.bot.service
+    a, b = _claims(2, 0, *POINTS[2][0])
+    service.ledger.record(a, b, 0.9, "The Kremlin and Zelenskyy give different accounts.")
+    [lone] = service.disputes("possible")
+    preview = await world.alice.slash(world.channel, "digest")
+    shown = preview.response
+    assert preview.ephemeral and shown.content.startswith("Digest preview") and f"`{lone.id}`" in shown.content
+    assert world.digest.history() == []  # a preview names nothing
+    done = await world.admin.slash(world.channel, "digest", post=True)
+    assert done.ephemeral and "No new dispute to post; the digest's heading" in done.response.content
+    [msg] = world.digest.history()
+    assert f"`{lone.id}`" in msg.content
+    again = await world.admin.slash(world.channel, "digest", post=True)
+    assert "Nothing new to post" in again.response.content
