@@ -1,7 +1,7 @@
 """What the digest says of disputes below its bar (`contradictions/posting.py`), on a real SQLite ledger
 with the real MiniLM embedder: the strongest possible disputes at or above the floor are named, at most
-`lines` of them, each once; weaker ones are only counted; a table made before naming existed gains
-its column."""
+`lines` of them, each once; weaker ones are only counted, and one sharing a statement with a digest item
+is not named; a table made before naming existed gains its column."""
 from __future__ import annotations
 
 import sqlite3
@@ -9,8 +9,9 @@ import sqlite3
 from retrieval.contradictions.disputes import DisputeBook
 from retrieval.contradictions.ledger import Ledger
 from retrieval.contradictions.posting import below_bar, last_digest, mark_noted
+from retrieval.contradictions.ledger import pair_id
 from tests.contradictions.test_disputes import (  # noqa: F401  (fixtures used by name)
-    NOT_SIGNED, RU_DENY, RU_DID, SWAP_K, SWAP_Z, TREATY, UA_DENY, UA_DID, book, embed, ledger, record,
+    FIVE, HALT, NOT_SIGNED, RU_DENY, RU_DID, SWAP_K, SWAP_Z, TREATY, UA_DENY, UA_DID, book, embed, ledger, record,
 )
 
 
@@ -55,3 +56,16 @@ def test_a_dispute_table_from_before_naming_gains_its_column(tmp_path, embed):
         assert below_bar(old, floor=0.5, lines=5).named == []
     finally:
         led.close()
+
+
+def test_a_possible_dispute_sharing_a_statement_with_an_item_is_not_named(ledger, book, embed):
+    record(ledger, FIVE)  # corroborated: a digest item
+    record(ledger, [(HALT, SWAP_Z)])  # the item's claim against something else: one strong pair
+    record(ledger, [(UA_DID, UA_DENY)])  # one strong pair, nothing shared
+    book.update(embed)
+    [item] = book.list("new")
+    by_pair = book.dispute_of([pair_id(HALT, SWAP_Z), pair_id(UA_DID, UA_DENY)])
+    shares, alone = by_pair[pair_id(HALT, SWAP_Z)], by_pair[pair_id(UA_DID, UA_DENY)]
+    assert len({item.id, shares, alone}) == 3  # three disputes; the first two hold the same sentence
+    assert {d.id for d in book.list("possible")} == {shares, alone}
+    assert [d.id for d in below_bar(book, floor=0.5, lines=5).named] == [alone]
