@@ -77,6 +77,8 @@ TABLE: tuple[Command, ...] = (
     Command("disputes", "List disputes: the contradictions grouped by the point in contention, strongest first.", (
         Option("status", "Which ones to list (possible: below the digest's confidence bar)", kind="choice",
                choices=DISPUTE_FILTERS, default="new"),
+        Option("id", "Show this one dispute in full (an id such as d-3f9a1c2b, from the digest)",
+               positional=True, max_length=80),
     ), example="disputes --status possible"),
     Command("contradictions", "List contradiction pairs (each names its dispute), strongest dispute first.", (
         Option("status", "Which ones to list", kind="choice", choices=PAIR_FILTERS, default="new"),

@@ -129,6 +129,9 @@ def do_contradictions(service, args) -> Outcome:
 
 
 def do_disputes(service, args) -> Outcome:
+    if args.id:
+        d = service.dispute(args.id)
+        return Outcome(d.to_dict(), render.render_dispute(d))
     items = service.disputes(args.status)
     return Outcome([d.to_dict() for d in items], render.render_disputes(items, args.status))
 

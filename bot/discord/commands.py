@@ -124,9 +124,14 @@ async def contradictions(interaction: discord.Interaction, status: str = "new") 
                   public=True)
 
 
-async def disputes(interaction: discord.Interaction, status: str = "new") -> None:
+async def disputes(interaction: discord.Interaction, status: str = "new", id: Optional[str] = None) -> None:
     service = interaction.client.service
     await thinking(interaction)
+    if id:  # one dispute, as the digest names it
+        one = await interaction.client.run_blocking(service.dispute, id)
+        heading = f"Dispute `{one.id}` ({one.status})."
+        await deliver(interaction, render_disputes([one], service.source_names(), heading), public=True)
+        return
     items = await interaction.client.run_blocking(service.disputes, status)
     more = f" (showing {MAX_LISTED})" if len(items) > MAX_LISTED else ""
     label = "" if status == "all" else f"{status} "

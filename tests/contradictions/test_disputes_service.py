@@ -91,6 +91,13 @@ def test_disputes_json_contract(run, corpus, service):
     code, out, err = run("disputes", "--status", "bogus")
     assert code == 2 and out == "" and "invalid choice" in err
 
+    code, out, _ = run("disputes", disputes[1]["id"][:6], "--json")  # one dispute, by an id prefix
+    assert code == 0 and json.loads(out) == disputes[1]
+    code, out, _ = run("disputes", disputes[1]["id"])
+    assert code == 0 and disputes[1]["id"] in out and disputes[0]["id"] not in out and "Key pairs:" in out
+    code, out, err = run("disputes", "d-ffffffff")
+    assert code != 0 and "No dispute with id 'd-ffffffff'" in err
+
 
 def test_number_conflicts_alone_stay_below_the_default_digest_bar(run, monkeypatch):
     """No model: the number check's conflicts are listed as possible, never posted on their own."""

@@ -327,6 +327,13 @@ async def test_a_possible_dispute_is_named_once_even_on_a_day_with_no_new_item(w
     assert f"`{weak}`" not in msg.content and "2 possible dispute(s) since the last digest" in msg.content
     assert msg.embeds == [] and "@" not in msg.content
     assert service.dispute(lone.id).status == "possible"  # named, not posted: listable, dismissable
+    opened = await world.alice.slash(world.channel, "disputes", id=lone.id)  # a reader opens the named one
+    [shown] = opened.followups
+    assert shown.content.startswith(f"Dispute `{lone.id}` (possible)") and len(shown.embeds) == 1
+    assert shown.embeds[0].footer.text == f"dispute {lone.id}"
+    missing = await world.alice.slash(world.channel, "disputes", id="d-ffffffff")
+    assert "No dispute with id 'd-ffffffff'" in (missing.followups or [missing.response])[0].content
+    world.env.errors  # acknowledge the refusal
 
     assert await jobs.digest_job() == 0
     await world.env.settle()
