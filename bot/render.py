@@ -181,13 +181,14 @@ def render_dispute(d: Dispute) -> str:
     return "\n".join(out)
 
 
-def below_bar(bb: BelowBar, listing: str, headline_chars: int = 150) -> str:
+def below_bar(bb: BelowBar, listing: str, opening: str, headline_chars: int = 150) -> str:
     """The digest's lines on disputes below its confidence bar: the strongest not named before, one
-    line each (never posted as items), then how many arrived since the last digest, with the command
-    (`listing`) that lists them."""
+    line each (never posted as items), then how many arrived since the last digest, with the commands
+    that list them (`listing`) and open one (`opening`)."""
     lines = []
     if bb.named:
-        lines.append("Possible disputes, below the confidence bar (named once, not posted as items):")
+        lines.append(f"Possible disputes, below the confidence bar (named once, not posted as items; "
+                     f"{opening} opens one):")
         lines += [f"• {clip(d.headline, headline_chars)} (`{d.id}`, confidence {d.confidence:.2f}: "
                   f"{evidence_text(d.evidence)})" for d in bb.named]
     more = f"{bb.unnamed} more to name in later digests; " if bb.unnamed else ""

@@ -167,7 +167,7 @@ def do_digest(service, args) -> Outcome:
                      + "; ".join(f"{d.id} ({d.headline})" for d in updates))
     bb = service.below_bar()
     if bb:
-        lines.append("\n" + render.below_bar(bb, "`disputes --status possible`"))
+        lines.append("\n" + render.below_bar(bb, "`disputes --status possible`", "`disputes ID`"))
     return Outcome([d.to_dict() for d in items], "\n".join(lines))
 
 

@@ -50,7 +50,7 @@ def heading(client, n_items: int, updates, *, preview: bool = False, continued: 
         head += "\nNew evidence on disputes already posted: " + "; ".join(
             f"{fit(d.headline, 150)} (`{d.id}`, {len(d.pairs)} pairs)" for d in updates[:10])
     if below:
-        head += "\n" + below_bar(below, "`/disputes status:possible`")
+        head += "\n" + below_bar(below, "`/disputes status:possible`", "`/disputes id:`")
     return head
 
 

@@ -108,6 +108,7 @@ def test_number_conflicts_alone_stay_below_the_default_digest_bar(run, monkeypat
     assert len(possible) == 2 and all(d["confidence"] < 0.8 for d in possible)
 
 
+
 def test_dismiss_takes_a_dispute_or_a_pair_id(run):
     run("index", "--json")
     first, second = json.loads(run("disputes", "--json")[1])

@@ -80,7 +80,7 @@ def test_an_unexpected_error_is_reported_with_a_request_id(indexed, monkeypatch)
     assert "e.g. /ask" in out  # the next command was still served
 
 
-def test_digest_preview_counts_disputes_below_the_bar(tmp_path):
+def test_digest_preview_names_and_counts_disputes_below_the_bar(tmp_path):
     from pathlib import Path
 
     from tests.conftest import indexed_service
@@ -94,6 +94,12 @@ def test_digest_preview_counts_disputes_below_the_bar(tmp_path):
         svc.ledger.record(a, b, 0.9, "The Kremlin and Zelenskyy give different accounts.")
         out = run_console(svc, "/digest\n")
         assert "no new disputes" in out  # nothing to post ...
-        assert "1 possible dispute(s) since the last digest (`disputes --status possible`" in out  # ... but counted
+        [lone] = svc.disputes("possible")
+        assert f"• {lone.headline} (`{lone.id}`, confidence 0.50: one pair of statements)" in out  # ... but named
+        assert "`disputes ID` opens one" in out
+        assert "1 possible dispute(s) since the last digest (`disputes --status possible`" in out  # ... and counted
+        assert run_console(svc, "/digest\n") == out  # a preview records nothing
+        shown = run_console(svc, f"/disputes {lone.id}\n")
+        assert lone.id in shown and "Key pairs:" in shown
     finally:
         svc.close()

@@ -297,7 +297,8 @@ async def test_digest_counts_disputes_below_the_bar_since_the_last_digest_withou
     assert await jobs.digest_job() == 2
     await world.env.settle()
     head = world.digest.history()[0].content
-    assert "Possible disputes, below the confidence bar (named once, not posted as items):" in head
+    assert ("Possible disputes, below the confidence bar (named once, not posted as items; `/disputes id:` "
+            "opens one):") in head
     assert f"• {lone.headline} (`{lone.id}`, confidence 0.50: one pair of statements)" in head
     assert "Below the confidence bar: 1 possible dispute(s) since the last digest" in head
     assert "`/disputes status:possible`" in head
