@@ -62,7 +62,7 @@ def below_bar(book: DisputeBook, floor: float, lines: int) -> BelowBar:
     confident = [d for d in every if d.status != DisputeStatus.POSSIBLE and d.confidence >= book.min_confidence]
     fresh = [d for d in nameable(possible, confident, floor) if d.id not in noted]
     since = sum(last is None or d.first_seen > last for d in possible)
-    return BelowBar(named=fresh[:lines], unnamed=max(0, len(fresh) - lines), since=since)
+    return BelowBar(named=fresh[:lines], unnamed=max(0, len(fresh) - lines) if lines else 0, since=since)
 
 
 def nameable(possible: Sequence[Dispute], confident: Sequence[Dispute], floor: float) -> list[Dispute]:

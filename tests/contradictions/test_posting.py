@@ -69,3 +69,10 @@ def test_a_possible_dispute_sharing_a_statement_with_an_item_is_not_named(ledger
     assert len({item.id, shares, alone}) == 3  # three disputes; the first two hold the same sentence
     assert {d.id for d in book.list("possible")} == {shares, alone}
     assert [d.id for d in below_bar(book, floor=0.5, lines=5).named] == [alone]
+
+
+def test_with_no_lines_the_digest_only_counts(ledger, book, embed):
+    record(ledger, [(SWAP_K, SWAP_Z)])
+    book.update(embed)
+    bb = below_bar(book, floor=0.5, lines=0)
+    assert bb.named == [] and bb.unnamed == 0 and bb.since == 1 and bb
