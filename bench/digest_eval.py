@@ -17,8 +17,8 @@ every real conflict appears once, measured on the development set (bench/devset/
   over labelled items only, and strictly (`digest_precision_lead`: posted disputes whose strongest
   pair is real). `digest_duplicates`: extra digest items for a real dispute already posted;
   `digest_recall`: labelled disputes that reach the digest as items; `named`: possible disputes its
-  heading names (confidence at least ANALYST_DIGEST_POSSIBLE_MIN_CONFIDENCE, no statement shared with
-  an item: `retrieval/contradictions/posting.py`; over successive digests),
+  heading names (confidence at least ANALYST_DIGEST_POSSIBLE_MIN_CONFIDENCE:
+  `retrieval/contradictions/posting.py`; over successive digests),
   `digest_recall_with_named`: labelled disputes reached by an item or a named line.
 - `grouping`: the grouping step alone, with the labelled contradiction pairs of both dev corpora as
   input (each with the kind the judge gives it, confidence 0.9), so the detector's misses do not hide
@@ -171,8 +171,7 @@ def score(disputes, pair_rows: dict, min_conf: float, pairs: list[dict], heldout
     from retrieval.contradictions.posting import nameable
 
     pair_label = labeller(pairs, corpus)
-    named_ids = {d.id for d in nameable([d for d in disputes if d.confidence < min_conf],
-                                        [d for d in disputes if d.confidence >= min_conf], name_floor)}
+    named_ids = {d.id for d in nameable([d for d in disputes if d.confidence < min_conf], name_floor)}
     items = []
     for dsp in disputes:
         rows = sorted((pair_rows[p] for p in dsp.pairs if p in pair_rows), key=lambda c: (-c.score, c.id))

@@ -77,7 +77,7 @@ def test_possible_disputes_named_in_the_heading_are_counted_apart_from_items():
     item = pair("p4", "repaired", "weather", 0.9)  # an item holding a statement the possible one holds
     out = score([dispute("d-1", [real]), dispute("d-3", [item])], {"p2": real, "p4": item},
                 0.8, LABELLED, {DOC}, "harbour")
-    assert out["evaluation"]["posted"] == 1 and out["evaluation"]["named"] == 0  # not named beside it
+    assert out["evaluation"]["posted"] == 1 and out["evaluation"]["named"] == 1  # named beside it all the same
 
 def test_groups_as_digest_items_count_repeats_and_hidden_disputes():
     from bench.digest_eval import as_items

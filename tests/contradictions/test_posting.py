@@ -1,7 +1,7 @@
 """What the digest says of disputes below its bar (`contradictions/posting.py`), on a real SQLite ledger
 with the real MiniLM embedder: the strongest possible disputes at or above the floor are named, at most
 `lines` of them, each once; weaker ones are only counted, and one sharing a statement with a digest item
-is not named; a table made before naming existed gains its column."""
+is named too; a table made before naming existed gains its column."""
 from __future__ import annotations
 
 import sqlite3
@@ -58,7 +58,7 @@ def test_a_dispute_table_from_before_naming_gains_its_column(tmp_path, embed):
         led.close()
 
 
-def test_a_possible_dispute_sharing_a_statement_with_an_item_is_not_named(ledger, book, embed):
+def test_a_possible_dispute_sharing_a_statement_with_an_item_is_named_too(ledger, book, embed):
     record(ledger, FIVE)  # corroborated: a digest item
     record(ledger, [(HALT, SWAP_Z)])  # the item's claim against something else: one strong pair
     record(ledger, [(UA_DID, UA_DENY)])  # one strong pair, nothing shared
@@ -68,7 +68,8 @@ def test_a_possible_dispute_sharing_a_statement_with_an_item_is_not_named(ledger
     shares, alone = by_pair[pair_id(HALT, SWAP_Z)], by_pair[pair_id(UA_DID, UA_DENY)]
     assert len({item.id, shares, alone}) == 3  # three disputes; the first two hold the same sentence
     assert {d.id for d in book.list("possible")} == {shares, alone}
-    assert [d.id for d in below_bar(book, floor=0.5, lines=5).named] == [alone]
+    # an item often merges several conflicts: one sharing its sentence may be another, so it is named
+    assert {d.id for d in below_bar(book, floor=0.5, lines=5).named} == {shares, alone}
 
 
 def test_with_no_lines_the_digest_only_counts(ledger, book, embed):
