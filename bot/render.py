@@ -5,11 +5,11 @@ import textwrap
 
 from retrieval.compare.models import CompareResult
 from retrieval.contradictions.posting import BelowBar
-from retrieval.text import clip
 from retrieval.feeds.models import FeedInfo, FetchReport
 from retrieval.models import (
     Answer, Citation, Contested, Contradiction, Dismissal, Dispute, IndexReport, SourceInfo,
 )
+from retrieval.text import clip
 from retrieval.vocab import evidence_text
 
 RELATION_TITLES = {

@@ -26,8 +26,8 @@ from typing import Callable, Sequence
 
 from retrieval.contradictions.confidence import dispute_confidence, key_pairs
 from retrieval.contradictions.filing import PREFIX, Embed, Headliner, file_pairs, unfiled, upgrade_headlines
-from retrieval.contradictions.posting import migrate
 from retrieval.contradictions.ledger import Ledger
+from retrieval.contradictions.posting import migrate
 from retrieval.db import utc_now
 from retrieval.errors import NotFoundError
 from retrieval.models import Citation, Contradiction, Dismissal, Dispute, DisputePoint, DisputeSide
