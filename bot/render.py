@@ -109,6 +109,7 @@ def render_contradictions(items: list[Contradiction]) -> str:
     for c in items:
         kind = f" {c.kind}," if c.kind != "contradiction" else ""
         dispute = f" in dispute {c.dispute}" if c.dispute else ""
+        dispute += f" (confidence {c.confidence:.2f})" if c.confidence is not None else ""
         out.append(f"#{c.id} [{c.status}]{kind} score {c.score:.2f}, first seen {c.first_seen}{dispute}\n"
                    f"  {c.explanation}")
         out.append(short_citation(c.a))

@@ -190,7 +190,9 @@ class Claim:
 
 @dataclass
 class Contradiction:
-    """One contradiction pair of the ledger. `dispute`: the id of the dispute it was grouped into."""
+    """One contradiction pair of the ledger. `dispute`: the id of the dispute it was grouped into;
+    `confidence`: that dispute's calibrated confidence (the pair's own `score` is the judge's, which
+    does not rank flagged pairs; README, *The digest*)."""
 
     id: str
     score: float
@@ -201,11 +203,13 @@ class Contradiction:
     b: Citation
     kind: DisputeKind = DisputeKind.CONTRADICTION
     dispute: str | None = None
+    confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "score": self.score, "explanation": self.explanation,
                 "status": self.status, "first_seen": self.first_seen,
-                "a": citation_dict(self.a), "b": citation_dict(self.b), "kind": self.kind, "dispute": self.dispute}
+                "a": citation_dict(self.a), "b": citation_dict(self.b), "kind": self.kind, "dispute": self.dispute,
+                "confidence": self.confidence}
 
 
 @dataclass

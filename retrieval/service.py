@@ -200,16 +200,10 @@ class Analyst(Components, FeedOperations):
         return compare_sources(material, sa, sb, topic.strip() if topic else None, llm, since=since)
 
     def contradictions(self, status: str = "new") -> list[Contradiction]:
-        """Contradiction pairs with `status`, each with the id of its dispute; grouped by dispute,
-        strongest dispute first."""
+        """Contradiction pairs with `status`, each with the id and confidence of its dispute, in the
+        order `disputes` lists those (confidence, then strength), strongest pair first within one."""
         self.group_disputes()
-        items = self.dispute_book.annotate(self.ledger.list(status))
-        strength: dict[str, float] = {}
-        for c in items:
-            key = c.dispute or c.id
-            strength[key] = max(strength.get(key, 0.0), c.score)
-        items.sort(key=lambda c: (-strength[c.dispute or c.id], c.dispute or c.id, -c.score, c.id))
-        return items
+        return self.dispute_book.annotate(self.ledger.list(status))
 
     def disputes(self, status: str = "new") -> list[Dispute]:
         """Disputes with `status` (new | posted | dismissed | possible | all), strongest first."""

@@ -134,10 +134,14 @@ class DisputeBook:
         return out
 
     def annotate(self, items: list[Contradiction]) -> list[Contradiction]:
+        """The pairs, each with its dispute's id and confidence, in the order `list` gives their disputes
+        (confidence, then strength), strongest pair first within one."""
         ids = self.dispute_of([c.id for c in items])
+        rank = {d.id: (n, d.confidence) for n, d in enumerate(self.list("all"))}
         for c in items:
             c.dispute = ids.get(c.id)
-        return items
+            c.confidence = rank[c.dispute][1] if c.dispute in rank else None
+        return sorted(items, key=lambda c: (rank.get(c.dispute, (len(rank), 0.0))[0], -c.score, c.id))
 
     def _find(self, gid: str) -> sqlite3.Row:
         gid = (gid or "").strip().lower()

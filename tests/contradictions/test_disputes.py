@@ -221,6 +221,19 @@ def test_confidence_below_the_bar_is_possible_and_the_strongest_comes_first(ledg
     assert book.list("all")[0].id == swap.id
 
 
+def test_pairs_are_listed_by_their_disputes_confidence_not_by_the_judges_score(ledger, book, embed):
+    rate = class_confidence()
+    lone = record(ledger, FIVE[:1], score=1.0)  # one strong pair: `single`, the judge's top score
+    swap = record(ledger, [(SWAP_K, claim("zelenskyy-5.md", "Only 120 prisoners of war came home on Wednesday, "
+                                          "Zelenskyy said.", "zelenskyy", "2025-03-20", 900)),
+                           (SWAP_K_LATER, SWAP_Z)], score=0.85)  # two independent strong pairs: corroborated
+    book.update(embed)
+    pairs = book.annotate(ledger.list("all"))
+    assert [c.id for c in pairs[:2]] == sorted(swap) and [c.id for c in pairs[2:]] == lone
+    assert [c.confidence for c in pairs] == [rate["corroborated"]] * 2 + [rate["single"]]
+    assert pairs[0].to_dict()["confidence"] == rate["corroborated"] and pairs[0].to_dict()["dispute"] == pairs[1].dispute
+
+
 def test_one_claim_opposed_to_many_is_one_piece_of_evidence(ledger, book, embed):
     """A hub: one sentence the model opposes to three others (no two of its pairs independent) stays
     `single`, however strong; a speaker's own statements on two dates never corroborate."""
