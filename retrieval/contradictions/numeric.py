@@ -11,7 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import re
+
 from retrieval.contradictions.quantities import Quantity, extract_quantities
+from retrieval.text.lexicon import uses
+from retrieval.text.numbers import unit
 
 _CONDITIONS = {"injured", "killed", "missing", "captured", "detained", "released", "arrested", "evacuated"}
 SHARED_CONTEXT = 2  # words near a date or time of day that two claims share: one may be only the subject
@@ -28,35 +32,56 @@ class Conflict:
         return f"different {noun}: \u201c{self.a}\u201d vs \u201c{self.b}\u201d"
 
 
-def _same_thing(a: Quantity, b: Quantity) -> bool:
+def _same_thing(a: Quantity, b: Quantity, words_a: set[str], words_b: set[str]) -> bool:
+    """`words_a`, `words_b`: the words of the two texts (`_words`), for the qualifiers a count names."""
     if a.kind != b.kind:
         return False
     if a.kind == "count":  # the same noun, and something else in common: what the count is of
         if a.head == b.head:
+            if _own(a.phrase - b.phrase, words_b) and _own(b.phrase - a.phrase, words_a):
+                return False  # "55 Canadian citizens" / "11 citizens of Ukraine": different groups
+            ca, cb = a.context & _CONDITIONS, b.context & _CONDITIONS
+            if (ca and cb and not ca & cb) or (a.part != b.part and not ca & cb):
+                return False  # "3 servicemen injured" / "24 servicemen captured"; a part of another group
             return bool(a.context & b.context) or len(a.phrase & b.phrase) > 1
         return (len(a.phrase) == 1 and a.head in _CONDITIONS and a.head in b.phrase) or \
                (len(b.phrase) == 1 and b.head in _CONDITIONS and b.head in a.phrase)
-    if a.kind == "duration":
-        return a.head == b.head and bool(a.context & b.context)
+    if a.kind == "duration":  # time since an event ("three days after the crash"): the other event too
+        shared = len(a.context & b.context)
+        return a.head == b.head and shared >= (1 if a.head == "time:length" else SHARED_CONTEXT)
+    if a.kind == "clock" and a.head != b.head:
+        return False  # "21:22" (local) and "12:22 GMT" can be one moment
     return len(a.context & b.context) >= SHARED_CONTEXT  # "arrived on Thursday for talks" / "talks on Sunday"
 
 
-def _part_of_whole(a: Quantity, b: Quantity) -> bool:
+def _own(qualifiers: frozenset[str], other_words: set[str]) -> bool:
+    """Qualifiers of one count that the other text never uses (as such or as a country's demonym):
+    they set its group apart ("foreign passengers"); "three Ukrainian servicemen" against "Ukraine's
+    navy said six of its sailors" names no other group."""
+    return any(not uses(other_words, q) and not any(uses({q}, w) for w in other_words) for q in qualifiers)
+
+
+def _words(text: str) -> set[str]:
+    return {unit(w) for w in re.findall(r"[A-Za-z]+", text)}
+
+
+def _part_of_whole(a: Quantity, b: Quantity, words_a: set[str], words_b: set[str]) -> bool:
     """One count qualifies the other's noun ("35 foreign passengers" of "212 passengers") and is no larger:
     a part of the whole, not another figure for it."""
     if a.kind != "count" or a.head != b.head:
         return False
-    if a.phrase > b.phrase:
+    if a.phrase > b.phrase and _own(a.phrase - b.phrase, words_b):
         return a.high <= b.low
-    if b.phrase > a.phrase:
+    if b.phrase > a.phrase and _own(b.phrase - a.phrase, words_a):
         return b.high <= a.low
     return False
 
 
 def _overlap(a: Quantity, b: Quantity) -> bool:
-    eps = 1e-9
     if a.kind == "date" and "dom" in (a.head, b.head):  # compare the day of the month only
         return a.low % 100 == b.low % 100
+    # lengths are converted between units ("404-foot" is 123.1 m): rounding is not a conflict
+    eps = 0.015 * max(abs(a.high), abs(b.high)) if a.kind == "length" else 1e-9
     return a.low <= b.high + eps and b.low <= a.high + eps
 
 
@@ -75,11 +100,12 @@ def quantity_relation(a_text: str, b_text: str) -> tuple[str, Conflict | None]:
     qa, qb = extract_quantities(a_text), extract_quantities(b_text)
     if not qa or not qb:
         return "none", None
+    wa, wb = _words(a_text), _words(b_text)
     clash: Conflict | None = None
     agree = same = False
     for x in qa:
         for y in qb:
-            if not _same_thing(x, y) or (x.negated and y.negated) or _part_of_whole(x, y):
+            if not _same_thing(x, y, wa, wb) or (x.negated and y.negated) or _part_of_whole(x, y, wa, wb):
                 continue
             same = True
             if x.negated or y.negated:  # one rejects a value: a conflict when the other states it
@@ -89,7 +115,7 @@ def quantity_relation(a_text: str, b_text: str) -> tuple[str, Conflict | None]:
                 agree = True
             else:
                 clash = clash or Conflict(x.kind, x.surface, y.surface)
-    rejected = any(_same_thing(x, y) and _overlap(x, y) and (x.negated != y.negated) for x in qa for y in qb)
+    rejected = any(_same_thing(x, y, wa, wb) and _overlap(x, y) and (x.negated != y.negated) for x in qa for y in qb)
     if clash is not None and (rejected or not agree):
         return "conflict", clash
     return ("agree" if agree else "different" if not same else "none"), None

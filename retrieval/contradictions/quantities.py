@@ -21,7 +21,7 @@ from retrieval.text.numbers import DURATION, LENGTH, TENS, UNITS, parse_number, 
 # codes glued to letters ("PS752", "F-16", "G7") are names, not numbers; punctuation is kept as tokens
 # so a counted noun phrase never runs across a comma or a bracket
 # (times of day, "06:12" and "6 a.m.", are one token each)
-_TOKEN = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?|\d{1,2}\s?[ap]\.?m\b\.?|"
+_TOKEN = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?(?:\s?[ap]\.?m\b\.?)?|\d{1,2}\s?[ap]\.?m\b\.?|"
                     r"[A-Za-z]+-?\d[\w-]*|\d+(?!(?:st|nd|rd|th)\b)[A-Za-z]\w*|\$|%|"
                     r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[A-Za-z]+(?:['’][a-z]+)?|[,;:()\[\]“”\"]")
 _MONTHS = {m: i + 1 for i, m in enumerate("january february march april may june july august september "
@@ -49,6 +49,7 @@ class Quantity:
     context: frozenset[str]
     surface: str
     negated: bool = False  # "not on the 2nd", "rather than 300": a value the sentence rejects
+    part: bool = False  # a partitive count, "six of its sailors": a part of a group named elsewhere
 
 
 def _tokens(text: str) -> list[tuple[str, int, int]]:
@@ -85,10 +86,13 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
     i = 0
     while i < len(toks):
         q, nxt = _date_at(toks, i) or _quantity_at(toks, i) or (None, i + 1)
-        if q is not None:
+        if q is not None and not (q[0] in ("date", "weekday") and _not_the_event(toks, i)) \
+                and not (q[0] == "duration" and q[1] >= MONTH and _reference_window(toks, i)):
             surface = text[tok_spans[i][1] : tok_spans[nxt - 1][2]]
             head = _measured_from(toks, nxt) if q[0] == "duration" else q[3]
-            out.append(Quantity(q[0], q[1], q[2], head, q[4], _context(toks, i, nxt), surface, _rejected(toks, i)))
+            part = q[0] == "count" and (q[5] or _listed_among(toks, i))
+            out.append(Quantity(q[0], q[1], q[2], head, q[4], _context(toks, i, nxt), surface, _rejected(toks, i),
+                                part=part))
         i = max(nxt, i + 1)
     return tuple(out)
 
@@ -101,6 +105,44 @@ _MEASURED_FROM = {"behind": "delay", "late": "delay", "early": "early", "into": 
 
 def _measured_from(toks: list[str], j: int) -> str:
     return "time:" + _MEASURED_FROM.get(toks[j].lower(), "length") if j < len(toks) else "time:length"
+
+
+_SPEECH = {"said", "says", "say", "told", "announced", "stated", "added", "declared", "reported", "confirmed",
+           "insisted", "claimed", "denied", "wrote", "tweeted"}
+_BOUND = {"since", "until", "till", "before", "after", "by", "from"}
+
+
+def _not_the_event(toks: list[str], i: int) -> bool:
+    """A day that dates a statement ("said on Friday", "on Sunday said") or bounds a period ("since
+    Tuesday", "by the 9th"), not the day something happened: two such days do not conflict."""
+    low = [t.lower() for t in toks[max(0, i - 3) : i]]
+    prev = [t for t in low if t != "the"]
+    if prev and (prev[-1] in _BOUND or prev[-1] in _SPEECH or (prev[-1] == "on" and len(prev) > 1 and prev[-2] in _SPEECH)):
+        return True
+    after = [t.lower() for t in toks[i + 1 : i + 4] if t.isalpha()]
+    return bool(after) and after[0] in _SPEECH
+
+
+MONTH = 43200  # minutes: a reference span is months or years long
+_SUPERLATIVE = re.compile(r"(?:first|biggest|largest|worst|highest|lowest|deadliest|longest|best|"
+                          r"most|least|greatest|heaviest|strongest|\w{3,}iest)$")
+
+
+def _reference_window(toks: list[str], i: int) -> bool:
+    """"the biggest expulsion for over thirty years", "the first time in a decade": a span that a
+    superlative is measured over, not how long something took."""
+    low = [t.lower() for t in toks[:i]]
+    near = low[-3:]
+    return ("in" in near or "for" in near) and any(_SUPERLATIVE.match(t) for t in low[-12:])
+
+
+def _listed_among(toks: list[str], i: int) -> bool:
+    """"Among them were 60 diplomats", "including 12 children": a part of a group counted elsewhere
+    (not "among the 176 people": that number is the group)."""
+    low = [t.lower() for t in toks[max(0, i - 4) : i]]
+    if "including" in low[-2:]:
+        return True
+    return "among" in low and low[-1] not in ("among", "the") and low[-2:] != ["among", "the"]
 
 
 _REJECT = {("not",), ("not", "on"), ("not", "the"), ("not", "on", "the"), ("never",), ("rather", "than"),
@@ -120,7 +162,7 @@ def _day_preposition(toks: list[str], i: int) -> bool:
     return (len(prev) == 2 and prev[1] == "the" and prev[0] in preps) or (bool(prev) and prev[-1] in preps)
 
 
-_CLOCK = re.compile(r"(\d{1,2})(?::(\d{2})(?::\d{2})?|\s?([ap])\.?m\.?)")
+_CLOCK = re.compile(r"(\d{1,2})(?::(\d{2})(?::\d{2})?(?:\s?([ap])\.?m\b\.?)?|\s?([ap])\.?m\.?)")
 # "shortly after 6 a.m.": minutes before and after the stated time that the qualifier allows
 _CLOCK_QUALIFIERS = {("shortly", "after"): (0, 30), ("just", "after"): (0, 15), ("after",): (0, 180),
                      ("shortly", "before"): (-30, 0), ("just", "before"): (-15, 0), ("before",): (-180, 0),
@@ -133,12 +175,37 @@ def _clock_at(toks: list[str], i: int):
     if not m:
         return None
     hour, minute = int(m.group(1)), int(m.group(2) or 0)
-    if m.group(3):
-        hour = hour % 12 + (12 if m.group(3) == "p" else 0)
+    half = m.group(3) or m.group(4)
+    if half:
+        hour = hour % 12 + (12 if half == "p" else 0)
     t = hour * 60 + minute
     lo, hi = next((b for w, b in _CLOCK_QUALIFIERS.items() if [x.lower() for x in toks[max(0, i - len(w)):i]] == list(w)),
                   (0, 0))
-    return ("clock", float(t + lo), float(t + hi), "", frozenset()), i + 1
+    return ("clock", float(t + lo), float(t + hi), _zone(toks, i + 1), frozenset()), i + 1
+
+
+_GMT = {"gmt", "utc", "z", "greenwich", "zulu"}
+
+
+def _zone(toks: list[str], j: int) -> str:
+    """The time zone a time of day is given in: "gmt" ("12:22 GMT", "02:36 Greenwich time"), a named
+    zone ("Moscow time", "EDT"), or "local" (said so, or unsaid): times in two zones are not compared."""
+    words = [t for t in toks[j : j + 4] if t not in (",",)]
+    if not words:
+        return "local"
+    first = words[0].lower()
+    if first in _GMT:
+        return "gmt"
+    if re.fullmatch(r"[A-Z]{2,4}T", words[0]):
+        return first
+    named = []
+    for w in words:
+        if w.lower() == "time":
+            return "gmt" if named and named[0] in _GMT else (" ".join(named) or "local")
+        if not w[:1].isupper() and w.lower() != "local":
+            break
+        named.append(w.lower())
+    return "local"
 
 
 def _date_at(toks: list[str], i: int):
@@ -229,17 +296,32 @@ def _measured(toks: list[str], i: int, j: int, low: float, high: float):
     return None
 
 
+_MEASURES = {"tonne", "ton", "barrel", "litre", "liter", "gallon", "kilogram", "kg", "pound", "cubic", "bag",
+             "box", "crate", "truckload", "shipment", "dose", "round", "rocket"}
+_PARTITIVE = {"its", "their", "our", "his", "her", "the", "these", "those", "them", "us"}
+
+
 def _counted(toks: list[str], j: int, low: float, high: float):
-    """A count: the number ending at toks[j] and the noun phrase after it ("138 people travelling"), or None."""
+    """A count: the number ending at toks[j] and the noun phrase after it ("138 people travelling"), or
+    None. "six of its sailors" counts a part of a group; "11 of the 176 passengers" is read at 176."""
+    part = j + 1 < len(toks) and toks[j].lower() == "of" and toks[j + 1].lower() in _PARTITIVE
+    if part:
+        j += 2
+        if j >= len(toks) or parse_number(toks, j) is not None or toks[j].lower() in ("them", "us"):
+            return None
     phrase = []
     for k in range(j, min(j + 3, len(toks))):
-        if not toks[k].isalpha() or toks[k].lower() in _STOP:
-            break
+        word = toks[k].lower()
+        if not toks[k].isalpha() or word in _STOP or (phrase and len(word) > 4 and word.endswith(("ed", "ing"))):
+            break  # "three servicemen received", "276 deputies voting": the verb is not what is counted
         phrase.append(unit(toks[k]))
     if not phrase:
         return None
     head, k = phrase[-1], j + len(phrase)
+    if k + 1 < len(toks) and toks[k].lower() == "of" and toks[k + 1].isalpha() and (
+            toks[k + 1][:1].isupper() or (head in _MEASURES and toks[k + 1].lower() not in _STOP)):
+        phrase.append(unit(toks[k + 1]))  # "11 citizens of Ukraine", "75,000 tonnes of naphtha"
     if k + 1 < len(toks) and toks[k].lower() == "and" and toks[k + 1].isalpha() and parse_number(toks, k + 1) is None \
             and toks[k + 1].lower() not in _STOP:
         head = f"{head}+{unit(toks[k + 1])}"  # "176 passengers and crew": a total, not a count of passengers
-    return ("count", low, high, head, frozenset(phrase)), k
+    return ("count", low, high, head, frozenset(phrase), part), k

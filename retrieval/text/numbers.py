@@ -19,7 +19,10 @@ _SYNONYMS = {"wounded": "injured", "hurt": "injured", "casualties": "injured", "
              "servicemen": "soldier", "servicemens": "soldier", "troops": "soldier", "troop": "soldier",
              "soldiers": "soldier", "fighters": "soldier", "residents": "people", "inhabitants": "people",
              "persons": "people", "civilians": "civilian", "pows": "prisoner", "captives": "prisoner",
-             "detainees": "prisoner", "percent": "%", "pct": "%"}
+             "detainees": "prisoner", "percent": "%", "pct": "%", "injuries": "injured", "injury": "injured",
+             "deaths": "killed", "fatalities": "killed", "sailors": "soldier", "sailor": "soldier",
+             "marines": "soldier", "airmen": "soldier",
+             "seized": "captured"}
 LENGTH = {"metre": 1.0, "meter": 1.0, "m": 1.0, "kilometre": 1000.0, "kilometer": 1000.0, "km": 1000.0,
           "mile": 1609.34, "foot": 0.3048, "feet": 0.3048, "ft": 0.3048, "yard": 0.9144}
 _PLURAL_UNITS = {"days": "day", "hours": "hour", "mins": "min", "hrs": "hr", "weeks": "week", "years": "year",
@@ -47,6 +50,8 @@ def parse_number(toks: list[str], i: int) -> tuple[float, int] | None:
         val, j = float(t.replace(",", "")), i + 1
     elif t in ("a", "an") and i + 1 < len(toks) and _is_unitish(toks[i + 1]):
         val, j = _parse_words(toks, i + 1) if toks[i + 1].lower() in ("hundred", "dozen") else (1.0, i + 1)
+    elif t == "half" and [x.lower() for x in toks[i + 1 : i + 3]] == ["a", "dozen"]:
+        val, j = 6.0, i + 3  # "half a dozen"
     elif t in UNITS or t in TENS or t == "dozen":
         val, j = _parse_words(toks, i)
     else:

@@ -18,6 +18,13 @@ CONFLICTS = [
     # a qualified part larger than its whole cannot both hold
     ("All 40 passengers on the ferry died when it sank.", "Among the dead were 55 foreign passengers, the ferry "
      "company said."),
+    # a part of a group ("five of its fishermen") counted under the same condition as a plain count
+    ("Two fishermen from the trawler were injured in the collision, the coastguard said.",
+     "The owner said five of its fishermen had been hurt when the tanker struck the trawler."),
+    ("Four police officers were wounded in the clashes, the ministry said.",
+     "Half a dozen of our officers were injured in the clashes, the police union said."),
+    # a time of day with p.m. against the 24-hour clock
+    ("The fire alarm at the plant sounded at 3:40 p.m.", "The fire alarm at the plant sounded at 17:05."),
 ]
 CONSISTENT = [
     ("Additionally, 23 injured Ukrainian servicemen will be handed over.",
@@ -47,6 +54,28 @@ CONSISTENT = [
      "Among the dead were 35 foreign passengers, the ferry company said."),
     # a day shared only through one word: not known to be the same event
     ("The envoy arrived in Vienna on Friday for talks.", "The talks will resume on Monday in Geneva."),
+    # one moment on two clocks, or in two time zones
+    ("The fire alarm at the plant sounded at 3:40 p.m.", "The fire alarm at the plant sounded at 15:40."),
+    ("The blast at the depot was recorded at 21:22 local time.", "The blast at the depot was recorded at 18:22 GMT."),
+    # the same unit of different cargoes; one length in two units, rounded
+    ("The tanker Nordvik was carrying 80,000 tonnes of crude oil.", "The tanker Sea Lark was carrying 30,000 tonnes "
+     "of diesel."),
+    ("The tower, a 300-foot landmark, was evacuated.", "The 91-metre tower was evacuated."),
+    # groups set apart by what happened to them, or as a part of a larger count
+    ("Five Georgian border guards were injured in the exchange of fire.",
+     "The 17 Georgian border guards detained at the crossing were released on Friday."),
+    ("Norway will expel 12 Belarusian diplomats, the foreign minister said.",
+     "Among them were 40 Belarusian diplomats ordered out by Poland."),
+    # the day a statement was made, or a period's bound, is not the day of the event
+    ("The reactor at the plant was shut down, inspectors said on Friday.",
+     "The reactor at the plant was shut down, the operator said on Sunday."),
+    ("Russian strikes on energy facilities have continued since Tuesday.",
+     "A Russian strike hit energy facilities on Thursday."),
+    # a span a superlative is measured over; times since one event to two others
+    ("It was the largest evacuation of the city in forty years.",
+     "Residents were told the evacuation of the city would last three weeks."),
+    ("The ministry admitted responsibility two days after the explosion.",
+     "The inquiry published its findings eleven months after the explosion."),
 ]
 
 
