@@ -1,6 +1,7 @@
 """`make bench`: measures indexing, retrieval, the bot under a burst of 50 /ask (bench/load.py: event-loop
 lag, acknowledgement latency), the local LLM, answer quality, contradiction detection and compare
-(alignment on the devset, rows on the first page, model summaries rejected) and disputes
+(alignment on the devset, rows on the first page, model summaries rejected), the number and date
+checks without a model (bench/numbers.py) and disputes
 (bench/digest_eval.py: pairs per dispute, digest precision and grouping on a held-out dev corpus;
 bench/reach.py: the stage where each labelled pair of that run stopped; bench/confidence.py: the digest
 confidence's fit).
@@ -187,7 +188,7 @@ def server_log_figures(log_text: str) -> dict:
 
 
 HELD_OUT_DIGEST = "hainan"  # a corpus whose documents are all held out (bench/devset/pairs.json)
-SECTIONS = ("speed", "index", "query", "load", "llm", "traps", "contradictions", "compare", "disputes")
+SECTIONS = ("speed", "index", "query", "load", "numbers", "llm", "traps", "contradictions", "compare", "disputes")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -207,17 +208,24 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         for name, fn in (("speed", lambda: speed.run(tmp / "speed")), ("index", lambda: bench_index(tmp / "index")),
-                         ("query", lambda: bench_query(tmp / "query")), ("load", lambda: _load(tmp / "load"))):
+                         ("query", lambda: bench_query(tmp / "query")), ("load", lambda: _load(tmp / "load")),
+                         ("numbers", _numbers)):
             if name in only:
                 results[name] = fn()
                 print(f"{name} done", file=sys.stderr)
-        if only & set(SECTIONS[4:]):
+        if only & set(SECTIONS[SECTIONS.index("llm"):]):
             _model_sections(results, tmp, only)
     results["machine_end"] = speed.machine()
     text = json.dumps(results, indent=2)
     (REPO / "bench" / ("results.json" if only == set(SECTIONS) else "results-partial.json")).write_text(text + "\n")
     print(text)
     return 0
+
+
+def _numbers() -> dict:
+    from bench.numbers import evaluate
+
+    return evaluate()
 
 
 def _load(tmp: Path) -> dict:

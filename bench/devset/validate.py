@@ -12,7 +12,8 @@ Checks:
 - disputes.json: ids unique, every contradiction pair listed under its own dispute and nothing else;
 - questions.json: valid fields, split follows the held-out rule, answers present in the cited docs,
   month/weekday traps really absent from the answering doc, absent entities really absent;
-- compare.json: every expected string occurs in one of the case's source docs, split follows the rule.
+- compare.json: every expected string occurs in one of the case's source docs, split follows the rule;
+- numbers.json: unique ids, label conflict or compatible, two sentences each, both labels.
 Prints counts per label / kind / split at the end."""
 from __future__ import annotations
 
@@ -278,6 +279,22 @@ def check_compare(heldout: set[str]) -> list[dict]:
     return cases
 
 
+def check_numbers() -> Counter:
+    pairs = json.loads((HERE / "numbers.json").read_text(encoding="utf-8"))["pairs"]
+    ids = [p.get("id") for p in pairs]
+    if len(set(ids)) != len(ids):
+        err("numbers.json: duplicate ids")
+    for p in pairs:
+        if p.get("label") not in ("conflict", "compatible"):
+            err(f"numbers.json {p.get('id')}: label {p.get('label')!r}")
+        if not (p.get("a") or "").strip() or not (p.get("b") or "").strip():
+            err(f"numbers.json {p.get('id')}: two sentences needed")
+    labels = Counter(p.get("label") for p in pairs)
+    if set(labels) != {"conflict", "compatible"}:
+        err(f"numbers.json: both labels needed, got {dict(labels)}")
+    return labels
+
+
 def table(title: str, counter: Counter) -> str:
     return title + ": " + ", ".join(f"{k}={v}" for k, v in sorted(counter.items()))
 
@@ -289,6 +306,7 @@ def main() -> int:
     disputes = check_disputes(pairs)
     qs = check_questions(docs, heldout)
     cases = check_compare(heldout)
+    numbers = check_numbers()
 
     print("documents: " + ", ".join(f"{c}={len(v)}" for c, v in docs.items()))
     print(f"held-out documents ({len(heldout)}): " + ", ".join(sorted(heldout)))
@@ -311,6 +329,7 @@ def main() -> int:
     print(table("  split", Counter(q["split"] for q in qs)))
     print(table("  corpus", Counter(q["corpus"] for q in qs)))
     print(f"compare cases: {len(cases)}")
+    print(f"number pairs: {dict(numbers)}")
     if errors:
         print(f"\nFAILED: {len(errors)} problem(s)")
         for e in errors:
