@@ -210,8 +210,10 @@ def _counted(toks: list[str], j: int, low: float, high: float):
     None. "six of its sailors" counts a part of a group; "11 of the 176 passengers" is read at 176."""
     part = j + 1 < len(toks) and toks[j].lower() == "of" and toks[j + 1].lower() in _PARTITIVE
     if part:
+        if toks[j + 1].lower() in ("them", "us"):
+            return None  # "two of them seriously", "four of them children": of a group counted before
         j += 2
-        if j >= len(toks) or parse_number(toks, j) is not None or toks[j].lower() in ("them", "us"):
+        if j >= len(toks) or parse_number(toks, j) is not None:
             return None
     phrase = []
     for k in range(j, min(j + 3, len(toks))):

@@ -102,6 +102,13 @@ def test_number_words_and_units():
     assert qs["a dozen drones"].low == 12
 
 
+def test_a_part_of_them_is_no_count_of_its_own():
+    assert [q.surface for q in extract_quantities("Six of its sailors were wounded, two of them seriously.")] == \
+        ["Six of its sailors"]
+    assert find_conflict("At least 58 people, including 11 children, were killed.",
+                         "Nine civilians, four of them children, were killed.") is None
+
+
 def test_years_are_not_counts():
     assert find_conflict("In 2024 the talks failed.", "In 2025 the talks failed.") is None
 
