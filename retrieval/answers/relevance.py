@@ -3,7 +3,7 @@ about Iran "agreeing" something, cited verbatim, does not answer "What was agree
 exchange?". Two checks before an answer is shown:
 
 - the asked-about speaker ("What did <the German chancellor> say …", "According to <X>, …") must be
-  the cited passage's speaker, or be named in the cited passage;
+  the cited passage's speaker, or be named in the cited passage as who speaks;
 - the question's topic terms (its content words minus the speaker, question scaffolding and calendar
   words) must mostly appear in the answer or the passages it cites (idf-weighted), or the answer must
   be close in meaning to the question (embedding similarity), for paraphrases.
@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from retrieval.answers.attribution import named_as_speaker
 from retrieval.answers.dates import about_day, asked_day
 from retrieval.answers.kinds import asked_kind, gives
 from retrieval.text import CALENDAR, MONTHS, REPORT_VERBS, possessive, stem, tokenize, uses
@@ -131,7 +132,8 @@ def is_constraint(phrase: str | None, lookup: Callable[[str], str | None]) -> bo
 
 def speaker_matches(phrase: str | None, speakers: Sequence[str], texts: Sequence[str],
                     lookup: Callable[[str], str | None]) -> bool:
-    """The asked speaker is a cited passage's speaker/source, or is named in a cited passage."""
+    """The asked speaker is a cited passage's speaker/source, or a cited passage names it as who speaks
+    (not only inside what someone else says: `attribution.py`)."""
     if not is_constraint(phrase, lookup):
         return True
     sid = resolve(phrase, lookup)
@@ -142,8 +144,7 @@ def speaker_matches(phrase: str | None, speakers: Sequence[str], texts: Sequence
     # a name the registry does not know ("Sweden") must be in the passage itself
     unknown = [w for w in phrase.split() if w[:1].isupper() and w.lower() not in _TITLES
                and lookup(re.sub(r"['’]s$", "", w)) is None]
-    names = set(tokenize(" ".join(unknown)))
-    return bool(words) and names <= have and len(words & have) >= max(1, round(0.75 * len(words)))
+    return bool(words) and named_as_speaker(unknown, texts) and len(words & have) >= max(1, round(0.75 * len(words)))
 
 
 def addresses(question: str, answer_text: str, speakers: Sequence[str], texts: Sequence[str], *,
