@@ -1,7 +1,8 @@
 """The deterministic number and date checks (`retrieval/contradictions/numeric.py`) measured without a
-model: on the held-out set of quantity pairs (`bench/devset/numbers.json`, conflict / compatible) and
-on the labelled claim pairs of `bench/devset/pairs.json` per split (a contradiction found counts as
-found, one found on a compatible or unrelated pair as a false alarm).
+model: on the calibration and held-out sets of quantity pairs (`bench/devset/numbers-calibration.json`,
+`bench/devset/numbers.json`; conflict / compatible) and on the labelled claim pairs of
+`bench/devset/pairs.json` per split (a contradiction found counts as found, one found on a compatible
+or unrelated pair as a false alarm).
 
     python -m bench.numbers      # prints JSON"""
 from __future__ import annotations
@@ -30,8 +31,10 @@ def flagged(a: str, b: str) -> bool:
 
 
 def evaluate() -> dict:
-    held = json.loads((DEVSET / "numbers.json").read_text(encoding="utf-8"))["pairs"]
-    out = {"held_out_number_pairs": _score([(p["label"] == "conflict", flagged(p["a"], p["b"])) for p in held])}
+    out = {}
+    for name, file in (("calibration_number_pairs", "numbers-calibration.json"), ("held_out_number_pairs", "numbers.json")):
+        items = json.loads((DEVSET / file).read_text(encoding="utf-8"))["pairs"]
+        out[name] = _score([(p["label"] == "conflict", flagged(p["a"], p["b"])) for p in items])
     pairs = [p for p in json.loads((DEVSET / "pairs.json").read_text(encoding="utf-8"))["pairs"]
              if not p.get("note", "").startswith("Pooled")]
     for split in ("calibration", "evaluation"):

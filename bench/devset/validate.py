@@ -13,7 +13,7 @@ Checks:
 - questions.json: valid fields, split follows the held-out rule, answers present in the cited docs,
   month/weekday traps really absent from the answering doc, absent entities really absent;
 - compare.json: every expected string occurs in one of the case's source docs, split follows the rule;
-- numbers.json: unique ids, label conflict or compatible, two sentences each, both labels.
+- numbers.json, numbers-calibration.json: unique ids, label conflict or compatible, two sentences each, both labels.
 Prints counts per label / kind / split at the end."""
 from __future__ import annotations
 
@@ -280,7 +280,8 @@ def check_compare(heldout: set[str]) -> list[dict]:
 
 
 def check_numbers() -> Counter:
-    pairs = json.loads((HERE / "numbers.json").read_text(encoding="utf-8"))["pairs"]
+    pairs = [p for f in ("numbers.json", "numbers-calibration.json")
+             for p in json.loads((HERE / f).read_text(encoding="utf-8"))["pairs"]]
     ids = [p.get("id") for p in pairs]
     if len(set(ids)) != len(ids):
         err("numbers.json: duplicate ids")

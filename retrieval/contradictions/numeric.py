@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 import re
 
-from retrieval.contradictions.quantities import Quantity, extract_quantities
+from retrieval.contradictions.quantities import RUNNING, VAGUE, Quantity, extract_quantities
 from retrieval.text.lexicon import uses
 from retrieval.text.numbers import unit
 
 _CONDITIONS = {"injured", "killed", "missing", "captured", "detained", "released", "arrested", "evacuated"}
+_MARKS = {VAGUE, RUNNING}  # what a phrase says of a count besides its words
 SHARED_CONTEXT = 2  # words near a date or time of day that two claims share: one may be only the subject
 
 
@@ -38,14 +39,16 @@ def _same_thing(a: Quantity, b: Quantity, words_a: set[str], words_b: set[str]) 
         return False
     if a.kind == "count":  # the same noun, and something else in common: what the count is of
         if a.head == b.head:
-            if _own(a.phrase - b.phrase, words_b) and _own(b.phrase - a.phrase, words_a):
+            if (a.phrase - b.phrase - _MARKS) and (b.phrase - a.phrase - _MARKS):
                 return False  # "55 Canadian citizens" / "11 citizens of Ukraine": different groups
             ca, cb = a.context & _CONDITIONS, b.context & _CONDITIONS
             if (ca and cb and not ca & cb) or (a.part != b.part and not ca & cb):
                 return False  # "3 servicemen injured" / "24 servicemen captured"; a part of another group
             return bool(a.context & b.context) or len(a.phrase & b.phrase) > 1
-        return (len(a.phrase) == 1 and a.head in _CONDITIONS and a.head in b.phrase) or \
-               (len(b.phrase) == 1 and b.head in _CONDITIONS and b.head in a.phrase)
+        # "a toll of 14" (the killed) / "twelve people were killed": a count of a condition (not a part)
+        return not (a.part or b.part) and (
+            (len(a.phrase) == 1 and a.head in _CONDITIONS and a.head in b.phrase | b.context) or
+            (len(b.phrase) == 1 and b.head in _CONDITIONS and b.head in a.phrase | a.context))
     if a.kind == "duration":  # time since an event ("three days after the crash"): the other event too
         shared = len(a.context & b.context)
         return a.head == b.head and shared >= (1 if a.head == "time:length" else SHARED_CONTEXT)
@@ -68,6 +71,9 @@ def _words(text: str) -> set[str]:
 def _part_of_whole(a: Quantity, b: Quantity, words_a: set[str], words_b: set[str]) -> bool:
     """One count qualifies the other's noun ("35 foreign passengers" of "212 passengers") and is no larger:
     a part of the whole, not another figure for it."""
+    if a.kind == "count" and b.kind == "count" and (RUNNING in a.phrase) != (RUNNING in b.phrase):
+        part, total = (b, a) if RUNNING in a.phrase else (a, b)  # "nine killed on Monday" / "the toll rose to 13"
+        return part.high <= total.low
     if a.kind != "count" or a.head != b.head:
         return False
     if a.phrase > b.phrase and _own(a.phrase - b.phrase, words_b):
@@ -105,7 +111,8 @@ def quantity_relation(a_text: str, b_text: str) -> tuple[str, Conflict | None]:
     agree = same = False
     for x in qa:
         for y in qb:
-            if not _same_thing(x, y, wa, wb) or (x.negated and y.negated) or _part_of_whole(x, y, wa, wb):
+            if not _same_thing(x, y, wa, wb) or (x.negated and y.negated) or _part_of_whole(x, y, wa, wb) \
+                    or VAGUE in x.phrase & y.phrase:
                 continue
             same = True
             if x.negated or y.negated:  # one rejects a value: a conflict when the other states it

@@ -22,7 +22,7 @@ from retrieval.text.numbers import DURATION, LENGTH, TENS, UNITS, parse_number, 
 # codes glued to letters ("PS752", "F-16", "G7") are names, not numbers; punctuation is kept as tokens
 # so a counted noun phrase never runs across a comma or a bracket
 # (times of day, "06:12" and "6 a.m.", are one token each)
-_TOKEN = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?(?:\s?[ap]\.?m\b\.?)?|\d{1,2}\s?[ap]\.?m\b\.?|"
+_TOKEN = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?(?:\s?[ap]\.?m\b\.?)?|\d{1,2}\.\d{2}\s?[ap]\.?m\b\.?|\d{1,2}\s?[ap]\.?m\b\.?|"
                     r"[A-Za-z]+-?\d[\w-]*|\d+(?!(?:st|nd|rd|th)\b)[A-Za-z]\w*|\$|%|"
                     r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[A-Za-z]+(?:['’][a-z]+)?|[,;:()\[\]“”\"]")
 _QUALIFIERS = {("more", "than"): (1, None), ("over",): (1, None), ("at", "least"): (1, None),
@@ -86,7 +86,7 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
                 and not (q[0] == "duration" and q[1] >= MONTH and _reference_window(toks, i)):
             surface = text[tok_spans[i][1] : tok_spans[nxt - 1][2]]
             head = _measured_from(toks, nxt) if q[0] == "duration" else q[3]
-            part = q[0] == "count" and (q[5] or _listed_among(toks, i))
+            part = q[0] == "count" and ((len(q) > 5 and q[5]) or _listed_among(toks, i))
             out.append(Quantity(q[0], q[1], q[2], head, q[4], _context(toks, i, nxt), surface, _rejected(toks, i),
                                 part=part))
         i = max(nxt, i + 1)
@@ -129,10 +129,24 @@ _REJECT = {("not",), ("not", "on"), ("not", "the"), ("not", "on", "the"), ("neve
            ("rather", "than", "the"), ("instead", "of"), ("instead", "of", "the"), ("not", "in"), ("not", "at")}
 
 
+_SUPERSEDED = {"initial", "initially", "earlier", "original", "originally"}
+_FIGURE = {"figure", "estimate", "count", "toll", "tally", "report", "reported", "reports"}
+_DENIED = {"denied", "denies", "deny", "rejected", "rejects", "disputed", "disputes", "dismissed"}
+
+
 def _rejected(toks: list[str], i: int) -> bool:
-    """The value at toks[i] is one the sentence rejects: "not (on) (the) 2nd", "rather than 300"."""
+    """The value at toks[i] is one the sentence rejects: "not (on) (the) 2nd", "rather than 300", a
+    denial it follows ("denied reports that 300 …", no comma between) or a superseded first figure
+    ("corrected the initial figure of 40")."""
     low = [t.lower() for t in toks[max(0, i - 3) : i]]
-    return any(tuple(low[-n:]) in _REJECT for n in (1, 2, 3) if len(low) >= n)
+    if any(tuple(low[-n:]) in _REJECT for n in (1, 2, 3) if len(low) >= n):
+        return True
+    near = {t.lower() for t in toks[max(0, i - 4) : i]}
+    if near & _SUPERSEDED and near & _FIGURE:  # "the initial figure of 40", "initially reported 40"
+        return True
+    before = [t.lower() for t in toks[max(0, i - 8) : i]]
+    clause = before[len(before) - before[::-1].index(",") :] if "," in before else before
+    return bool(_DENIED & set(clause)) and "that" in clause
 
 
 
@@ -158,6 +172,8 @@ def _fraction_at(toks: list[str], i: int):
     if j < len(low) and unit(low[j]) in DURATION:
         f = DURATION[unit(low[j])] * frac
         return ("duration", f, f, "time", frozenset()), i + j + 1
+    if j < len(low) and low[j - 1] == "of" and low[j] not in ("a", "an"):  # "a quarter of the ballots"
+        return ("percent", 100 * frac, 100 * frac, "%", frozenset()), i + j
     return None
 
 
@@ -172,6 +188,14 @@ def _quantity_at(toks: list[str], i: int):
             i == 0 or toks[i - 1].lower() in ("a", "an", "the")):
         f = DURATION[unit(t)]  # "an hour-long call"
         return ("duration", f, f, "time", frozenset()), i + 2
+    vague = _vague_at(toks, i)
+    if vague is not None:  # "dozens of soldiers": a range, counted like a number
+        (low, high), j = vague
+        counted = _counted(toks, j, low, high)
+        if counted is not None:  # two vague counts ("dozens" / "hundreds") are never set against each other
+            (kind, lo, hi, head, phrase, part), k = counted
+            return (kind, lo, hi, head, phrase | {VAGUE}, part), k
+        return _bare(toks, i, j, low, high)
     parsed = parse_number(toks, i)
     if parsed is None:
         return None
@@ -180,7 +204,43 @@ def _quantity_at(toks: list[str], i: int):
         return None  # a year
     lo_f, hi_f = _qualifier(toks, i)
     low, high = val * lo_f, (val * hi_f if hi_f is not None else float("inf"))
-    return _measured(toks, i, j, low, high) or _counted(toks, j, low, high)
+    if i > 0 and toks[i - 1].lower() == "between" and j < len(toks) and toks[j].lower() in ("and", "to"):
+        upper = parse_number(toks, j + 1)  # "between 50 and 100 people": one range
+        if upper is not None and upper[0] > val:
+            high, j = upper
+    return _measured(toks, i, j, low, high) or _counted(toks, j, low, high) or _bare(toks, i, j, low, high)
+
+
+_VAGUE = {"dozens": (24, 99), "scores": (40, 199), "hundreds": (200, 999), "thousands": (2000, 9999)}
+
+
+def _vague_at(toks: list[str], i: int):
+    """"dozens of", "hundreds of", "a couple of": a range; the index after "of"."""
+    low = [t.lower() for t in toks[i : i + 3]]
+    if len(low) > 1 and low[0] in _VAGUE and low[1] == "of":
+        return _VAGUE[low[0]], i + 2
+    if len(low) > 2 and low[:3] == ["a", "couple", "of"]:
+        return (2, 3), i + 3
+    return None
+
+
+def _bare(toks: list[str], i: int, j: int, low: float, high: float):
+    """A number with no noun after it that a death toll names ("the death toll rose to 14", "stood at
+    five"): a count of the killed."""
+    before = [t.lower() for t in toks[max(0, i - 12) : i]]
+    if "toll" in before:  # a toll that rose to it ("bringing the toll to 13") is a running total
+        running = bool(_RISING & set(before))
+        return ("count", low, high, "killed", frozenset({"killed", RUNNING} if running else {"killed"})), j
+    return None
+
+
+VAGUE = "+vague"  # in a count's phrase: "dozens of", "hundreds of"
+RUNNING = "+running"  # in a count's phrase: a total that rose to this value, which earlier counts are part of
+_RISING = {"risen", "rose", "rising", "raised", "bringing", "brought", "climbed", "increased", "reached"}
+
+
+_CURRENCIES = {"dollar": "$", "euro": "€", "crown": "crown", "rouble": "rouble", "ruble": "rouble", "yuan": "yuan",
+               "yen": "yen", "franc": "franc", "rupee": "rupee", "shekel": "shekel", "dinar": "dinar"}
 
 
 def _measured(toks: list[str], i: int, j: int, low: float, high: float):
@@ -189,6 +249,10 @@ def _measured(toks: list[str], i: int, j: int, low: float, high: float):
         return ("money", low, high, "$", frozenset()), j
     if j < len(toks) and unit(toks[j]) == "%":
         return ("percent", low, high, "%", frozenset()), j + 1
+    if j + 1 < len(toks) and toks[j].lower() == "nautical" and unit(toks[j + 1]) == "mile":
+        return ("length", low * 1852, high * 1852, "length", frozenset()), j + 2
+    if j < len(toks) and unit(toks[j]) in _CURRENCIES:  # "five million dollars", "500,000 euros"
+        return ("money", low, high, _CURRENCIES[unit(toks[j])], frozenset()), j + 1
     if j < len(toks) and unit(toks[j]) in LENGTH and unit(toks[j]) != "m" and not toks[j][0].isupper():
         f = LENGTH[unit(toks[j])]  # lengths and altitudes in metres: "2,400 metres" ~ "8,000 feet"
         return ("length", low * f, high * f, "length", frozenset()), j + 1
@@ -228,6 +292,6 @@ def _counted(toks: list[str], j: int, low: float, high: float):
             toks[k + 1][:1].isupper() or (head in _MEASURES and toks[k + 1].lower() not in _STOP)):
         phrase.append(unit(toks[k + 1]))  # "11 citizens of Ukraine", "75,000 tonnes of naphtha"
     if k + 1 < len(toks) and toks[k].lower() == "and" and toks[k + 1].isalpha() and parse_number(toks, k + 1) is None \
-            and toks[k + 1].lower() not in _STOP:
+            and toks[k + 1].lower() not in _STOP and not toks[k + 1].lower().endswith(("ed", "ing")):
         head = f"{head}+{unit(toks[k + 1])}"  # "176 passengers and crew": a total, not a count of passengers
     return ("count", low, high, head, frozenset(phrase), part), k

@@ -37,7 +37,9 @@ def _day_preposition(toks: list[str], i: int) -> bool:
     return (len(prev) == 2 and prev[1] == "the" and prev[0] in preps) or (bool(prev) and prev[-1] in preps)
 
 
-_CLOCK = re.compile(r"(\d{1,2})(?::(\d{2})(?::\d{2})?(?:\s?([ap])\.?m\b\.?)?|\s?([ap])\.?m\.?)")
+_CLOCK = re.compile(r"(\d{1,2})(?::(\d{2})(?::\d{2})?(?:\s?([ap])\.?m\b\.?)?|\.(\d{2})\s?([ap])\.?m\b\.?|"
+                    r"\s?([ap])\.?m\.?)")
+_NAMED_TIMES = {"midnight": 0, "noon": 720, "midday": 720}
 # "shortly after 6 a.m.": minutes before and after the stated time that the qualifier allows
 _CLOCK_QUALIFIERS = {("shortly", "after"): (0, 30), ("just", "after"): (0, 15), ("after",): (0, 180),
                      ("shortly", "before"): (-30, 0), ("just", "before"): (-15, 0), ("before",): (-180, 0),
@@ -45,15 +47,19 @@ _CLOCK_QUALIFIERS = {("shortly", "after"): (0, 30), ("just", "after"): (0, 15), 
 
 
 def _clock_at(toks: list[str], i: int):
-    """A time of day ("06:12", "6 a.m.", "6pm") as minutes after midnight, widened by its qualifier."""
+    """A time of day ("06:12", "6 a.m.", "6.40 a.m.", "6pm", "midnight") as minutes after midnight,
+    widened by its qualifier."""
     m = _CLOCK.fullmatch(toks[i].lower())
-    if not m:
+    if toks[i].lower() in _NAMED_TIMES:
+        t = _NAMED_TIMES[toks[i].lower()]
+    elif not m:
         return None
-    hour, minute = int(m.group(1)), int(m.group(2) or 0)
-    half = m.group(3) or m.group(4)
-    if half:
-        hour = hour % 12 + (12 if half == "p" else 0)
-    t = hour * 60 + minute
+    else:  # "06:12", "4:10 p.m.", "6.40 a.m.", "6pm"
+        hour, minute = int(m.group(1)), int(m.group(2) or m.group(4) or 0)
+        half = m.group(3) or m.group(5) or m.group(6)
+        if half:
+            hour = hour % 12 + (12 if half == "p" else 0)
+        t = hour * 60 + minute
     lo, hi = next((b for w, b in _CLOCK_QUALIFIERS.items() if [x.lower() for x in toks[max(0, i - len(w)):i]] == list(w)),
                   (0, 0))
     return ("clock", float(t + lo), float(t + hi), _zone(toks, i + 1), frozenset()), i + 1

@@ -22,7 +22,9 @@ _SYNONYMS = {"wounded": "injured", "hurt": "injured", "casualties": "injured", "
              "detainees": "prisoner", "percent": "%", "pct": "%", "injuries": "injured", "injury": "injured",
              "deaths": "killed", "fatalities": "killed", "sailors": "soldier", "sailor": "soldier",
              "marines": "soldier", "airmen": "soldier",
-             "seized": "captured"}
+             "seized": "captured", "lives": "killed", "demonstrators": "protester", "demonstrator": "protester",
+             "protesters": "protester", "households": "home", "household": "home", "homes": "home",
+             "unaccounted": "missing", "arrested": "detained", "electricity": "power"}
 LENGTH = {"metre": 1.0, "meter": 1.0, "m": 1.0, "kilometre": 1000.0, "kilometer": 1000.0, "km": 1000.0,
           "mile": 1609.34, "foot": 0.3048, "feet": 0.3048, "ft": 0.3048, "yard": 0.9144}
 _PLURAL_UNITS = {"days": "day", "hours": "hour", "mins": "min", "hrs": "hr", "weeks": "week", "years": "year",
@@ -50,8 +52,10 @@ def parse_number(toks: list[str], i: int) -> tuple[float, int] | None:
         val, j = float(t.replace(",", "")), i + 1
     elif t in ("a", "an") and i + 1 < len(toks) and _is_unitish(toks[i + 1]):
         val, j = _parse_words(toks, i + 1) if toks[i + 1].lower() in ("hundred", "dozen") else (1.0, i + 1)
-    elif t == "half" and [x.lower() for x in toks[i + 1 : i + 3]] == ["a", "dozen"]:
-        val, j = 6.0, i + 3  # "half a dozen"
+    elif t == "half" and len(toks) > i + 2 and toks[i + 1].lower() == "a" and toks[i + 2].lower() in (
+            "dozen", "hundred", "thousand", "million", "billion"):
+        val, j = 0.5 * (12 if toks[i + 2].lower() == "dozen" else 100 if toks[i + 2].lower() == "hundred"
+                        else SCALES[toks[i + 2].lower()]), i + 3  # "half a dozen", "half a million"
     elif t in UNITS or t in TENS or t == "dozen":
         val, j = _parse_words(toks, i)
     else:

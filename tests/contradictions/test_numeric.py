@@ -25,6 +25,21 @@ CONFLICTS = [
      "Half a dozen of our officers were injured in the clashes, the police union said."),
     # a time of day with p.m. against the 24-hour clock
     ("The fire alarm at the plant sounded at 3:40 p.m.", "The fire alarm at the plant sounded at 17:05."),
+    # a death toll against a count of the killed; a vague count; a share in words
+    ("The death toll from the mudslide in Ostrava Gorge stands at 21, the governor said.",
+     "Sixteen people were killed by the mudslide in Ostrava Gorge, the army said."),
+    ("Dozens of miners were trapped underground at the Selk colliery, the union said.",
+     "Nine miners were trapped underground at the Selk colliery, the company said."),
+    ("A third of the ballots in Lorn district were spoiled, monitors said.",
+     "Ten percent of the ballots in Lorn district were spoiled, the commission said."),
+    # a time with a dot, and midnight; money in words; a distance in nautical miles
+    ("The tanker ran aground at 4.15 a.m. off the Tarsk lighthouse.", "The tanker ran aground just after midnight "
+     "off the Tarsk lighthouse."),
+    ("The insurers put the claim for the warehouse fire at $2 million, the broker said.",
+     "The claim for the warehouse fire was put at eight million dollars by the insurers."),
+    # a value one side denies that the other states
+    ("The council denied that 400 homes had been flooded in Varna, saying only 90 were affected.",
+     "Some 400 homes were flooded in Varna, the relief agency said."),
 ]
 CONSISTENT = [
     ("Additionally, 23 injured Ukrainian servicemen will be handed over.",
@@ -76,6 +91,20 @@ CONSISTENT = [
      "Residents were told the evacuation of the city would last three weeks."),
     ("The ministry admitted responsibility two days after the explosion.",
      "The inquiry published its findings eleven months after the explosion."),
+    # a toll that rose over the day; a superseded first figure; a range holding the other value
+    ("By noon, eight people had been killed in the Ostrava Gorge mudslide, the governor said.",
+     "By evening the governor had raised the death toll from the Ostrava Gorge mudslide to 21."),
+    ("Officials corrected the initial figure of 60 dead, saying 21 people had died in the mudslide.",
+     "Twenty-one people died in the Ostrava Gorge mudslide, officials said."),
+    ("Between 30 and 50 miners were trapped underground at the Selk colliery, the union said.",
+     "Forty-two miners were trapped underground at the Selk colliery, the company said."),
+    # two vague counts; a half in words; counts of two named groups
+    ("Dozens of people were hurt in the crush at the Varna stadium gates.",
+     "Hundreds of people were hurt in the crush at the Varna stadium gates, fans said."),
+    ("The ransom demanded for the engineers was half a million euros.",
+     "The kidnappers demanded a ransom of 500,000 euros for the engineers."),
+    ("Moscow expelled 60 Estonian diplomats in retaliation for the expulsions.",
+     "Tallinn's expulsion of 25 Russian diplomats was the largest in years."),
 ]
 
 
