@@ -110,7 +110,7 @@ class DisputeBook:
         (retired) is not listed."""
         check_choice(status, DISPUTE_FILTERS, "status")
         out = [d for d in self._load() if status == "all" or d.status == status]
-        out.sort(key=lambda d: (-d.confidence, -d.strength, _neg_time(d.last_seen), d.id))
+        out.sort(key=_strongest_first)
         return out
 
     def get(self, gid: str) -> Dispute:
@@ -137,7 +137,9 @@ class DisputeBook:
         """The pairs, each with its dispute's id and confidence, in the order `list` gives their disputes
         (confidence, then strength), strongest pair first within one."""
         ids = self.dispute_of([c.id for c in items])
-        rank = {d.id: (n, d.confidence) for n, d in enumerate(self.list("all"))}
+        wanted = sorted(set(ids.values()))  # only these disputes, in chunks (SQLite's bound on parameters)
+        disputes = [d for i in range(0, len(wanted), 500) for d in self._load(wanted[i : i + 500])]
+        rank = {d.id: (n, d.confidence) for n, d in enumerate(sorted(disputes, key=_strongest_first))}
         for c in items:
             c.dispute = ids.get(c.id)
             c.confidence = rank[c.dispute][1] if c.dispute in rank else None
@@ -291,6 +293,11 @@ def _points(rows: list[sqlite3.Row], keys: list[int], claims: dict[str, tuple[in
             a, b = b, a
         out.append(DisputePoint(r["pair"], round(r["score"], 4), a[1], b[1]))
     return out
+
+
+def _strongest_first(d: Dispute) -> tuple:
+    """The order disputes are listed in: confidence, then strength, then the latest seen."""
+    return (-d.confidence, -d.strength, _neg_time(d.last_seen), d.id)
 
 
 def _neg_time(stamp: str) -> str:

@@ -9,9 +9,8 @@ words in common nearby) and their intervals do not overlap. A value one text rej
 other stating it."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import re
+from dataclasses import dataclass
 
 from retrieval.contradictions.quantities import RUNNING, VAGUE, Quantity, extract_quantities
 from retrieval.text.lexicon import uses
@@ -33,8 +32,7 @@ class Conflict:
         return f"different {noun}: \u201c{self.a}\u201d vs \u201c{self.b}\u201d"
 
 
-def _same_thing(a: Quantity, b: Quantity, words_a: set[str], words_b: set[str]) -> bool:
-    """`words_a`, `words_b`: the words of the two texts (`_words`), for the qualifiers a count names."""
+def _same_thing(a: Quantity, b: Quantity) -> bool:
     if a.kind != b.kind:
         return False
     if a.kind == "count":  # the same noun, and something else in common: what the count is of
@@ -111,7 +109,7 @@ def quantity_relation(a_text: str, b_text: str) -> tuple[str, Conflict | None]:
     agree = same = False
     for x in qa:
         for y in qb:
-            if not _same_thing(x, y, wa, wb) or (x.negated and y.negated) or _part_of_whole(x, y, wa, wb) \
+            if not _same_thing(x, y) or (x.negated and y.negated) or _part_of_whole(x, y, wa, wb) \
                     or VAGUE in x.phrase & y.phrase:
                 continue
             same = True
@@ -122,7 +120,7 @@ def quantity_relation(a_text: str, b_text: str) -> tuple[str, Conflict | None]:
                 agree = True
             else:
                 clash = clash or Conflict(x.kind, x.surface, y.surface)
-    rejected = any(_same_thing(x, y, wa, wb) and _overlap(x, y) and (x.negated != y.negated) for x in qa for y in qb)
+    rejected = any(_same_thing(x, y) and _overlap(x, y) and (x.negated != y.negated) for x in qa for y in qb)
     if clash is not None and (rejected or not agree):
         return "conflict", clash
     return ("agree" if agree else "different" if not same else "none"), None

@@ -149,7 +149,6 @@ def _rejected(toks: list[str], i: int) -> bool:
     return bool(_DENIED & set(clause)) and "that" in clause
 
 
-
 _FRACTIONS = {"half": 0.5, "quarter": 0.25, "quarters": 0.25, "third": 1 / 3, "thirds": 1 / 3}
 
 
