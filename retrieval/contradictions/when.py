@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 
-MONTHS = {m: i + 1 for i, m in enumerate("january february march april may june july august september "
-                                          "october november december".split())}
+from retrieval.text import MONTHS as MONTH_NAMES
+from retrieval.text import WEEKDAYS
+
+MONTHS = {m: i + 1 for i, m in enumerate(MONTH_NAMES)}
 MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())} | {"sept": 9})
 _ORDINAL = {"st", "nd", "rd", "th"}
-_WEEKDAYS = set("monday tuesday wednesday thursday friday saturday sunday".split())
+_WEEKDAYS = set(WEEKDAYS)
 
 _SPEECH = {"said", "says", "say", "told", "announced", "stated", "added", "declared", "reported", "confirmed",
            "insisted", "claimed", "denied", "wrote", "tweeted"}
