@@ -358,9 +358,34 @@ def test_a_reply_pointing_back_is_grouped_by_what_it_points_at(ledger, book, emb
     assert {c.quote for s in d.sides for c in s.citations} == {TREATY.text, NEVER_THAT.text, NOT_SIGNED.text}
 
 
-def test_without_the_sentence_before_it_a_reply_pointing_back_stays_apart(ledger, book, embed):
-    """The same pairs with no stored claims (no context to read the pronoun by): two disputes, as the
-    embedding of the bare reply gives no ground to join them."""
+def test_two_replies_to_one_statement_worded_far_apart_are_one_dispute(ledger, book, embed):
+    """The same pairs with no stored claims (no context to read the pronoun by): the bare reply is far
+    from the other reply, so claim by claim they do not match, but both pairs answer one statement and
+    as pairs they are close: one dispute."""
     record(ledger, [(TREATY, NEVER_THAT), (TREATY, NOT_SIGNED)])
     book.update(embed)
-    assert len(book.list("all")) == 2
+    [d] = book.list("all")
+    assert len(d.pairs) == 2
+
+
+# Two answers to one claim, worded apart: a port authority's claim that the harbour reopened, against a
+# pilot's account of a ship turned away and a shipping firm's count of vessels still waiting outside.
+REOPENED = claim("authority.md", "The port authority said the harbour of Lindmark reopened to all shipping on Tuesday.",
+                 "port-authority", "2032-08-03")
+TURNED_AWAY = claim("pilots.md", "A grain carrier was turned back at the Lindmark breakwater on Wednesday morning.",
+                    "pilots", "2032-08-04")
+STILL_WAITING = claim("firm.md", "Forty-one vessels remain anchored outside Lindmark, unable to dock, the firm says.",
+                      "shipping-firm", "2032-08-05")
+# Another point between other speakers, in the same port: a fee, not whether it is open.
+FEE_SET = claim("authority-2.md", "Harbour dues at Lindmark will stay at 2,000 crowns a call this year.",
+                "port-authority", "2032-08-06")
+FEE_RAISED = claim("firm-2.md", "Lindmark doubled its harbour dues to 4,000 crowns a call in August.",
+                   "shipping-firm", "2032-08-07")
+
+
+def test_answers_to_one_claim_join_and_another_point_stays_apart(ledger, book, embed):
+    ids = record(ledger, [(REOPENED, TURNED_AWAY), (REOPENED, STILL_WAITING), (FEE_SET, FEE_RAISED)])
+    book.update(embed)
+    of = book.dispute_of(ids)
+    assert of[ids[0]] == of[ids[1]]  # two answers to the harbour's reopening: one point
+    assert of[ids[2]] != of[ids[0]]  # the dues are another point
