@@ -366,6 +366,8 @@ def test_two_replies_to_one_statement_worded_far_apart_are_one_dispute(ledger, b
     book.update(embed)
     [d] = book.list("all")
     assert len(d.pairs) == 2
+    sides = {s.side: {c.quote for c in s.citations} for s in d.sides}
+    assert sides == {1: {TREATY.text}, 2: {NEVER_THAT.text, NOT_SIGNED.text}}  # the shared claim on one side
 
 
 # Two answers to one claim, worded apart: a port authority's claim that the harbour reopened, against a
@@ -388,4 +390,6 @@ def test_answers_to_one_claim_join_and_another_point_stays_apart(ledger, book, e
     book.update(embed)
     of = book.dispute_of(ids)
     assert of[ids[0]] == of[ids[1]]  # two answers to the harbour's reopening: one point
+    d = book.get(of[ids[0]])
+    assert [sorted(d.speakers(1)), sorted(d.speakers(2))] == [["port-authority"], ["pilots", "shipping-firm"]]
     assert of[ids[2]] != of[ids[0]]  # the dues are another point
