@@ -44,6 +44,52 @@ _EDITORIAL = re.compile(
 
 
 
+# Before a report verb's form, words that make it a noun or an adjective: a determiner or a possessive
+# ("Russia's claims about the attack", "the reported assessment", "despite continued shelling"), and for
+# the forms that are also plural nouns a quantity or "United" ("both states", "the United States")
+_DETERMINER = re.compile(r"(?:\b(?:the|a|an|its|their|his|her|our|your|these|those|such|despite|amid)|['’]s)\s+$",
+                         re.IGNORECASE)
+_QUANTITY = re.compile(r"\b(?:united|both|all|member|two|three|several|many|other|some|most|any|neighbouring|"
+                       r"neighboring|coastal)\s+$", re.IGNORECASE)
+_PLURAL_NOUN = frozenset({"states", "claims"})
+# a passive ("was told to wait", "it was reported that"): its subject is who was told, or nobody
+_PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being)\s+(?:\w+ly\s+)?$", re.IGNORECASE)
+# Words that may stand between a comma and the report verb without being its subject ("Peskov, the
+# Kremlin spokesman, also said"), and the openings of an aside of time, place or manner ("…, in a statement,")
+_NOT_SUBJECT = frozenset("""also then later again however further previously repeatedly publicly separately
+subsequently meanwhile moreover still only even yet now once too has had have already first reportedly
+apparently is are was were been being will would shall should can could may might must do does did to""".split())
+_ADVERBIAL = re.compile(r"^\s*(?:in|on|at|during|after|before|according|speaking|citing|with|for|from|by|"
+                        r"under|to|as|while|when|of|over|through|via|without|despite|like)\b", re.IGNORECASE)
+
+
+def _not_reporting(sentence: str, verb: re.Match) -> bool:
+    """Whether a report verb's form reports nobody where it stands: a noun or an adjective (see
+    _DETERMINER) or a passive."""
+    before = sentence[max(0, verb.start() - 40):verb.start()]
+    return bool(_DETERMINER.search(before) or _PASSIVE.search(before)
+                or (verb.group(0).lower() in _PLURAL_NOUN and _QUANTITY.search(before)))
+
+
+def _own_clause(window: str) -> str:
+    """The part of the text before a report verb that holds its subject: the words after the last comma
+    when they are one ("… was killed inside Saudi Arabia's consulate, two officials told the agency":
+    the officials tell, not the country named before the comma); what comes before an aside of time,
+    place or manner ("Zelenskyy, speaking in Washington, said"); otherwise the whole text (adverbs after
+    the comma, "Peskov, the Kremlin spokesman, also said", or an apposition that names the subject)."""
+    comma = window.rfind(",")
+    if comma < 0:
+        return window
+    tail = window[comma + 1:]
+    said = [w.lower() for w in re.findall(r"[\w’'-]+", tail)]
+    if said and not _ADVERBIAL.match(tail) and not all(w in _NOT_SUBJECT or _REPORT.fullmatch(w) for w in said):
+        return tail
+    opening = window.rfind(",", 0, comma)
+    if not said and opening >= 0 and _ADVERBIAL.match(window[opening + 1:comma]):
+        return window[:opening]
+    return window
+
+
 def _inside_quotes(text: str, pos: int) -> bool:
     """True when `pos` lies inside a quotation (“…” or an odd number of straight quotes before it)."""
     before = text[:pos]
@@ -96,7 +142,8 @@ class Attributor:
         m = self._according.search(sentence)
         if m and (m.start() == 0 or sentence[: m.start()].rstrip().endswith((",", "(", "—", "–"))):
             return "alias", self._id(m.group(1))
-        verbs = [v for v in _REPORT.finditer(sentence) if not _inside_quotes(sentence, v.start())]
+        verbs = [v for v in _REPORT.finditer(sentence) if not _inside_quotes(sentence, v.start())
+                 and not _not_reporting(sentence, v)]
         if not verbs:
             return "none", None
         main = verbs[0]
@@ -143,6 +190,7 @@ class Attributor:
             if floor == 0 and sentence[lo + m.start():].strip() and (lo + m.start()) > 0:
                 return "none", None
             window = window[m.end():]
+        window = _own_clause(window)
         if _PRONOUN_SUBJECT.search(window):
             return "pronoun", None
         found = list(self._alias.finditer(window))

@@ -158,3 +158,37 @@ def test_a_coordinated_report_verb_has_the_sentences_opening_subject(registry):
     assert ("He called Zelenskyy's denial absurd and said it proved nothing.", "kremlin") in got, got
     assert ("Zelenskyy visited the front and said the line was holding.", "zelenskyy") in got, got
     assert ("Engineers inspected the White House annex and said the roof was sound.", "news") in got, got
+
+
+def test_a_report_verbs_subject_is_in_its_own_clause(registry):
+    """The subject of a report verb is in its own clause: after a comma, "two drivers told" is said by
+    the drivers (nobody the registry knows: the publisher), not by the party named before the comma; an
+    aside of place between subject and verb ("Zelenskyy, speaking in Washington, said") names no speaker,
+    while adverbs or an apposition there leave the subject where it was."""
+    text = ("The convoy was stopped outside Moscow on Friday, two drivers told the newsdesk.\n\n"
+            "Zelenskyy, speaking in Washington on Sunday, said no deal had been signed.\n\n"
+            "Officials, speaking in Kyiv, said the grid was stable.\n\n"
+            "Peskov, the Kremlin spokesman, also said the talks would resume.\n\n"
+            "On Monday, the White House said the envoy would travel to Riyadh.\n")
+    got = dict(attributed(registry, text))
+    assert got["The convoy was stopped outside Moscow on Friday, two drivers told the newsdesk."] == "news"
+    assert got["Zelenskyy, speaking in Washington on Sunday, said no deal had been signed."] == "zelenskyy"
+    assert got["Officials, speaking in Kyiv, said the grid was stable."] == "news"
+    assert got["Peskov, the Kremlin spokesman, also said the talks would resume."] == "kremlin"
+    assert got["On Monday, the White House said the envoy would travel to Riyadh."] == "whitehouse"
+
+
+def test_report_words_that_report_nobody(registry):
+    """A report verb's form that is a noun, an adjective or a passive names no speaker: "the United
+    States", "Moscow's claims", "despite continued strikes", "was told to wait", "it was reported"."""
+    text = ("Exports from Kyiv to the United States fell in March.\n\n"
+            "Moscow's claims about the drone attack were never backed by evidence.\n\n"
+            "Despite continued strikes on Kyiv, the White House said the truce was holding.\n\n"
+            "The envoy flew to Moscow on Monday and was told to wait for an answer.\n\n"
+            "The Kremlin met the envoy. It was reported that the meeting lasted an hour.\n")
+    got = dict(attributed(registry, text))
+    assert got["Exports from Kyiv to the United States fell in March."] == "news"
+    assert got["Moscow's claims about the drone attack were never backed by evidence."] == "news"
+    assert got["Despite continued strikes on Kyiv, the White House said the truce was holding."] == "whitehouse"
+    assert got["The envoy flew to Moscow on Monday and was told to wait for an answer."] == "news"
+    assert got["The Kremlin met the envoy. It was reported that the meeting lasted an hour."] == "news"
