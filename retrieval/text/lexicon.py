@@ -21,11 +21,12 @@ HOLIDAYS = ("christmas", "easter", "ramadan", "eid", "hanukkah", "passover", "th
 CALENDAR = frozenset(MONTHS + WEEKDAYS + HOLIDAYS + ("today", "yesterday", "tomorrow", "tonight", "week", "month",
                                                     "year"))
 
-# "X said …": the verbs that report someone else's statement (one list for attribution and claims).
+# "X said …": the verbs that report someone else's statement (one list for attribution and claims); past
+# tense only ("Putin's demands" is a noun), and a finding only with "that" ("the talks concluded on Friday").
 REPORT_VERBS = (r"(?:said|says|say|stated|states|told|added|adds|continued|claimed|claims|announced|insisted|"
                 r"warned|wrote|declared|argued|replied|responded|reported|alleged|maintained|asserted|"
                 r"demanded|urged|stressed|emphasi[sz]ed|confirmed|acknowledged|admitted|denied|accused|promised|"
-                r"pledged|vowed|noted|explained|rejected)")  # past tense only: "Putin's demands" is a noun
+                r"pledged|vowed|noted|explained|rejected|(?:concluded|found|determined|assessed|assesses)(?=\s+that\b))")
 
 # Negation and refusal cues (word-level; the judge uses them as a feature, never as a gate).
 NEGATION = re.compile(r"\b(?:no|not|never|none|nothing|nobody|nowhere|neither|nor|rejected?|rejects|denied|deny|denies|"

@@ -180,15 +180,21 @@ def test_a_report_verbs_subject_is_in_its_own_clause(registry):
 
 def test_report_words_that_report_nobody(registry):
     """A report verb's form that is a noun, an adjective or a passive names no speaker: "the United
-    States", "Moscow's claims", "despite continued strikes", "was told to wait", "it was reported"."""
+    States", "Moscow's claims", "despite continued strikes", "was told to wait", "it was reported".
+    A finding reported with "that" ("Kyiv concluded that …") is a report."""
     text = ("Exports from Kyiv to the United States fell in March.\n\n"
             "Moscow's claims about the drone attack were never backed by evidence.\n\n"
             "Despite continued strikes on Kyiv, the White House said the truce was holding.\n\n"
             "The envoy flew to Moscow on Monday and was told to wait for an answer.\n\n"
-            "The Kremlin met the envoy. It was reported that the meeting lasted an hour.\n")
+            "The Kremlin met the envoy. It was reported that the meeting lasted an hour.\n\n"
+            "Kyiv concluded that the drones had been launched from the sea.\n\n"
+            "The talks concluded in Moscow on Friday.\n")
     got = dict(attributed(registry, text))
     assert got["Exports from Kyiv to the United States fell in March."] == "news"
     assert got["Moscow's claims about the drone attack were never backed by evidence."] == "news"
     assert got["Despite continued strikes on Kyiv, the White House said the truce was holding."] == "whitehouse"
     assert got["The envoy flew to Moscow on Monday and was told to wait for an answer."] == "news"
     assert got["The Kremlin met the envoy. It was reported that the meeting lasted an hour."] == "news"
+    # a finding reported as such is its subject's ("concluded that", "found that"); the plain verb is not
+    assert got["Kyiv concluded that the drones had been launched from the sea."] == "zelenskyy"
+    assert got["The talks concluded in Moscow on Friday."] == "news"
