@@ -60,7 +60,8 @@ _NOT_SUBJECT = frozenset("""also then later again however further previously rep
 subsequently meanwhile moreover still only even yet now once too has had have already first reportedly
 apparently is are was were been being will would shall should can could may might must do does did to""".split())
 _ADVERBIAL = re.compile(r"^\s*(?:in|on|at|during|after|before|according|speaking|citing|with|for|from|by|"
-                        r"under|to|as|while|when|of|over|through|via|without|despite|like)\b", re.IGNORECASE)
+                        r"under|to|as|while|when|of|over|through|via|without|despite|like|asked|responding|"
+                        r"referring|commenting|answering|writing|addressing)\b", re.IGNORECASE)
 
 
 def _not_reporting(sentence: str, verb: re.Match) -> bool:

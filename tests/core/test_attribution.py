@@ -169,13 +169,15 @@ def test_a_report_verbs_subject_is_in_its_own_clause(registry):
             "Zelenskyy, speaking in Washington on Sunday, said no deal had been signed.\n\n"
             "Officials, speaking in Kyiv, said the grid was stable.\n\n"
             "Peskov, the Kremlin spokesman, also said the talks would resume.\n\n"
-            "On Monday, the White House said the envoy would travel to Riyadh.\n")
+            "On Monday, the White House said the envoy would travel to Riyadh.\n\n"
+            "Zelenskyy, asked about the offer from Moscow, said it changed nothing.\n")
     got = dict(attributed(registry, text))
     assert got["The convoy was stopped outside Moscow on Friday, two drivers told the newsdesk."] == "news"
     assert got["Zelenskyy, speaking in Washington on Sunday, said no deal had been signed."] == "zelenskyy"
     assert got["Officials, speaking in Kyiv, said the grid was stable."] == "news"
     assert got["Peskov, the Kremlin spokesman, also said the talks would resume."] == "kremlin"
     assert got["On Monday, the White House said the envoy would travel to Riyadh."] == "whitehouse"
+    assert got["Zelenskyy, asked about the offer from Moscow, said it changed nothing."] == "zelenskyy"
 
 
 def test_report_words_that_report_nobody(registry):
