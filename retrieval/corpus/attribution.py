@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from retrieval.models import Segment
-from retrieval.text import REPORT_VERBS, split_sentences
+from retrieval.text import REPORT_VERBS, normalise, split_sentences, stem
 from retrieval.text.sentences import BULLET as _BULLET
 from retrieval.corpus.sources import SourceRegistry
 
@@ -170,7 +170,8 @@ class Attributor:
 
     def _subject(self, sentence: str, verb_at: int, floor: int = 0) -> tuple[str, str | None]:
         """Who the report verb at `verb_at` has as subject: the nearest alias before it in its clause
-        (up to 120 characters back, not across a quotation), or a pronoun right before it."""
+        (up to 120 characters back, not across a quotation), or a pronoun right before it; ("other",
+        the words before the verb) for a subject that is no known source."""
         lo = max(floor, verb_at - 120)
         while lo > floor and sentence[lo - 1].isalnum():  # never start inside a word
             lo -= 1
@@ -187,7 +188,7 @@ class Attributor:
             m = sub[-1]
             if m.group(0).lower() in ("which", "who") and window[: m.start()].rstrip().endswith(","):
                 found = list(self._alias.finditer(window[: m.start()]))
-                return ("alias", self._id(found[-1].group(1))) if found else ("other", None)
+                return ("alias", self._id(found[-1].group(1))) if found else ("other", window[: m.start()])
             if floor == 0 and sentence[lo + m.start():].strip() and (lo + m.start()) > 0:
                 return "none", None
             window = window[m.end():]
@@ -197,7 +198,7 @@ class Attributor:
         found = list(self._alias.finditer(window))
         if found:
             return "alias", self._id(found[-1].group(1))
-        return "other", None
+        return "other", window
 
     def _opening_subject(self, sentence: str) -> tuple[str, str | None]:
         """The subject the sentence opens with, for a report verb coordinated with its first verb ("He
@@ -222,6 +223,7 @@ class Attributor:
         segments: list[Segment] = []
         list_speaker: str | None = None
         previous = publisher
+        before: tuple[str, str | None] = ("", None)  # the sentence before and whose it is (or who it opens with)
         for ps, pe in paragraphs(text):
             para = text[ps:pe]
             bullet = _BULLET.match(para)
@@ -229,18 +231,17 @@ class Attributor:
             if not is_bullet:
                 list_speaker = None
             for sent in split_sentences(text, ps + (bullet.end() if bullet else 0), pe):
-                speaker = self._speaker_for(sent.text, is_bullet, list_speaker, publisher, previous)
-                if speaker != publisher:
-                    previous = speaker
-                else:  # "Mayor Okafor toured the site. He said …": a named subject is who "he" is
-                    previous = self._leading_alias(sent.text) or previous
+                speaker = self._speaker_for(sent.text, is_bullet, list_speaker, publisher, previous, before)
+                owner = speaker if speaker != publisher else self._leading_alias(sent.text)
+                previous = owner or previous  # "Mayor Okafor toured the site. He said …": he is the mayor
+                before = (sent.text, owner)
                 _extend(segments, Segment(sent.start, sent.end, speaker), text, ps)
             if not is_bullet and para.rstrip().endswith(":"):
                 list_speaker = self.lead_in_speaker(para) or publisher
         return segments
 
     def _speaker_for(self, sentence: str, is_bullet: bool, list_speaker: str | None,
-                     publisher: str, previous: str) -> str:
+                     publisher: str, previous: str, before: tuple[str, str | None] = ("", None)) -> str:
         if _EDITORIAL.search(sentence):
             return publisher
         if is_bullet and list_speaker and list_speaker != publisher:
@@ -250,7 +251,26 @@ class Attributor:
             return cue
         if kind == "pronoun" and previous:
             return previous
+        if kind == "other" and cue and before[1] and _names_again(cue, before[0]):
+            return before[1]  # "A Foreign Office spokesman said …. The spokesman said …"
         return publisher
+
+
+_DETERMINERS = frozenset("the this that these those a an".split())
+
+
+def _names_again(subject: str, before: str) -> bool:
+    """Whether a report verb's subject that is no known source names again someone the sentence before
+    named ("The spokesman said" after "A Foreign Office spokesman said", "Fox told" after "Kathy Fox, the
+    chair of the board, said"): its last word, a name or a noun after a determiner, is in that sentence."""
+    said = re.findall(r"[\w’'-]+", subject)
+    while said and said[-1].lower() in _NOT_SUBJECT:
+        said.pop()
+    if not said or len(said[-1]) < 3 or not said[-1].isalpha():
+        return False
+    head = said[-1]
+    named = len(said) == 1 and head[0].isupper() or len(said) >= 2 and said[-2].lower() in _DETERMINERS
+    return named and stem(normalise(head)) in {stem(normalise(w)) for w in re.findall(r"[\w’'-]+", before)}
 
 
 def _extend(segments: list[Segment], seg: Segment, text: str, para_start: int) -> None:

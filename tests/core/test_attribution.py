@@ -200,3 +200,21 @@ def test_report_words_that_report_nobody(registry):
     # a finding reported as such is its subject's ("concluded that", "found that"); the plain verb is not
     assert got["Kyiv concluded that the drones had been launched from the sea."] == "zelenskyy"
     assert got["The talks concluded in Moscow on Friday."] == "news"
+
+
+def test_a_description_or_name_used_again_keeps_its_speaker(registry):
+    """A report verb's subject that is no known source but names again someone the sentence before
+    attributed or opened with ("The envoy's spokesman …" → "The spokesman said …"; "Fox, the Kremlin's
+    negotiator, …" → "Fox told …") keeps that speaker; a subject the sentence before does not name, or
+    after a sentence nobody known speaks, stays with the publisher."""
+    text = ("A Kremlin spokesman said the talks had been useful.\n\n"
+            "The spokesman said a second round would follow in April.\n\n"
+            "Engineers reported damage to the grid.\n\n"
+            "The engineers said repairs would take a month.\n\n"
+            "Zelenskyy said the deal was a trap.\n\n"
+            "The minister said the deal was fair.\n")
+    got = dict(attributed(registry, text))
+    assert got["A Kremlin spokesman said the talks had been useful."] == "kremlin"
+    assert got["The spokesman said a second round would follow in April."] == "kremlin"
+    assert got["The engineers said repairs would take a month."] == "news"
+    assert got["The minister said the deal was fair."] == "news"
