@@ -1,7 +1,7 @@
 """`make bench`: measures indexing, retrieval, the bot under a burst of 50 /ask (bench/load.py: event-loop
 lag, acknowledgement latency), the local LLM, answer quality, contradiction detection and compare
 (alignment on the devset, rows on the first page, model summaries rejected), the number and date
-checks without a model (bench/numbers.py) and disputes
+checks without a model (bench/numbers.py), who speaks each labelled sentence (bench/speakers.py) and disputes
 (bench/digest_eval.py: pairs per dispute, digest precision and grouping on a held-out dev corpus;
 bench/reach.py: the stage where each labelled pair of that run stopped; bench/confidence.py: the digest
 confidence's fit).
@@ -188,7 +188,7 @@ def server_log_figures(log_text: str) -> dict:
 
 
 HELD_OUT_DIGEST = "hainan"  # a corpus whose documents are all held out (bench/devset/pairs.json)
-SECTIONS = ("speed", "index", "query", "load", "numbers", "llm", "traps", "contradictions", "compare", "disputes")
+SECTIONS = ("speed", "index", "query", "load", "numbers", "speakers", "llm", "traps", "contradictions", "compare", "disputes")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(d)
         for name, fn in (("speed", lambda: speed.run(tmp / "speed")), ("index", lambda: bench_index(tmp / "index")),
                          ("query", lambda: bench_query(tmp / "query")), ("load", lambda: _load(tmp / "load")),
-                         ("numbers", _numbers)):
+                         ("numbers", _numbers), ("speakers", _speakers)):
             if name in only:
                 results[name] = fn()
                 print(f"{name} done", file=sys.stderr)
@@ -224,6 +224,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _numbers() -> dict:
     from bench.numbers import evaluate
+
+    return evaluate()
+
+
+def _speakers() -> dict:
+    from bench.speakers import evaluate
 
     return evaluate()
 

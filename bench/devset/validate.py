@@ -296,6 +296,26 @@ def check_numbers() -> Counter:
     return labels
 
 
+def check_speakers() -> Counter:
+    """speakers.json: each sentence at its offset in its document, its speaker an id of that corpus's registry."""
+    rows = json.loads((HERE / "speakers.json").read_text(encoding="utf-8"))["sentences"]
+    ids = [r.get("id") for r in rows]
+    if len(set(ids)) != len(ids):
+        err("speakers.json: duplicate ids")
+    for r in rows:
+        folder = SEED.parent if r["corpus"] == "corpus" else HERE / r["corpus"]
+        doc = f"{r['corpus']}/{r['doc']}" if r["corpus"] != "corpus" else "seed"
+        text = body(doc) if r["corpus"] != "corpus" or (folder / r["doc"]) == SEED else ""
+        if text[r["start"]:r["start"] + len(r["sentence"])] != r["sentence"]:
+            err(f"speakers.json {r['id']}: sentence not at offset {r['start']} of {r['doc']}")
+        sources = yaml.safe_load((folder / "sources.yaml").read_text(encoding="utf-8"))["sources"]
+        if r["speaker"] not in sources:
+            err(f"speakers.json {r['id']}: {r['speaker']!r} is no source of {r['corpus']}")
+        if r.get("split") not in ("calibration", "evaluation") or not isinstance(r.get("sure"), bool):
+            err(f"speakers.json {r['id']}: split and sure needed")
+    return Counter(r["split"] for r in rows)
+
+
 def table(title: str, counter: Counter) -> str:
     return title + ": " + ", ".join(f"{k}={v}" for k, v in sorted(counter.items()))
 
@@ -308,6 +328,7 @@ def main() -> int:
     qs = check_questions(docs, heldout)
     cases = check_compare(heldout)
     numbers = check_numbers()
+    speakers = check_speakers()
 
     print("documents: " + ", ".join(f"{c}={len(v)}" for c, v in docs.items()))
     print(f"held-out documents ({len(heldout)}): " + ", ".join(sorted(heldout)))
@@ -331,6 +352,7 @@ def main() -> int:
     print(table("  corpus", Counter(q["corpus"] for q in qs)))
     print(f"compare cases: {len(cases)}")
     print(f"number pairs: {dict(numbers)}")
+    print(f"speaker sentences: {dict(speakers)}")
     if errors:
         print(f"\nFAILED: {len(errors)} problem(s)")
         for e in errors:
