@@ -72,21 +72,30 @@ def _not_reporting(sentence: str, verb: re.Match) -> bool:
                 or (verb.group(0).lower() in _PLURAL_NOUN and _QUANTITY.search(before)))
 
 
+def _subject_after_comma(window: str) -> str | None:
+    """The words after the last comma when they can be a subject (not adverbs, not an aside), else None."""
+    comma = window.rfind(",")
+    if comma < 0:
+        return None
+    tail = window[comma + 1:]
+    said = [w.lower() for w in re.findall(r"[\w’'-]+", tail)]
+    if said and not _ADVERBIAL.match(tail) and not all(w in _NOT_SUBJECT or _REPORT.fullmatch(w) for w in said):
+        return tail
+    return None
+
+
 def _own_clause(window: str) -> str:
     """The part of the text before a report verb that holds its subject: the words after the last comma
     when they are one ("… was killed inside Saudi Arabia's consulate, two officials told the agency":
     the officials tell, not the country named before the comma); what comes before an aside of time,
     place or manner ("Zelenskyy, speaking in Washington, said"); otherwise the whole text (adverbs after
     the comma, "Peskov, the Kremlin spokesman, also said", or an apposition that names the subject)."""
-    comma = window.rfind(",")
-    if comma < 0:
-        return window
-    tail = window[comma + 1:]
-    said = [w.lower() for w in re.findall(r"[\w’'-]+", tail)]
-    if said and not _ADVERBIAL.match(tail) and not all(w in _NOT_SUBJECT or _REPORT.fullmatch(w) for w in said):
+    tail = _subject_after_comma(window)
+    if tail is not None:
         return tail
-    opening = window.rfind(",", 0, comma)
-    if not said and opening >= 0 and _ADVERBIAL.match(window[opening + 1:comma]):
+    comma = window.rfind(",")
+    opening = window.rfind(",", 0, comma) if comma >= 0 else -1
+    if opening >= 0 and not re.search(r"\w", window[comma + 1:]) and _ADVERBIAL.match(window[opening + 1:comma]):
         return window[:opening]
     return window
 
@@ -183,7 +192,8 @@ class Attributor:
         # the subject sits in the verb's own clause. After ", which"/", who" (a relative clause between
         # subject and verb) the subject is before it; after any other subordinator ("that", "when",
         # "after") the report verb is itself subordinate, so the main clause reports nobody.
-        sub = list(_CLAUSE_START.finditer(window))
+        tail = _subject_after_comma(window)
+        sub = [] if tail is not None and not _CLAUSE_START.search(tail) else list(_CLAUSE_START.finditer(window))
         if sub:
             m = sub[-1]
             if m.group(0).lower() in ("which", "who") and window[: m.start()].rstrip().endswith(","):

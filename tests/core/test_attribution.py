@@ -218,3 +218,21 @@ def test_a_description_or_name_used_again_keeps_its_speaker(registry):
     assert got["The spokesman said a second round would follow in April."] == "kremlin"
     assert got["The engineers said repairs would take a month."] == "news"
     assert got["The minister said the deal was fair."] == "news"
+
+
+def test_a_subject_after_a_comma_is_the_main_clauses_even_after_a_preposition_like_after(registry):
+    """"…, but the Kremlin said …" and "… after the first, he said" report their subject: a word that can
+    open a clause ("after", "since", "when") before the comma does not make the report verb after it
+    subordinate."""
+    text = ("Zelenskyy described the attack on the port. The second drone hit a minute after the first, "
+            "he said; by then the cranes were burning.\n\n"
+            "Kyiv asked for talks on the grain corridor in May, but the Kremlin said it saw no reason to meet.\n\n"
+            "Engineers have worked on the line since the shelling began, and the White House said it would "
+            "send generators.\n")
+    got = dict(attributed(registry, text))
+    assert got["The second drone hit a minute after the first, he said; by then the cranes were burning."] \
+        == "zelenskyy"
+    assert got["Kyiv asked for talks on the grain corridor in May, but the Kremlin said it saw no reason to "
+               "meet."] == "kremlin"
+    assert got["Engineers have worked on the line since the shelling began, and the White House said it "
+               "would send generators."] == "whitehouse"
