@@ -241,9 +241,11 @@ class Attributor:
             if not is_bullet:
                 list_speaker = None
             for sent in split_sentences(text, ps + (bullet.end() if bullet else 0), pe):
-                speaker = self._speaker_for(sent.text, is_bullet, list_speaker, publisher, previous, before)
-                owner = speaker if speaker != publisher else self._leading_alias(sent.text)
-                previous = owner or previous  # "Mayor Okafor toured the site. He said …": he is the mayor
+                speaker, named = self._speaker_for(sent.text, is_bullet, list_speaker, publisher, previous, before)
+                # who "he" is next: whoever this sentence names as speaker (the publisher too: "The agency
+                # said …. He said …"), else the source it opens with ("Mayor Okafor toured the site.")
+                owner = speaker if named else self._leading_alias(sent.text)
+                previous = owner or previous
                 before = (sent.text, owner)
                 _extend(segments, Segment(sent.start, sent.end, speaker), text, ps)
             if not is_bullet and para.rstrip().endswith(":"):
@@ -251,19 +253,20 @@ class Attributor:
         return segments
 
     def _speaker_for(self, sentence: str, is_bullet: bool, list_speaker: str | None,
-                     publisher: str, previous: str, before: tuple[str, str | None] = ("", None)) -> str:
+                     publisher: str, previous: str, before: tuple[str, str | None] = ("", None)) -> tuple[str, bool]:
+        """(speaker, whether the sentence names it) of one sentence; the publisher unnamed by default."""
         if _EDITORIAL.search(sentence):
-            return publisher
+            return publisher, False
         if is_bullet and list_speaker and list_speaker != publisher:
-            return list_speaker
+            return list_speaker, True
         kind, cue = self.main_cue(sentence)
         if kind == "alias" and cue:
-            return cue
+            return cue, True
         if kind == "pronoun" and previous:
-            return previous
+            return previous, True
         if kind == "other" and cue and before[1] and _names_again(cue, before[0]):
-            return before[1]  # "A Foreign Office spokesman said …. The spokesman said …"
-        return publisher
+            return before[1], True  # "A Foreign Office spokesman said …. The spokesman said …"
+        return publisher, False
 
 
 _DETERMINERS = frozenset("the this that these those a an".split())

@@ -190,7 +190,8 @@ def test_report_words_that_report_nobody(registry):
             "The envoy flew to Moscow on Monday and was told to wait for an answer.\n\n"
             "The Kremlin met the envoy. It was reported that the meeting lasted an hour.\n\n"
             "Kyiv concluded that the drones had been launched from the sea.\n\n"
-            "The talks concluded in Moscow on Friday.\n")
+            "The talks concluded in Moscow on Friday.\n\n"
+            "Kyiv dismissed the account of the strike as propaganda.\n")
     got = dict(attributed(registry, text))
     assert got["Exports from Kyiv to the United States fell in March."] == "news"
     assert got["Moscow's claims about the drone attack were never backed by evidence."] == "news"
@@ -200,6 +201,7 @@ def test_report_words_that_report_nobody(registry):
     # a finding reported as such is its subject's ("concluded that", "found that"); the plain verb is not
     assert got["Kyiv concluded that the drones had been launched from the sea."] == "zelenskyy"
     assert got["The talks concluded in Moscow on Friday."] == "news"
+    assert got["Kyiv dismissed the account of the strike as propaganda."] == "zelenskyy"
 
 
 def test_a_description_or_name_used_again_keeps_its_speaker(registry):
@@ -236,3 +238,16 @@ def test_a_subject_after_a_comma_is_the_main_clauses_even_after_a_preposition_li
                "meet."] == "kremlin"
     assert got["Engineers have worked on the line since the shelling began, and the White House said it "
                "would send generators."] == "whitehouse"
+
+
+def test_he_after_the_publisher_names_itself_is_the_publisher(registry):
+    """In the Kremlin's own document, "the Kremlin rejected …" names the publisher as the speaker, so the
+    "he said" after it is the Kremlin's, not that of a party an earlier sentence opened with."""
+    text = ("Zelenskyy spoke in Kyiv on Monday.\n\n"
+            "At a briefing, the spokesman of the Kremlin, Ivan Orlov, rejected the plan as absurd. "
+            "“Nobody has seen such a plan,” he said.\n")
+    segs = Attributor(registry).attribute(text, "kremlin")
+    got = {text[s.start:s.end]: s.speaker for s in segs}
+    assert got == {"Zelenskyy spoke in Kyiv on Monday.": "kremlin",
+                   "At a briefing, the spokesman of the Kremlin, Ivan Orlov, rejected the plan as absurd. "
+                   "“Nobody has seen such a plan,” he said.": "kremlin"}
