@@ -100,6 +100,17 @@ def _own_clause(window: str) -> str:
     return window
 
 
+def _apposition(window: str) -> str:
+    """An apposition that closes the text before a report verb ("Kathy Fox, the chair of the board, said"),
+    or "". The first source it names is who speaks: its head, not a later modifier ("the Saudi ambassador
+    in Washington and a brother of the crown prince")."""
+    comma = window.rfind(",")
+    if comma < 0 or re.search(r"\w", window[comma + 1:]):
+        return ""
+    opening = window.rfind(",", 0, comma)
+    return window[opening + 1:comma] if opening >= 0 and not _ADVERBIAL.match(window[opening + 1:comma]) else ""
+
+
 def _inside_quotes(text: str, pos: int) -> bool:
     """True when `pos` lies inside a quotation (“…” or an odd number of straight quotes before it)."""
     before = text[:pos]
@@ -205,6 +216,9 @@ class Attributor:
         window = _own_clause(window)
         if _PRONOUN_SUBJECT.search(window):
             return "pronoun", None
+        named = self._alias.search(_apposition(window))  # "X, the ambassador in Washington and a brother
+        if named:                                           # of the crown prince, said": the ambassador
+            return "alias", self._id(named.group(1))
         found = list(self._alias.finditer(window))
         if found:
             return "alias", self._id(found[-1].group(1))

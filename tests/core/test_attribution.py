@@ -251,3 +251,10 @@ def test_he_after_the_publisher_names_itself_is_the_publisher(registry):
     assert got == {"Zelenskyy spoke in Kyiv on Monday.": "kremlin",
                    "At a briefing, the spokesman of the Kremlin, Ivan Orlov, rejected the plan as absurd. "
                    "“Nobody has seen such a plan,” he said.": "kremlin"}
+
+
+def test_an_apposition_names_its_speaker_by_its_head(registry):
+    """"X, a special envoy and a longtime critic of the Kremlin, said …": the apposition's first source
+    (its head) is who speaks, not one a later modifier names."""
+    text = "Maria Lind, a special envoy and a longtime critic of the Kremlin, said the talks would resume.\n"
+    assert attributed(registry, text) == [(text.strip(), "witkoff")]
