@@ -160,84 +160,76 @@ def test_a_coordinated_report_verb_has_the_sentences_opening_subject(registry):
     assert ("Engineers inspected the White House annex and said the roof was sound.", "news") in got, got
 
 
+def speakers_of(registry, expected: dict[str, str]) -> dict[str, str]:
+    """Each paragraph of `expected` (one sentence each, published by "news") with its speaker."""
+    text = "\n\n".join(expected) + "\n"
+    got = dict(attributed(registry, text))
+    return {sentence: got.get(sentence) for sentence in expected}
+
+
 def test_a_report_verbs_subject_is_in_its_own_clause(registry):
     """The subject of a report verb is in its own clause: after a comma, "two drivers told" is said by
     the drivers (nobody the registry knows: the publisher), not by the party named before the comma; an
-    aside of place between subject and verb ("Zelenskyy, speaking in Washington, said") names no speaker,
-    while adverbs or an apposition there leave the subject where it was."""
-    text = ("The convoy was stopped outside Moscow on Friday, two drivers told the newsdesk.\n\n"
-            "Zelenskyy, speaking in Washington on Sunday, said no deal had been signed.\n\n"
-            "Officials, speaking in Kyiv, said the grid was stable.\n\n"
-            "Peskov, the Kremlin spokesman, also said the talks would resume.\n\n"
-            "On Monday, the White House said the envoy would travel to Riyadh.\n\n"
-            "Zelenskyy, asked about the offer from Moscow, said it changed nothing.\n")
-    got = dict(attributed(registry, text))
-    assert got["The convoy was stopped outside Moscow on Friday, two drivers told the newsdesk."] == "news"
-    assert got["Zelenskyy, speaking in Washington on Sunday, said no deal had been signed."] == "zelenskyy"
-    assert got["Officials, speaking in Kyiv, said the grid was stable."] == "news"
-    assert got["Peskov, the Kremlin spokesman, also said the talks would resume."] == "kremlin"
-    assert got["On Monday, the White House said the envoy would travel to Riyadh."] == "whitehouse"
-    assert got["Zelenskyy, asked about the offer from Moscow, said it changed nothing."] == "zelenskyy"
+    aside of place or manner between subject and verb ("Zelenskyy, speaking in Washington, said") names
+    no speaker, while adverbs or an apposition there leave the subject where it was."""
+    expected = {
+        "The convoy was stopped outside Moscow on Friday, two drivers told the newsdesk.": "news",
+        "Zelenskyy, speaking in Washington on Sunday, said no deal had been signed.": "zelenskyy",
+        "Officials, speaking in Kyiv, said the grid was stable.": "news",
+        "Peskov, the Kremlin spokesman, also said the talks would resume.": "kremlin",
+        "On Monday, the White House said the envoy would travel to Riyadh.": "whitehouse",
+        "Zelenskyy, asked about the offer from Moscow, said it changed nothing.": "zelenskyy",
+    }
+    assert speakers_of(registry, expected) == expected
 
 
 def test_report_words_that_report_nobody(registry):
     """A report verb's form that is a noun, an adjective or a passive names no speaker: "the United
     States", "Moscow's claims", "despite continued strikes", "was told to wait", "it was reported".
-    A finding reported with "that" ("Kyiv concluded that …") is a report."""
-    text = ("Exports from Kyiv to the United States fell in March.\n\n"
-            "Moscow's claims about the drone attack were never backed by evidence.\n\n"
-            "Despite continued strikes on Kyiv, the White House said the truce was holding.\n\n"
-            "The envoy flew to Moscow on Monday and was told to wait for an answer.\n\n"
-            "The Kremlin met the envoy. It was reported that the meeting lasted an hour.\n\n"
-            "Kyiv concluded that the drones had been launched from the sea.\n\n"
-            "The talks concluded in Moscow on Friday.\n\n"
-            "Kyiv dismissed the account of the strike as propaganda.\n")
-    got = dict(attributed(registry, text))
-    assert got["Exports from Kyiv to the United States fell in March."] == "news"
-    assert got["Moscow's claims about the drone attack were never backed by evidence."] == "news"
-    assert got["Despite continued strikes on Kyiv, the White House said the truce was holding."] == "whitehouse"
-    assert got["The envoy flew to Moscow on Monday and was told to wait for an answer."] == "news"
-    assert got["The Kremlin met the envoy. It was reported that the meeting lasted an hour."] == "news"
-    # a finding reported as such is its subject's ("concluded that", "found that"); the plain verb is not
-    assert got["Kyiv concluded that the drones had been launched from the sea."] == "zelenskyy"
-    assert got["The talks concluded in Moscow on Friday."] == "news"
-    assert got["Kyiv dismissed the account of the strike as propaganda."] == "zelenskyy"
+    A finding reported with "that" ("Kyiv concluded that …") is a report, the plain verb is not;
+    "dismissed" reports a position."""
+    expected = {
+        "Exports from Kyiv to the United States fell in March.": "news",
+        "Moscow's claims about the drone attack were never backed by evidence.": "news",
+        "Despite continued strikes on Kyiv, the White House said the truce was holding.": "whitehouse",
+        "The envoy flew to Moscow on Monday and was told to wait for an answer.": "news",
+        "The Kremlin met the envoy. It was reported that the meeting lasted an hour.": "news",
+        "Kyiv concluded that the drones had been launched from the sea.": "zelenskyy",
+        "The talks concluded in Moscow on Friday.": "news",
+        "Kyiv dismissed the account of the strike as propaganda.": "zelenskyy",
+    }
+    assert speakers_of(registry, expected) == expected
 
 
 def test_a_description_or_name_used_again_keeps_its_speaker(registry):
     """A report verb's subject that is no known source but names again someone the sentence before
-    attributed or opened with ("The envoy's spokesman …" → "The spokesman said …"; "Fox, the Kremlin's
-    negotiator, …" → "Fox told …") keeps that speaker; a subject the sentence before does not name, or
-    after a sentence nobody known speaks, stays with the publisher."""
-    text = ("A Kremlin spokesman said the talks had been useful.\n\n"
-            "The spokesman said a second round would follow in April.\n\n"
-            "Engineers reported damage to the grid.\n\n"
-            "The engineers said repairs would take a month.\n\n"
-            "Zelenskyy said the deal was a trap.\n\n"
-            "The minister said the deal was fair.\n")
-    got = dict(attributed(registry, text))
-    assert got["A Kremlin spokesman said the talks had been useful."] == "kremlin"
-    assert got["The spokesman said a second round would follow in April."] == "kremlin"
-    assert got["The engineers said repairs would take a month."] == "news"
-    assert got["The minister said the deal was fair."] == "news"
+    attributed or opened with ("A Kremlin spokesman said …" → "The spokesman said …"; "Kathy Fox, the
+    board's chair, said …" → "Fox told …") keeps that speaker; a subject the sentence before does not
+    name, or after a sentence nobody known speaks, stays with the publisher."""
+    expected = {
+        "A Kremlin spokesman said the talks had been useful.": "kremlin",
+        "The spokesman said a second round would follow in April.": "kremlin",
+        "Engineers reported damage to the grid.": "news",
+        "The engineers said repairs would take a month.": "news",
+        "Zelenskyy said the deal was a trap.": "zelenskyy",
+        "The minister said the deal was fair.": "news",
+    }
+    assert speakers_of(registry, expected) == expected
 
 
 def test_a_subject_after_a_comma_is_the_main_clauses_even_after_a_preposition_like_after(registry):
-    """"…, but the Kremlin said …" and "… after the first, he said" report their subject: a word that can
-    open a clause ("after", "since", "when") before the comma does not make the report verb after it
+    """"…, but the Kremlin said …" and "… after the first, he said; …" report their subject: a word that
+    can open a clause ("after", "since") before the comma does not make the report verb after it
     subordinate."""
-    text = ("Zelenskyy described the attack on the port. The second drone hit a minute after the first, "
-            "he said; by then the cranes were burning.\n\n"
-            "Kyiv asked for talks on the grain corridor in May, but the Kremlin said it saw no reason to meet.\n\n"
-            "Engineers have worked on the line since the shelling began, and the White House said it would "
-            "send generators.\n")
-    got = dict(attributed(registry, text))
-    assert got["The second drone hit a minute after the first, he said; by then the cranes were burning."] \
-        == "zelenskyy"
-    assert got["Kyiv asked for talks on the grain corridor in May, but the Kremlin said it saw no reason to "
-               "meet."] == "kremlin"
-    assert got["Engineers have worked on the line since the shelling began, and the White House said it "
-               "would send generators."] == "whitehouse"
+    expected = {
+        "Zelenskyy described the attack on the port.": "news",
+        "The second drone hit a minute after the first, he said; by then the cranes were burning.": "zelenskyy",
+        "Kyiv asked for talks on the grain corridor in May, but the Kremlin said it saw no reason to meet.":
+            "kremlin",
+        "Engineers have worked on the line since the shelling began, and the White House said it would send "
+        "generators.": "whitehouse",
+    }
+    assert speakers_of(registry, expected) == expected
 
 
 def test_he_after_the_publisher_names_itself_is_the_publisher(registry):
