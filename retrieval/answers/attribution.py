@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from retrieval.corpus.attribution import reports_nobody
 from retrieval.text import REPORT_VERBS, split_sentences, tokenize
 
 _REPORTING = re.compile(rf"\b(?:{REPORT_VERBS}|tells|has said|have said)\b", re.IGNORECASE)
@@ -23,6 +24,8 @@ def speaker_spans(sentence: str) -> list[str]:
     closes it) and what follows "according to"."""
     spans = [m.group(1) for m in _ACCORDING.finditer(sentence)]
     for m in _REPORTING.finditer(sentence):
+        if reports_nobody(sentence, m):  # "the United States", "the alleged cracks"
+            continue
         before = sentence[: m.start()]
         if m.start() <= EARLY * len(sentence):
             spans.append(before)

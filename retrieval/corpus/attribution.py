@@ -64,7 +64,7 @@ _ADVERBIAL = re.compile(r"^\s*(?:in|on|at|during|after|before|according|speaking
                         r"referring|commenting|answering|writing|addressing)\b", re.IGNORECASE)
 
 
-def _not_reporting(sentence: str, verb: re.Match) -> bool:
+def reports_nobody(sentence: str, verb: re.Match) -> bool:
     """Whether a report verb's form reports nobody where it stands: a noun or an adjective (see
     _DETERMINER) or a passive."""
     before = sentence[max(0, verb.start() - 40):verb.start()]
@@ -164,7 +164,7 @@ class Attributor:
         if m and (m.start() == 0 or sentence[: m.start()].rstrip().endswith((",", "(", "—", "–"))):
             return "alias", self._id(m.group(1))
         verbs = [v for v in _REPORT.finditer(sentence) if not _inside_quotes(sentence, v.start())
-                 and not _not_reporting(sentence, v)]
+                 and not reports_nobody(sentence, v)]
         if not verbs:
             return "none", None
         main = verbs[0]

@@ -24,6 +24,9 @@ def test_a_name_in_the_subject_of_a_reporting_verb_speaks(text):
     "He said the fault most probably lay with the welding done at the Kessin Yard.",
     "The hull was weakened by poor welding at the Kessin Yard, the insurer said.",
     "The insurer's report, published on Friday, blames the Kessin Yard for the cracks.",
+    # a report verb's form that reports nobody: a noun, an adjective, "the United States"
+    "The Kessin Yard shipped two hulls to the United States last year.",
+    "Welders at the Kessin Yard were questioned about the alleged cracks.",
 ])
 def test_a_name_inside_what_someone_else_says_does_not(text):
     assert not named_as_speaker(NAMES, [text])
