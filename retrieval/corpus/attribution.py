@@ -111,6 +111,11 @@ def _apposition(window: str) -> str:
     return window[opening + 1:comma] if opening >= 0 and not _ADVERBIAL.match(window[opening + 1:comma]) else ""
 
 
+# what a source issues: "according to a report of the Mechanism", "according to a statement by the ministry"
+_DOCUMENT = (r"(?:report|statement|readout|transcript|assessment|findings|account|letter|note|communiqu[eé]|"
+             r"release|briefing|summary|analysis|investigation)s?")
+
+
 def _inside_quotes(text: str, pos: int) -> bool:
     """True when `pos` lies inside a quotation (“…” or an odd number of straight quotes before it)."""
     before = text[:pos]
@@ -140,7 +145,8 @@ class Attributor:
         alias_re = "|".join(re.escape(a) for a, _ in items) or r"(?!x)x"
         self._alias_to_id = {a.lower().replace("’", "'"): sid for a, sid in items}
         self._alias = re.compile(rf"(?<![\w])({alias_re})(?![\w])", re.IGNORECASE)
-        self._according = re.compile(rf"\baccording to (?:the |a |an )?({alias_re})(?![\w])", re.IGNORECASE)
+        self._according = re.compile(rf"\baccording to (?:the |a |an )?(?:{_DOCUMENT}\s+(?:of|by|from)\s+(?:the )?)?"
+                                     rf"({alias_re})(?![\w])", re.IGNORECASE)
         self._statement = re.compile(
             rf"(?<![\w])({alias_re})(?:['’]s)?\s+(?:statement|readout|statements)\b", re.IGNORECASE)
 

@@ -187,7 +187,7 @@ def test_report_words_that_report_nobody(registry):
     """A report verb's form that is a noun, an adjective or a passive names no speaker: "the United
     States", "Moscow's claims", "despite continued strikes", "was told to wait", "it was reported".
     A finding reported with "that" ("Kyiv concluded that …") is a report, the plain verb is not;
-    "dismissed" reports a position."""
+    "dismissed" reports a position; "according to a statement from X" is X's."""
     expected = {
         "Exports from Kyiv to the United States fell in March.": "news",
         "Moscow's claims about the drone attack were never backed by evidence.": "news",
@@ -197,6 +197,8 @@ def test_report_words_that_report_nobody(registry):
         "Kyiv concluded that the drones had been launched from the sea.": "zelenskyy",
         "The talks concluded in Moscow on Friday.": "news",
         "Kyiv dismissed the account of the strike as propaganda.": "zelenskyy",
+        # "according to" a document a source issued is that source's
+        "Strikes continued overnight, according to a statement from the White House.": "whitehouse",
     }
     assert speakers_of(registry, expected) == expected
 
