@@ -18,6 +18,7 @@ Consecutive sentences of one speaker within a paragraph are merged into one Segm
 from __future__ import annotations
 
 import re
+from typing import Sequence
 
 from retrieval.models import Segment
 from retrieval.text import REPORT_VERBS, normalise, split_sentences, stem
@@ -66,9 +67,10 @@ _ADVERBIAL = re.compile(r"^\s*(?:in|on|at|during|after|before|according|speaking
 
 def reports_nobody(sentence: str, verb: re.Match) -> bool:
     """Whether a report verb's form reports nobody where it stands: a noun or an adjective (see
-    _DETERMINER) or a passive."""
+    _DETERMINER) or a passive (after a form of "be", or before "by")."""
     before = sentence[max(0, verb.start() - 40):verb.start()]
-    return bool(_DETERMINER.search(before) or _PASSIVE.search(before)
+    by = re.match(r"\s+by\b", sentence[verb.end():])  # "the moratorium, first announced by the Kremlin"
+    return bool(by or _DETERMINER.search(before) or _PASSIVE.search(before)
                 or (verb.group(0).lower() in _PLURAL_NOUN and _QUANTITY.search(before)))
 
 
@@ -253,7 +255,7 @@ class Attributor:
         segments: list[Segment] = []
         list_speaker: str | None = None
         previous = publisher
-        before: tuple[str, str | None] = ("", None)  # the sentence before and whose it is (or who it opens with)
+        recent: list[tuple[str, str | None]] = []  # the last sentences and whose each is (or who it opens with)
         for ps, pe in paragraphs(text):
             para = text[ps:pe]
             bullet = _BULLET.match(para)
@@ -261,19 +263,20 @@ class Attributor:
             if not is_bullet:
                 list_speaker = None
             for sent in split_sentences(text, ps + (bullet.end() if bullet else 0), pe):
-                speaker, named = self._speaker_for(sent.text, is_bullet, list_speaker, publisher, previous, before)
+                speaker, named = self._speaker_for(sent.text, is_bullet, list_speaker, publisher, previous, recent)
                 # who "he" is next: whoever this sentence names as speaker (the publisher too: "The agency
                 # said …. He said …"), else the source it opens with ("Mayor Okafor toured the site.")
                 owner = speaker if named else self._leading_alias(sent.text)
                 previous = owner or previous
-                before = (sent.text, owner)
+                recent = [*recent[1 - RECENT:], (sent.text, owner)]
                 _extend(segments, Segment(sent.start, sent.end, speaker), text, ps)
             if not is_bullet and para.rstrip().endswith(":"):
                 list_speaker = self.lead_in_speaker(para) or publisher
         return segments
 
     def _speaker_for(self, sentence: str, is_bullet: bool, list_speaker: str | None,
-                     publisher: str, previous: str, before: tuple[str, str | None] = ("", None)) -> tuple[str, bool]:
+                     publisher: str, previous: str,
+                     recent: Sequence[tuple[str, str | None]] = ()) -> tuple[str, bool]:
         """(speaker, whether the sentence names it) of one sentence; the publisher unnamed by default."""
         if _EDITORIAL.search(sentence):
             return publisher, False
@@ -284,26 +287,42 @@ class Attributor:
             return cue, True
         if kind == "pronoun" and previous:
             return previous, True
-        if kind == "other" and cue and before[1] and _names_again(cue, before[0]):
-            return before[1], True  # "A Foreign Office spokesman said …. The spokesman said …"
+        again = _named_before(cue, recent) if kind == "other" and cue else None
+        if again:
+            return again, True  # "A Foreign Office spokesman said …. The spokesman said …"
         return publisher, False
 
 
 _DETERMINERS = frozenset("the this that these those a an".split())
 
 
-def _names_again(subject: str, before: str) -> bool:
-    """Whether a report verb's subject that is no known source names again someone the sentence before
-    named ("The spokesman said" after "A Foreign Office spokesman said", "Fox told" after "Kathy Fox, the
-    chair of the board, said"): its last word, a name or a noun after a determiner, is in that sentence."""
+RECENT = 5  # sentences looked back through for the one a subject names again
+
+
+def _head(subject: str) -> str | None:
+    """The stem of the word a report verb's subject that is no known source names someone by, when it
+    names one: its last word, a name ("Fox told") or a noun after a determiner ("The spokesman said")."""
     said = re.findall(r"[\w’'-]+", subject)
     while said and said[-1].lower() in _NOT_SUBJECT:
         said.pop()
     if not said or len(said[-1]) < 3 or not said[-1].isalpha():
-        return False
+        return None
     head = said[-1]
     named = len(said) == 1 and head[0].isupper() or len(said) >= 2 and said[-2].lower() in _DETERMINERS
-    return named and stem(normalise(head)) in {stem(normalise(w)) for w in re.findall(r"[\w’'-]+", before)}
+    return stem(normalise(head)) if named else None
+
+
+def _named_before(subject: str, recent: Sequence[tuple[str, str | None]]) -> str | None:
+    """Whose the latest recent sentence naming the subject's head word is ("The spokesman said …" after
+    "A Foreign Office spokesman said …"; "The report said …" after "…, according to a report of the
+    Mechanism"), if that sentence names a speaker or opens with a source; None otherwise."""
+    head = _head(subject)
+    if head is None:
+        return None
+    for text, owner in reversed(recent):
+        if head in {stem(normalise(w)) for w in re.findall(r"[\w’'-]+", text)}:
+            return owner
+    return None
 
 
 def _extend(segments: list[Segment], seg: Segment, text: str, para_start: int) -> None:
