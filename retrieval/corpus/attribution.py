@@ -118,6 +118,11 @@ _DOCUMENT = (r"(?:report|statement|readout|transcript|assessment|findings|accoun
              r"release|briefing|summary|analysis|investigation)s?")
 
 
+# a subject of two names ("Russia and Ukraine accused each other …", "Canada and Ukraine said …")
+_JOINT_BEFORE = re.compile(r"\b[A-Z][\w’'-]*\s+(?:and|or)\s+(?:the\s+)?$")
+_JOINT_AFTER = re.compile(r"\s+(?:and|or)\s+(?:the\s+)?[A-Z]")
+
+
 def _inside_quotes(text: str, pos: int) -> bool:
     """True when `pos` lies inside a quotation (“…” or an odd number of straight quotes before it)."""
     before = text[:pos]
@@ -228,6 +233,8 @@ class Attributor:
         if named:                                           # of the crown prince, said": the ambassador
             return "alias", self._id(named.group(1))
         found = list(self._alias.finditer(window))
+        if found and (_JOINT_BEFORE.search(window[:found[-1].start()]) or _JOINT_AFTER.match(window[found[-1].end():])):
+            return "other", window  # "Russia and Ukraine accused each other …": no one speaker
         if found:
             return "alias", self._id(found[-1].group(1))
         return "other", window

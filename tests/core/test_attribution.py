@@ -179,6 +179,8 @@ def test_a_report_verbs_subject_is_in_its_own_clause(registry):
         "Peskov, the Kremlin spokesman, also said the talks would resume.": "kremlin",
         "On Monday, the White House said the envoy would travel to Riyadh.": "whitehouse",
         "Zelenskyy, asked about the offer from Moscow, said it changed nothing.": "zelenskyy",
+        # a subject of two names is no one speaker
+        "Kyiv and the White House said the talks would resume in May.": "news",
     }
     assert speakers_of(registry, expected) == expected
 
