@@ -302,14 +302,18 @@ def check_speakers() -> Counter:
     ids = [r.get("id") for r in rows]
     if len(set(ids)) != len(ids):
         err("speakers.json: duplicate ids")
+    registries: dict[str, dict] = {}
     for r in rows:
         folder = SEED.parent if r["corpus"] == "corpus" else HERE / r["corpus"]
-        doc = f"{r['corpus']}/{r['doc']}" if r["corpus"] != "corpus" else "seed"
-        text = body(doc) if r["corpus"] != "corpus" or (folder / r["doc"]) == SEED else ""
+        if r["corpus"] != "corpus":
+            text = body(f"{r['corpus']}/{r['doc']}")
+        else:  # corpus/: only the seed document is in the development set
+            text = body("seed") if folder / r["doc"] == SEED else ""
         if text[r["start"]:r["start"] + len(r["sentence"])] != r["sentence"]:
             err(f"speakers.json {r['id']}: sentence not at offset {r['start']} of {r['doc']}")
-        sources = yaml.safe_load((folder / "sources.yaml").read_text(encoding="utf-8"))["sources"]
-        if r["speaker"] not in sources:
+        if r["corpus"] not in registries:
+            registries[r["corpus"]] = yaml.safe_load((folder / "sources.yaml").read_text(encoding="utf-8"))["sources"]
+        if r["speaker"] not in registries[r["corpus"]]:
             err(f"speakers.json {r['id']}: {r['speaker']!r} is no source of {r['corpus']}")
         if r.get("split") not in ("calibration", "evaluation") or not isinstance(r.get("sure"), bool):
             err(f"speakers.json {r['id']}: split and sure needed")

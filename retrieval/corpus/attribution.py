@@ -21,7 +21,7 @@ import re
 from typing import Sequence
 
 from retrieval.models import Segment
-from retrieval.text import REPORT_VERBS, normalise, split_sentences, stem
+from retrieval.text import REPORT_VERBS, split_sentences, stem
 from retrieval.text.sentences import BULLET as _BULLET
 from retrieval.corpus.sources import SourceRegistry
 
@@ -95,22 +95,26 @@ def _own_clause(window: str) -> str:
     tail = _subject_after_comma(window)
     if tail is not None:
         return tail
+    aside = _closing_aside(window)
+    return window[:aside[0]] if aside and _ADVERBIAL.match(window[aside[0] + 1:aside[1]]) else window
+
+
+def _closing_aside(window: str) -> tuple[int, int] | None:
+    """(opening comma, closing comma) of a ", …," right before a report verb, if the text ends with one."""
     comma = window.rfind(",")
-    opening = window.rfind(",", 0, comma) if comma >= 0 else -1
-    if opening >= 0 and not re.search(r"\w", window[comma + 1:]) and _ADVERBIAL.match(window[opening + 1:comma]):
-        return window[:opening]
-    return window
+    if comma < 0 or re.search(r"\w", window[comma + 1:]):
+        return None
+    opening = window.rfind(",", 0, comma)
+    return (opening, comma) if opening >= 0 else None
 
 
 def _apposition(window: str) -> str:
     """An apposition that closes the text before a report verb ("Kathy Fox, the chair of the board, said"),
     or "". The first source it names is who speaks: its head, not a later modifier ("the Saudi ambassador
     in Washington and a brother of the crown prince")."""
-    comma = window.rfind(",")
-    if comma < 0 or re.search(r"\w", window[comma + 1:]):
-        return ""
-    opening = window.rfind(",", 0, comma)
-    return window[opening + 1:comma] if opening >= 0 and not _ADVERBIAL.match(window[opening + 1:comma]) else ""
+    aside = _closing_aside(window)
+    inside = window[aside[0] + 1:aside[1]] if aside else ""
+    return "" if _ADVERBIAL.match(inside) else inside
 
 
 # what a source issues: "according to a report of the Mechanism", "according to a statement by the ministry"
@@ -225,8 +229,9 @@ class Attributor:
                 return ("alias", self._id(found[-1].group(1))) if found else ("other", window[: m.start()])
             if floor == 0 and sentence[lo + m.start():].strip() and (lo + m.start()) > 0:
                 return "none", None
-            window = window[m.end():]
-        window = _own_clause(window)
+            window = _own_clause(window[m.end():])
+        else:
+            window = tail if tail is not None else _own_clause(window)
         if _PRONOUN_SUBJECT.search(window):
             return "pronoun", None
         named = self._alias.search(_apposition(window))  # "X, the ambassador in Washington and a brother
@@ -301,8 +306,6 @@ class Attributor:
 
 
 _DETERMINERS = frozenset("the this that these those a an".split())
-
-
 RECENT = 5  # sentences looked back through for the one a subject names again
 
 
@@ -316,7 +319,7 @@ def _head(subject: str) -> str | None:
         return None
     head = said[-1]
     named = len(said) == 1 and head[0].isupper() or len(said) >= 2 and said[-2].lower() in _DETERMINERS
-    return stem(normalise(head)) if named else None
+    return stem(head) if named else None
 
 
 def _named_before(subject: str, recent: Sequence[tuple[str, str | None]]) -> str | None:
@@ -327,7 +330,7 @@ def _named_before(subject: str, recent: Sequence[tuple[str, str | None]]) -> str
     if head is None:
         return None
     for text, owner in reversed(recent):
-        if head in {stem(normalise(w)) for w in re.findall(r"[\w’'-]+", text)}:
+        if head in {stem(w) for w in re.findall(r"[\w’'-]+", text)}:
             return owner
     return None
 
