@@ -3,7 +3,8 @@ the labelled sentences of `bench/devset/speakers.json`, per split, without a mod
 
 Each document is attributed whole, as at index time; a sentence's speaker is that of the segment that
 covers most of it. `sure_*` leave out the sentences whose label was marked ambiguous; `misses` lists the
-evaluation split's wrong answers (what to read next, not to tune on).
+evaluation split's wrong answers (what to read next, not to tune on). The `fresh` split's misses are never
+printed: it stays blind until a newer blind draw replaces it.
 
     python -m bench.speakers      # prints JSON"""
 from __future__ import annotations
@@ -44,7 +45,7 @@ def speaker_of(row: dict) -> str:
 def evaluate() -> dict:
     rows = json.loads(LABELS.read_text(encoding="utf-8"))["sentences"]
     out: dict = {}
-    for split in ("calibration", "evaluation"):
+    for split in ("calibration", "evaluation", "fresh"):
         mine = [r for r in rows if r["split"] == split]
         got = {r["id"]: speaker_of(r) for r in mine}
         right = [r for r in mine if got[r["id"]] == r["speaker"]]

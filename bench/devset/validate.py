@@ -315,7 +315,7 @@ def check_speakers() -> Counter:
             registries[r["corpus"]] = yaml.safe_load((folder / "sources.yaml").read_text(encoding="utf-8"))["sources"]
         if r["speaker"] not in registries[r["corpus"]]:
             err(f"speakers.json {r['id']}: {r['speaker']!r} is no source of {r['corpus']}")
-        if r.get("split") not in ("calibration", "evaluation") or not isinstance(r.get("sure"), bool):
+        if r.get("split") not in ("calibration", "evaluation", "fresh") or not isinstance(r.get("sure"), bool):
             err(f"speakers.json {r['id']}: split and sure needed")
     return Counter(r["split"] for r in rows)
 

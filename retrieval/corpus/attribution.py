@@ -23,6 +23,7 @@ from typing import Sequence
 from retrieval.models import Segment
 from retrieval.text import REPORT_VERBS, split_sentences, stem
 from retrieval.text.sentences import BULLET as _BULLET
+from retrieval.corpus.nationality import NationalBodies
 from retrieval.corpus.sources import SourceRegistry
 
 VERBS = rf"(?:has |had |have )?{REPORT_VERBS}"
@@ -35,8 +36,10 @@ _CLAUSE_START = re.compile(r"\b(?:that|when|because|while|whereas|which|who|afte
                            r"although|though|where)\b", re.IGNORECASE)
 _SUBORDINATE = re.compile(r"^(?:When|While|Whereas|After|Before|Although|Though|If|As|Because|Since|Once)\b")
 # what may follow a trailing main verb: ", the Kremlin said [on Tuesday / in a statement / after …]."
+# (an adverbial, not a clause: "…, X said this week that …" is X's main verb with its object after it)
 _TRAILING = re.compile(r"^(?:\s+(?:on|in|at|after|late|early|this|last|yesterday|today|earlier|later|"
-                       r"during|via|through|when)\b[^,;]{0,80})?\s*[.!?]?[\"'”’)]*\s*$", re.IGNORECASE)
+                       r"during|via|through|when)\b(?:(?!\bthat\b)[^,;]){0,80})?\s*[.!?]?[\"'”’)]*\s*$",
+                       re.IGNORECASE)
 _EDITORIAL = re.compile(
     r"^\(|\bno news\b|\bso far\b|\b(?:does|did|do) not (?:specify|say|mention|spell out)\b"
     r"|\bwas not (?:given|specified|mentioned)\b|\bnot (?:specified|given)\b|\bit is unclear\b",
@@ -53,8 +56,14 @@ _DETERMINER = re.compile(r"(?:\b(?:the|a|an|its|their|his|her|our|your|these|tho
 _QUANTITY = re.compile(r"\b(?:united|both|all|member|two|three|several|many|other|some|most|any|neighbouring|"
                        r"neighboring|coastal)\s+$", re.IGNORECASE)
 _PLURAL_NOUN = frozenset({"states", "claims"})
-# a passive ("was told to wait", "it was reported that"): its subject is who was told, or nobody
-_PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being)\s+(?:\w+ly\s+)?$", re.IGNORECASE)
+# an infinitive reports nobody ("was not mandated to say who", "is expected to announce"), unless a verb
+# of going on or of refusing carries it ("went on to say", "continued to insist", "declined to say": what
+# its subject did say)
+_INFINITIVE = re.compile(r"(?<!\bon )(?<!\bcontinued )(?<!\bcontinues )(?<!\bdeclined )(?<!\bdeclines )"
+                         r"(?<!\brefused )(?<!\brefuses )\bto\s+$", re.IGNORECASE)
+# a passive: its subject is who was told, or nobody
+# ("was told to wait", "it was reported that"), or a participle after "as" ("63 as previously reported")
+_PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being|as)\s+(?:\w+ly\s+)?$", re.IGNORECASE)
 # Words that may stand between a comma and the report verb without being its subject ("Peskov, the
 # Kremlin spokesman, also said"), and the openings of an aside of time, place or manner ("…, in a statement,")
 _NOT_SUBJECT = frozenset("""also then later again however further previously repeatedly publicly separately
@@ -70,7 +79,7 @@ def reports_nobody(sentence: str, verb: re.Match) -> bool:
     _DETERMINER) or a passive (after a form of "be", or before "by")."""
     before = sentence[max(0, verb.start() - 40):verb.start()]
     by = re.match(r"\s+by\b", sentence[verb.end():])  # "the moratorium, first announced by the Kremlin"
-    return bool(by or _DETERMINER.search(before) or _PASSIVE.search(before)
+    return bool(by or _DETERMINER.search(before) or _PASSIVE.search(before) or _INFINITIVE.search(before)
                 or (verb.group(0).lower() in _PLURAL_NOUN and _QUANTITY.search(before)))
 
 
@@ -152,6 +161,7 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
 class Attributor:
     def __init__(self, registry: SourceRegistry) -> None:
         self.registry = registry
+        self._national = NationalBodies(registry)
         items = registry.alias_items()
         alias_re = "|".join(re.escape(a) for a, _ in items) or r"(?!x)x"
         self._alias_to_id = {a.lower().replace("’", "'"): sid for a, sid in items}
@@ -199,8 +209,10 @@ class Attributor:
     def _leading_alias(self, sentence: str) -> str | None:
         """The known source a sentence opens with as its subject ("Mayor Okafor toured …", also after a
         short opening phrase: "About an hour later, the ministry published …"), if any."""
-        text = sentence.lstrip("“\"‘'(– ")
-        m = self._alias.match(text)
+        # "Some US officials believe …", "Last week North Korea's commission called …", "The Belarusian
+        # foreign ministry summoned …" (the alias without its article)
+        text = _QUANTIFIER.sub("", _TIME_OPENING.sub("", sentence.lstrip("“\"‘'(– ")))
+        m = self._alias.match(text) or self._alias.match(re.sub(r"^the\s+", "", text, flags=re.IGNORECASE))
         if m is None and 0 < text.find(", ") <= 50:
             m = self._alias.match(text[text.find(", ") + 2:])
         return self._id(m.group(1)) if m else None
@@ -242,7 +254,8 @@ class Attributor:
             return "other", window  # "Russia and Ukraine accused each other …": no one speaker
         if found:
             return "alias", self._id(found[-1].group(1))
-        return "other", window
+        national = self._national.source(window)  # "Belarusian officials said"
+        return ("alias", national) if national else ("other", window)
 
     def _opening_subject(self, sentence: str) -> tuple[str, str | None]:
         """The subject the sentence opens with, for a report verb coordinated with its first verb ("He
@@ -305,6 +318,11 @@ class Attributor:
         return publisher, False
 
 
+# words that may open a subject before a source's alias ("Some US officials", "Two senior Kremlin officials")
+_QUANTIFIER = re.compile(r"^(?:(?:some|several|many|most|other|few|a few|a number of|two|three|four|senior|"
+                         r"top|unnamed|anonymous)\s+)+", re.IGNORECASE)
+_TIME_OPENING = re.compile(r"^(?:(?:last|this|next|on|early|late|earlier|later)\s+)?(?:week|month|year|yesterday|"
+                           r"today|tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\s+(?=[A-Z])", re.IGNORECASE)
 _DETERMINERS = frozenset("the this that these those a an".split())
 RECENT = 5  # sentences looked back through for the one a subject names again
 

@@ -260,3 +260,57 @@ def test_an_apposition_names_its_speaker_by_its_head(registry):
     (its head) is who speaks, not one a later modifier names."""
     text = "Maria Lind, a special envoy and a longtime critic of the Kremlin, said the talks would resume.\n"
     assert attributed(registry, text) == [(text.strip(), "witkoff")]
+
+
+def test_a_trailing_verb_rule_leaves_a_verb_with_its_that_clause_alone(registry):
+    """"X, an aside, said this week that …" is X's: "this week that …" is the verb's object, not an
+    adverbial closing the sentence, so the subject is not looked for after the last comma."""
+    expected = {
+        "Witkoff, who flew in from Doha, said this week that the ceasefire would hold.": "witkoff",
+        "Zelenskyy said 40 drones were launched overnight, not 60 as previously reported.": "zelenskyy",
+    }
+    assert speakers_of(registry, expected) == expected
+
+
+def test_an_infinitive_reports_nobody_unless_its_subject_speaks(registry):
+    """"Kyiv is expected to say …" has not been said by anyone; "declined to say" and "went on to
+    say" are what their subject did say."""
+    expected = {
+        "Kyiv is expected to say on Friday who the new envoy will be.": "news",
+        "Kyiv declined to say who fired first.": "zelenskyy",
+        "Putin went on to say the war was over.": "kremlin",
+    }
+    assert speakers_of(registry, expected) == expected
+
+
+def test_a_subject_opened_by_a_quantifier_or_a_time_names_its_speaker(registry):
+    """A sentence that opens with "Several Kyiv officials" or "Last week the Kremlin" opens with that
+    source: a coordinated report verb and a later "the officials said" are theirs."""
+    expected = {
+        "Last week the Kremlin called the plan a provocation and said it would not negotiate.": "kremlin",
+        "Several Kyiv officials doubt that the plan will work.": "news",
+        "The officials said the plan ignored the front line.": "zelenskyy",
+    }
+    assert speakers_of(registry, expected) == expected
+
+
+RURITANIA = """
+sources:
+  news: {name: News, aliases: []}
+  ruritania-gov: {name: Government of Ruritania, aliases: [Ruritania, Strelsau]}
+  ruritania-mfa: {name: Ruritanian foreign ministry, aliases: [Ruritania's foreign ministry]}
+"""
+
+
+def test_a_countrys_officials_named_by_nationality_speak_for_it():
+    """"Ruritanian officials said" is the source the registry names for Ruritania; "the Ruritanian foreign
+    ministry" is "Ruritania's foreign ministry" when the registry lists it; people who hold no office
+    ("Ruritanian fishermen") speak for no government."""
+    registry = SourceRegistry.parse(RURITANIA)
+    expected = {
+        "Ruritanian officials said the border would reopen on Monday.": "ruritania-gov",
+        "The Ruritanian foreign ministry said the envoy had been recalled.": "ruritania-mfa",
+        "Ruritanian fishermen said their nets had been cut.": "news",
+        "Officials in Strelsau said the talks had failed.": "ruritania-gov",
+    }
+    assert speakers_of(registry, expected) == expected
