@@ -60,7 +60,7 @@ _PLURAL_NOUN = frozenset({"states", "claims"})
 # of going on or of refusing carries it ("went on to say", "continued to insist", "declined to say": what
 # its subject did say)
 _INFINITIVE = re.compile(r"(?<!\bon )(?<!\bcontinued )(?<!\bcontinues )(?<!\bdeclined )(?<!\bdeclines )"
-                         r"(?<!\brefused )(?<!\brefuses )\bto\s+$", re.IGNORECASE)
+                         r"(?<!\brefused )(?<!\brefuses )\bto\s+(?:have\s+)?$", re.IGNORECASE)
 # a passive: its subject is who was told, or nobody
 # ("was told to wait", "it was reported that"), or a participle after "as" ("63 as previously reported")
 _PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being|as)\s+(?:\w+ly\s+)?$", re.IGNORECASE)

@@ -26,7 +26,7 @@ CALENDAR = frozenset(MONTHS + WEEKDAYS + HOLIDAYS + ("today", "yesterday", "tomo
 REPORT_VERBS = (r"(?:said|says|say|stated|states|told|added|adds|continued|claimed|claims|announced|insisted|"
                 r"warned|wrote|declared|argued|replied|responded|reported|alleged|maintained|asserted|"
                 r"demanded|urged|stressed|emphasi[sz]ed|confirmed|acknowledged|admitted|denied|accused|promised|"
-                r"pledged|vowed|noted|explained|rejected|dismissed|(?:concluded|found|determined|assessed|assesses)(?=\s+that\b))")
+                r"pledged|vowed|noted|explained|rejected|dismissed|(?:concluded|found|determined|assessed|assesses)(?=\s+that\b|,[^,]{1,60},\s+that\b))")
 
 # Negation and refusal cues (word-level; the judge uses them as a feature, never as a gate).
 NEGATION = re.compile(r"\b(?:no|not|never|none|nothing|nobody|nowhere|neither|nor|rejected?|rejects|denied|deny|denies|"

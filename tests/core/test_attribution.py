@@ -273,12 +273,15 @@ def test_a_trailing_verb_rule_leaves_a_verb_with_its_that_clause_alone(registry)
 
 
 def test_an_infinitive_reports_nobody_unless_its_subject_speaks(registry):
-    """"Kyiv is expected to say …" has not been said by anyone; "declined to say" and "went on to
-    say" are what their subject did say."""
+    """"Kyiv is expected to say …" and "was reported to have told" have not been said by anyone;
+    "declined to say" and "went on to say" are what their subject did say."""
     expected = {
         "Kyiv is expected to say on Friday who the new envoy will be.": "news",
         "Kyiv declined to say who fired first.": "zelenskyy",
         "Putin went on to say the war was over.": "kremlin",
+        "Putin was reported to have told the envoy that the war was over.": "news",
+        # a finding reported with "that" after an aside is its subject's
+        "Kyiv found, after a month of tests, that the drones had been built in March.": "zelenskyy",
     }
     assert speakers_of(registry, expected) == expected
 
