@@ -49,9 +49,9 @@ class Settings(BaseSettings):
     answer_passage_chars: int = 320  # each passage sent to the model is cut to its best sentences
     answer_context_chars: int = 1200  # passage text per question: the best-ranked passages that fit
     # An answer names the disputes its cited statements are part of (so a quoted claim that another
-    # source contests says so) when the dispute's confidence is at least this: 0.5 takes corroborated
+    # source contests says so) when the dispute's confidence is at least this: 0.4 takes corroborated
     # and single-pair disputes and leaves out weak evidence (contradictions/confidence.json).
-    answer_contested_min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
+    answer_contested_min_confidence: float = Field(default=0.4, ge=0.0, le=1.0)
     model_dir: Path | None = None  # folder holding models/ with the assembled GGUF (default: data_dir)
 
     # Splitting and retrieval
@@ -75,9 +75,9 @@ class Settings(BaseSettings):
     # disputes only); the rest stay listable as `possible`. Fit: `python -m bench.confidence`.
     digest_min_confidence: float = Field(default=0.8, ge=0.0, le=1.0)
     # Below that bar, the digest names (one heading line each, once) the strongest possible disputes at
-    # least this confident (0.5: one strong pair of statements), at most this many per digest
-    # (contradictions/posting.py); 0 lines: it only counts them.
-    digest_possible_min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
+    # least this confident (0.4: between the fitted rates of `single`, one strong pair of statements, and
+    # `weak`), at most this many per digest (contradictions/posting.py); 0 lines: it only counts them.
+    digest_possible_min_confidence: float = Field(default=0.4, ge=0.0, le=1.0)
     digest_possible_lines: int = Field(default=5, ge=0, le=20)
 
     # Discord

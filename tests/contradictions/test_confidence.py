@@ -52,3 +52,15 @@ def test_shipped_rates_are_the_fit_on_the_committed_runs():
         "labels or runs changed: run `python -m bench.confidence --write`")
     rates = class_confidence()
     assert set(rates) == set(CLASSES) and rates["corroborated"] > rates["single"] > rates["weak"]
+
+
+def test_the_default_bars_fall_between_the_fitted_classes():
+    """The digest posts corroborated disputes, its heading and answers name single-pair ones, never weak:
+    each default bar sits between the rates of the classes it separates, so a refit that moves a rate
+    across a bar fails here rather than silently changing what the digest shows."""
+    from retrieval.settings import Settings
+
+    rates, s = class_confidence(), Settings(_env_file=None)
+    assert rates["single"] < s.digest_min_confidence <= rates["corroborated"]
+    assert rates["weak"] < s.digest_possible_min_confidence <= rates["single"]
+    assert rates["weak"] < s.answer_contested_min_confidence <= rates["single"]  # answers name the same

@@ -10,9 +10,12 @@ from retrieval.contradictions.disputes import DisputeBook
 from retrieval.contradictions.ledger import Ledger
 from retrieval.contradictions.posting import below_bar, last_digest, mark_noted
 from retrieval.contradictions.ledger import pair_id
+from retrieval.settings import Settings
 from tests.contradictions.test_disputes import (  # noqa: F401  (fixtures used by name)
     FIVE, HALT, NOT_SIGNED, RU_DENY, RU_DID, SWAP_K, SWAP_Z, TREATY, UA_DENY, UA_DID, book, embed, ledger, record,
 )
+
+FLOOR = Settings(_env_file=None).digest_possible_min_confidence  # the default: single-pair disputes, not weak
 
 
 def test_the_strongest_possible_disputes_are_named_once_and_weak_ones_only_counted(ledger, book, embed):
@@ -24,17 +27,17 @@ def test_the_strongest_possible_disputes_are_named_once_and_weak_ones_only_count
     possible = book.list("possible")
     assert len(possible) == 4 and all(d.confidence < book.min_confidence for d in possible)
 
-    bb = below_bar(book, floor=0.5, lines=2)
+    bb = below_bar(book, floor=FLOOR, lines=2)
     assert [d.strength for d in bb.named] == [0.95, 0.9]  # strongest first, at most two
     assert bb.unnamed == 1 and bb.since == 4  # one more above the floor; four arrived (none posted yet)
     mark_noted(book, [d.id for d in bb.named])
     assert last_digest(book) is not None
 
-    again = below_bar(book, floor=0.5, lines=2)
+    again = below_bar(book, floor=FLOOR, lines=2)
     assert [d.strength for d in again.named] == [0.85] and again.unnamed == 0  # each named once
     assert again.since == 0  # nothing arrived since the digest named them
     mark_noted(book, [d.id for d in again.named])
-    assert not below_bar(book, floor=0.5, lines=2)  # the weak one is never named
+    assert not below_bar(book, floor=FLOOR, lines=2)  # the weak one is never named
     assert [d.status for d in book.list("possible")] == ["possible"] * 4  # named, not posted
 
 
@@ -51,9 +54,9 @@ def test_a_dispute_table_from_before_naming_gains_its_column(tmp_path, embed):
         old = DisputeBook(led, min_confidence=0.8)
         record(led, [(SWAP_K, SWAP_Z)])
         old.update(embed)
-        [d] = below_bar(old, floor=0.5, lines=5).named
+        [d] = below_bar(old, floor=FLOOR, lines=5).named
         mark_noted(old, [d.id])
-        assert below_bar(old, floor=0.5, lines=5).named == []
+        assert below_bar(old, floor=FLOOR, lines=5).named == []
     finally:
         led.close()
 
@@ -69,11 +72,11 @@ def test_a_possible_dispute_sharing_a_statement_with_an_item_is_named_too(ledger
     assert len({item.id, shares, alone}) == 3  # three disputes; the first two hold the same sentence
     assert {d.id for d in book.list("possible")} == {shares, alone}
     # an item often merges several conflicts: one sharing its sentence may be another, so it is named
-    assert {d.id for d in below_bar(book, floor=0.5, lines=5).named} == {shares, alone}
+    assert {d.id for d in below_bar(book, floor=FLOOR, lines=5).named} == {shares, alone}
 
 
 def test_with_no_lines_the_digest_only_counts(ledger, book, embed):
     record(ledger, [(SWAP_K, SWAP_Z)])
     book.update(embed)
-    bb = below_bar(book, floor=0.5, lines=0)
+    bb = below_bar(book, floor=FLOOR, lines=0)
     assert bb.named == [] and bb.unnamed == 0 and bb.since == 1 and bb

@@ -95,7 +95,7 @@ def test_digest_preview_names_and_counts_disputes_below_the_bar(tmp_path):
         out = run_console(svc, "/digest\n")
         assert "no new disputes" in out  # nothing to post ...
         [lone] = svc.disputes("possible")
-        assert f"• {lone.headline} (`{lone.id}`, confidence 0.50: one pair of statements)" in out  # ... but named
+        assert f"• {lone.headline} (`{lone.id}`, confidence {lone.confidence:.2f}: one pair of statements)" in out  # named
         assert "`disputes ID` opens one" in out
         assert "1 possible dispute(s) since the last digest (`disputes --status possible`" in out  # ... and counted
         assert run_console(svc, "/digest\n") == out  # a preview records nothing

@@ -45,7 +45,7 @@ async def test_ask_is_deferred_and_answers_with_a_cited_embed(world):
 
 async def test_an_answer_quoting_a_disputed_statement_says_so(world):
     """A statement the answer quotes is one side of a dispute (recorded in the real ledger as the judge
-    would, score 0.9: one pair, `possible`, confidence 0.5): the answer names the dispute and quotes
+    would, score 0.9: one pair, `possible`, the fitted single-pair confidence): the answer names the dispute and quotes
     the other side, verbatim."""
     service = world.bot.service
     cited = service.ask(QUESTION).citations
@@ -58,7 +58,7 @@ async def test_an_answer_quoting_a_disputed_statement_says_so(world):
     result = await world.alice.slash(world.channel, "ask", question=QUESTION)
     [embed] = result.followups[0].embeds
     note = embed.description.split("\n")[-1]
-    assert note.startswith("*Contested [1]") and f"dispute {dispute.id}, possible, confidence 0.50" in note
+    assert note.startswith("*Contested [1]") and f"dispute {dispute.id}, possible, confidence {dispute.confidence:.2f}" in note
     assert other.text[:40].replace("*", "\\*") in note.replace("\u200b", "")
     embed_limits_ok(result.followups[0].message)
 

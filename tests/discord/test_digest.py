@@ -299,7 +299,7 @@ async def test_digest_counts_disputes_below_the_bar_since_the_last_digest_withou
     head = world.digest.history()[0].content
     assert ("Possible disputes, below the confidence bar (named once, not posted as items; `/disputes id:` "
             "opens one):") in head
-    assert f"• {lone.headline} (`{lone.id}`, confidence 0.50: one pair of statements)" in head
+    assert f"• {lone.headline} (`{lone.id}`, confidence {lone.confidence:.2f}: one pair of statements)" in head
     assert "Below the confidence bar: 1 possible dispute(s) since the last digest" in head
     assert "`/disputes status:possible`" in head
     assert service.dispute(lone.id).status == "possible"  # named, not posted
@@ -319,7 +319,7 @@ async def test_a_possible_dispute_is_named_once_even_on_a_day_with_no_new_item(w
     service.ledger.record(a, b, 0.9, "The Kremlin and Zelenskyy give different accounts.")
     [weak] = record_disputes(service, 1, score=0.6)  # weak evidence only: counted, never named
     [lone] = [d for d in service.disputes("possible") if d.id != weak]
-    assert service.dispute(weak).confidence < 0.5 <= lone.confidence
+    assert service.dispute(weak).confidence < service.settings.digest_possible_min_confidence <= lone.confidence
 
     assert await jobs.digest_job() == 0  # no item posted ...
     await world.env.settle()
