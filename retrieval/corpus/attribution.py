@@ -56,7 +56,7 @@ _DETERMINER = re.compile(r"(?:\b(?:the|a|an|its|their|his|her|our|your|these|tho
 _QUANTITY = re.compile(r"\b(?:united|both|all|member|two|three|several|many|other|some|most|any|neighbouring|"
                        r"neighboring|coastal)\s+$", re.IGNORECASE)
 _PLURAL_NOUN = frozenset({"states", "claims"})
-# an infinitive reports nobody ("was not mandated to say who", "is expected to announce"), unless a verb
+# an infinitive reports nobody ("was not mandated to say who", "is expected to say"), unless a verb
 # of going on or of refusing carries it ("went on to say", "continued to insist", "declined to say": what
 # its subject did say)
 _INFINITIVE = re.compile(r"(?<!\bon )(?<!\bcontinued )(?<!\bcontinues )(?<!\bdeclined )(?<!\bdeclines )"
@@ -76,7 +76,7 @@ _ADVERBIAL = re.compile(r"^\s*(?:in|on|at|during|after|before|according|speaking
 
 def reports_nobody(sentence: str, verb: re.Match) -> bool:
     """Whether a report verb's form reports nobody where it stands: a noun or an adjective (see
-    _DETERMINER) or a passive (after a form of "be", or before "by")."""
+    _DETERMINER), a passive (after a form of "be" or "as", or before "by") or an infinitive (_INFINITIVE)."""
     before = sentence[max(0, verb.start() - 40):verb.start()]
     by = re.match(r"\s+by\b", sentence[verb.end():])  # "the moratorium, first announced by the Kremlin"
     return bool(by or _DETERMINER.search(before) or _PASSIVE.search(before) or _INFINITIVE.search(before)
