@@ -82,6 +82,23 @@ much many most some such what when where every each being been have having accor
 between towards toward into onto upon additionally meanwhile asked despite""".split())
 _PHRASE_GLUE = frozenset("of the a an on in for to and de".split())  # inside a name: "Law of the Sea"
 MAX_PHRASE = 8
+MAX_TOPICS = 2  # "Who is right about A, B, C and D?" reads as a word list, not a question
+# Particles and light verbs: a topic neither starts nor ends with one ("shot down over", "made").
+_WEAK = frozenset("""down over under onto made make makes done took taken gave given told said says
+went came come just than then them they were will shall must like""".split())
+
+
+def _topical(word: str) -> bool:
+    """Whether a topic may start or end with `word`: a content word that is not a lowercase particle or
+    light verb, nor a lowercase past form ("waited", "concluded"), which names an act, not what the act
+    is about. Capitalised, it is part of a name ("Porton Down")."""
+    n = normalise(word)
+    return bool(_content(word)) and (word[:1].isupper() or not (n in _WEAK or n.endswith("ed")))
+
+
+def _bare(word: str) -> str:
+    """A word without its possessive: "agency's" → "agency"."""
+    return re.sub(r"['’]s$", "", word)
 
 
 def _content(text: str, min_len: int = 4) -> list[str]:
@@ -102,7 +119,7 @@ def shared_phrases(side1: Sequence[str], side2: Sequence[str], ignore: frozenset
         for i in range(len(ws)):
             for j in range(min(len(ws), i + MAX_PHRASE), i + 1, -1):
                 run = ws[i:j]
-                if not (_content(run[0]) and _content(run[-1])):
+                if not (_topical(run[0]) and _topical(run[-1])):
                     continue
                 content = [w for w in run if _content(w)]
                 if len(content) >= 2 and not {stem(w) for w in content} & ignore \
@@ -129,7 +146,7 @@ def shared_terms(side1: Sequence[str], side2: Sequence[str], limit: int = 4,
         s2 |= stems(t)
     seen: set[str] = set(ignore)
     out: list[str] = []
-    for w in (w for t in side1 for w in _content(t)):
+    for w in (_bare(w) for t in side1 for w in _content(t) if _topical(w)):
         st = stem(w)
         if st in s2 and st not in seen:
             seen.add(st)
@@ -137,7 +154,8 @@ def shared_terms(side1: Sequence[str], side2: Sequence[str], limit: int = 4,
     for side in (side1, side2):
         if len(out) >= MIN_SHARED:
             break
-        for w in sorted((w for t in side for w in _content(t, min_len=5)), key=lambda w: -len(w)):
+        for w in sorted((_bare(w) for t in side for w in _content(t, min_len=5) if _topical(w)),
+                        key=lambda w: -len(w)):
             if len(out) >= MIN_SHARED:
                 break
             if stem(w) not in seen:
@@ -150,7 +168,7 @@ def topic_terms(side1: Sequence[str], side2: Sequence[str], ignore: frozenset[st
     """What both sides talk about: their longest shared phrases first, then shared words they lack."""
     phrases = shared_phrases(side1, side2, ignore)
     inside = {stem(w) for ph in phrases for w in words(ph)}
-    return (phrases + [t for t in shared_terms(side1, side2, ignore=ignore) if stem(t) not in inside])[:3 if phrases else 4]
+    return (phrases + [t for t in shared_terms(side1, side2, ignore=ignore) if stem(t) not in inside])[:MAX_TOPICS]
 
 
 def _join(terms: Sequence[str]) -> str:

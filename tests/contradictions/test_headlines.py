@@ -3,6 +3,8 @@ markup) and replaced by a template from the claims' shared words otherwise. Dete
 model stands in for the real one (tests/contradictions/test_headlines_llm.py uses the real one)."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from retrieval.contradictions.headlines import (
@@ -163,3 +165,21 @@ def test_a_template_headline_names_a_phrase_two_claims_share_once():
                                              "Skerry Point.")]
     line = template_headline("contradiction", side1, side2)
     assert line.count("Skerry Point") == 1, line
+
+
+def test_a_template_headline_names_at_most_two_topics_and_no_bare_acts():
+    """A list of four words ("shot down over, land at Varn and made") reads as noise: a template
+    headline names at most two topics, none starting or ending with a particle, a light verb or a
+    lowercase past form, and drops possessives; a capitalised word is part of a name ("Porton Down")."""
+    side1 = [("Coast office", "2031-07-01", "The survey plane was forced down over the Varn estuary and made "
+                                           "to land at Kell Field, the agency's statement said.")]
+    side2 = [("Air ministry", "2031-07-02", "The agency's survey plane was never forced down over the Varn "
+                                           "estuary; it chose to land at Kell Field and was made welcome.")]
+    line = template_headline("contradiction", side1, side2)
+    about = line.split(" about ", 1)[1].split(":")[0]
+    assert about.count(",") == 0 and about.count(" and ") <= 1, line
+    assert not re.search(r"\b(?:down|over|made|forced)$|^(?:down|over|made|forced)\b", about), line
+    assert "agency's" not in line and check_headline(line, [side1[0][2], side2[0][2]]) == line
+    hill = [("Hill office", None, "Samples were taken at Porton Down on Monday.")]
+    lab = [("Lab union", None, "No samples were ever taken at Porton Down.")]
+    assert "Porton Down" in template_headline("contradiction", hill, lab)
