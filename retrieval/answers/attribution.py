@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from retrieval.corpus.attribution import reports_nobody
+from retrieval.corpus.clauses import reports_nobody
 from retrieval.text import REPORT_VERBS, split_sentences, tokenize
 
 _REPORTING = re.compile(rf"\b(?:{REPORT_VERBS}|tells|has said|have said)\b", re.IGNORECASE)

@@ -21,141 +21,15 @@ import re
 from typing import Sequence
 
 from retrieval.models import Segment
-from retrieval.text import REPORT_VERBS, split_sentences, stem
+from retrieval.text import split_sentences, stem
 from retrieval.text.sentences import BULLET as _BULLET
+from retrieval.corpus.clauses import (
+    CLAUSE_START, COORDINATED, DOCUMENT, EDITORIAL, JOINT_AFTER, JOINT_BEFORE, NOT_SUBJECT, PRONOUN_OPENING,
+    PRONOUN_SUBJECT, REPORT, SUBORDINATE, TRAILING, apposition, inside_quotes, own_clause, paragraphs,
+    quote_or_clause_before, reports_nobody, subject_after_comma,
+)
 from retrieval.corpus.nationality import NationalBodies
 from retrieval.corpus.sources import SourceRegistry
-
-VERBS = rf"(?:has |had |have )?{REPORT_VERBS}"
-_REPORT = re.compile(rf"\b{REPORT_VERBS}\b", re.IGNORECASE)
-_PRONOUN_SUBJECT = re.compile(r"\b(?:he|she|they|it)\s+(?:has\s+|had\s+|have\s+|also\s+)?$", re.IGNORECASE)
-# "… and said", "…, but added": a report verb sharing the subject of the sentence's first verb
-_COORDINATED = re.compile(r"\b(?:and|but)\s+(?:also\s+|then\s+)?$", re.IGNORECASE)
-_PRONOUN_OPENING = re.compile(r"(?:He|She|It|They)\b")
-_CLAUSE_START = re.compile(r"\b(?:that|when|because|while|whereas|which|who|after|before|if|as|since|"
-                           r"although|though|where)\b", re.IGNORECASE)
-_SUBORDINATE = re.compile(r"^(?:When|While|Whereas|After|Before|Although|Though|If|As|Because|Since|Once)\b")
-# what may follow a trailing main verb: ", the Kremlin said [on Tuesday / in a statement / after …]."
-# (an adverbial, not a clause: "…, X said this week that …" is X's main verb with its object after it)
-_TRAILING = re.compile(r"^(?:\s+(?:on|in|at|after|late|early|this|last|yesterday|today|earlier|later|"
-                       r"during|via|through|when)\b(?:(?!\bthat\b)[^,;]){0,80})?\s*[.!?]?[\"'”’)]*\s*$",
-                       re.IGNORECASE)
-_EDITORIAL = re.compile(
-    r"^\(|\bno news\b|\bso far\b|\b(?:does|did|do) not (?:specify|say|mention|spell out)\b"
-    r"|\bwas not (?:given|specified|mentioned)\b|\bnot (?:specified|given)\b|\bit is unclear\b",
-    re.IGNORECASE,
-)
-
-
-
-# Before a report verb's form, words that make it a noun or an adjective: a determiner or a possessive
-# ("Russia's claims about the attack", "the reported assessment", "despite continued shelling"), and for
-# the forms that are also plural nouns a quantity or "United" ("both states", "the United States")
-_DETERMINER = re.compile(r"(?:\b(?:the|a|an|its|their|his|her|our|your|these|those|such|despite|amid)|['’]s)\s+$",
-                         re.IGNORECASE)
-_QUANTITY = re.compile(r"\b(?:united|both|all|member|two|three|several|many|other|some|most|any|neighbouring|"
-                       r"neighboring|coastal)\s+$", re.IGNORECASE)
-_PLURAL_NOUN = frozenset({"states", "claims"})
-# an infinitive reports nobody ("was not mandated to say who", "is expected to say"), unless a verb
-# of going on or of refusing carries it ("went on to say", "continued to insist", "declined to say": what
-# its subject did say)
-_INFINITIVE = re.compile(r"(?<!\bon )(?<!\bcontinued )(?<!\bcontinues )(?<!\bdeclined )(?<!\bdeclines )"
-                         r"(?<!\brefused )(?<!\brefuses )\bto\s+(?:have\s+)?$", re.IGNORECASE)
-# a passive: its subject is who was told, or nobody
-# ("was told to wait", "it was reported that"), or a participle after "as" ("63 as previously reported")
-_PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being|as)\s+(?:\w+ly\s+)?$", re.IGNORECASE)
-# Words that may stand between a comma and the report verb without being its subject ("Peskov, the
-# Kremlin spokesman, also said"), and the openings of an aside of time, place or manner ("…, in a statement,")
-_NOT_SUBJECT = frozenset("""also then later again however further previously repeatedly publicly separately
-subsequently meanwhile moreover still only even yet now once too has had have already first reportedly
-apparently is are was were been being will would shall should can could may might must do does did to""".split())
-_ADVERBIAL = re.compile(r"^\s*(?:in|on|at|during|after|before|according|speaking|citing|with|for|from|by|"
-                        r"under|to|as|while|when|of|over|through|via|without|despite|like|asked|responding|"
-                        r"referring|commenting|answering|writing|addressing)\b", re.IGNORECASE)
-
-
-def reports_nobody(sentence: str, verb: re.Match) -> bool:
-    """Whether a report verb's form reports nobody where it stands: a noun or an adjective (see
-    _DETERMINER), a passive (after a form of "be" or "as", or before "by") or an infinitive (_INFINITIVE)."""
-    before = sentence[max(0, verb.start() - 40):verb.start()]
-    by = re.match(r"\s+by\b", sentence[verb.end():])  # "the moratorium, first announced by the Kremlin"
-    return bool(by or _DETERMINER.search(before) or _PASSIVE.search(before) or _INFINITIVE.search(before)
-                or (verb.group(0).lower() in _PLURAL_NOUN and _QUANTITY.search(before)))
-
-
-def _subject_after_comma(window: str) -> str | None:
-    """The words after the last comma when they can be a subject (not adverbs, not an aside), else None."""
-    comma = window.rfind(",")
-    if comma < 0:
-        return None
-    tail = window[comma + 1:]
-    said = [w.lower() for w in re.findall(r"[\w’'-]+", tail)]
-    if said and not _ADVERBIAL.match(tail) and not all(w in _NOT_SUBJECT or _REPORT.fullmatch(w) for w in said):
-        return tail
-    return None
-
-
-def _own_clause(window: str) -> str:
-    """The part of the text before a report verb that holds its subject: the words after the last comma
-    when they are one ("… was killed inside Saudi Arabia's consulate, two officials told the agency":
-    the officials tell, not the country named before the comma); what comes before an aside of time,
-    place or manner ("Zelenskyy, speaking in Washington, said"); otherwise the whole text (adverbs after
-    the comma, "Peskov, the Kremlin spokesman, also said", or an apposition that names the subject)."""
-    tail = _subject_after_comma(window)
-    if tail is not None:
-        return tail
-    aside = _closing_aside(window)
-    return window[:aside[0]] if aside and _ADVERBIAL.match(window[aside[0] + 1:aside[1]]) else window
-
-
-def _closing_aside(window: str) -> tuple[int, int] | None:
-    """(opening comma, closing comma) of a ", …," right before a report verb, if the text ends with one."""
-    comma = window.rfind(",")
-    if comma < 0 or re.search(r"\w", window[comma + 1:]):
-        return None
-    opening = window.rfind(",", 0, comma)
-    return (opening, comma) if opening >= 0 else None
-
-
-def _apposition(window: str) -> str:
-    """An apposition that closes the text before a report verb ("Kathy Fox, the chair of the board, said"),
-    or "". The first source it names is who speaks: its head, not a later modifier ("the Saudi ambassador
-    in Washington and a brother of the crown prince")."""
-    aside = _closing_aside(window)
-    inside = window[aside[0] + 1:aside[1]] if aside else ""
-    return "" if _ADVERBIAL.match(inside) else inside
-
-
-# what a source issues: "according to a report of the Mechanism", "according to a statement by the ministry"
-_DOCUMENT = (r"(?:report|statement|readout|transcript|assessment|findings|account|letter|note|communiqu[eé]|"
-             r"release|briefing|summary|analysis|investigation)s?")
-
-
-# a subject of two names ("Russia and Ukraine accused each other …", "Canada and Ukraine said …")
-_JOINT_BEFORE = re.compile(r"\b[A-Z][\w’'-]*\s+(?:and|or)\s+(?:the\s+)?$")
-_JOINT_AFTER = re.compile(r"\s+(?:and|or)\s+(?:the\s+)?[A-Z]")
-
-
-def _inside_quotes(text: str, pos: int) -> bool:
-    """True when `pos` lies inside a quotation (“…” or an odd number of straight quotes before it)."""
-    before = text[:pos]
-    return before.count("“") > before.count("”") or before.count('"') % 2 == 1
-
-
-def _quote_or_clause_before(text: str, pos: int) -> bool:
-    """A trailing report verb is the main one when a comma closes the reported content before it."""
-    return bool(re.search(r"[,”\"]\s*[^,]{0,60}$", text[:pos]))
-
-
-def paragraphs(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each non-blank line-paragraph; bullet lines are paragraphs of their own."""
-    spans, pos = [], 0
-    for line in text.splitlines(keepends=True):
-        s, e = pos, pos + len(line.rstrip("\r\n"))
-        pos += len(line)
-        if text[s:e].strip():
-            spans.append((s, e))
-    return spans
 
 
 class Attributor:
@@ -166,7 +40,7 @@ class Attributor:
         alias_re = "|".join(re.escape(a) for a, _ in items) or r"(?!x)x"
         self._alias_to_id = {a.lower().replace("’", "'"): sid for a, sid in items}
         self._alias = re.compile(rf"(?<![\w])({alias_re})(?![\w])", re.IGNORECASE)
-        self._according = re.compile(rf"\baccording to (?:the |a |an )?(?:{_DOCUMENT}\s+(?:of|by|from)\s+(?:the )?)?"
+        self._according = re.compile(rf"\baccording to (?:the |a |an )?(?:{DOCUMENT}\s+(?:of|by|from)\s+(?:the )?)?"
                                      rf"({alias_re})(?![\w])", re.IGNORECASE)
         self._statement = re.compile(
             rf"(?<![\w])({alias_re})(?:['’]s)?\s+(?:statement|readout|statements)\b", re.IGNORECASE)
@@ -190,17 +64,17 @@ class Attributor:
         m = self._according.search(sentence)
         if m and (m.start() == 0 or sentence[: m.start()].rstrip().endswith((",", "(", "—", "–"))):
             return "alias", self._id(m.group(1))
-        verbs = [v for v in _REPORT.finditer(sentence) if not _inside_quotes(sentence, v.start())
+        verbs = [v for v in REPORT.finditer(sentence) if not inside_quotes(sentence, v.start())
                  and not reports_nobody(sentence, v)]
         if not verbs:
             return "none", None
         main = verbs[0]
-        tail = [v for v in verbs if _TRAILING.match(sentence[v.end():]) and
+        tail = [v for v in verbs if TRAILING.match(sentence[v.end():]) and
                 re.search(r",\s*[^,]{0,60}$", sentence[: v.start()])]
-        if tail and _quote_or_clause_before(sentence, tail[-1].start()):
+        if tail and quote_or_clause_before(sentence, tail[-1].start()):
             at = tail[-1].start()  # "…, officials said.": the subject is after the last comma
             return self._subject(sentence, at, floor=max(sentence.rfind(",", 0, at), 0))
-        elif _SUBORDINATE.match(sentence):
+        elif SUBORDINATE.match(sentence):
             comma = sentence.find(",")
             later = [v for v in verbs if v.start() > comma] if comma > main.start() else []
             main = later[0] if later else main
@@ -227,13 +101,13 @@ class Attributor:
         window = sentence[lo:verb_at]
         cut = max(window.rfind("“"), window.rfind("”"), window.rfind('"'))
         window = window[cut + 1:] if cut >= 0 else window
-        if floor == 0 and _COORDINATED.search(window):  # "It called X … of the US president, and said …"
+        if floor == 0 and COORDINATED.search(window):  # "It called X … of the US president, and said …"
             return self._opening_subject(sentence)
         # the subject sits in the verb's own clause. After ", which"/", who" (a relative clause between
         # subject and verb) the subject is before it; after any other subordinator ("that", "when",
         # "after") the report verb is itself subordinate, so the main clause reports nobody.
-        tail = _subject_after_comma(window)
-        sub = [] if tail is not None and not _CLAUSE_START.search(tail) else list(_CLAUSE_START.finditer(window))
+        tail = subject_after_comma(window)
+        sub = [] if tail is not None and not CLAUSE_START.search(tail) else list(CLAUSE_START.finditer(window))
         if sub:
             m = sub[-1]
             if m.group(0).lower() in ("which", "who") and window[: m.start()].rstrip().endswith(","):
@@ -241,16 +115,16 @@ class Attributor:
                 return ("alias", self._id(found[-1].group(1))) if found else ("other", window[: m.start()])
             if floor == 0 and sentence[lo + m.start():].strip() and (lo + m.start()) > 0:
                 return "none", None
-            window = _own_clause(window[m.end():])
+            window = own_clause(window[m.end():])
         else:
-            window = tail if tail is not None else _own_clause(window)
-        if _PRONOUN_SUBJECT.search(window):
+            window = tail if tail is not None else own_clause(window)
+        if PRONOUN_SUBJECT.search(window):
             return "pronoun", None
-        named = self._alias.search(_apposition(window))  # "X, the ambassador in Washington and a brother
+        named = self._alias.search(apposition(window))  # "X, the ambassador in Washington and a brother
         if named:                                           # of the crown prince, said": the ambassador
             return "alias", self._id(named.group(1))
         found = list(self._alias.finditer(window))
-        if found and (_JOINT_BEFORE.search(window[:found[-1].start()]) or _JOINT_AFTER.match(window[found[-1].end():])):
+        if found and (JOINT_BEFORE.search(window[:found[-1].start()]) or JOINT_AFTER.match(window[found[-1].end():])):
             return "other", window  # "Russia and Ukraine accused each other …": no one speaker
         if found:
             return "alias", self._id(found[-1].group(1))
@@ -260,7 +134,7 @@ class Attributor:
     def _opening_subject(self, sentence: str) -> tuple[str, str | None]:
         """The subject the sentence opens with, for a report verb coordinated with its first verb ("He
         called the denial absurd and said …"): a pronoun, a known source, or someone else."""
-        if _PRONOUN_OPENING.match(sentence.lstrip("“\"‘'(– ")):
+        if PRONOUN_OPENING.match(sentence.lstrip("“\"‘'(– ")):
             return "pronoun", None
         sid = self._leading_alias(sentence)
         return ("alias", sid) if sid else ("other", None)
@@ -303,7 +177,7 @@ class Attributor:
                      publisher: str, previous: str,
                      recent: Sequence[tuple[str, str | None]] = ()) -> tuple[str, bool]:
         """(speaker, whether the sentence names it) of one sentence; the publisher unnamed by default."""
-        if _EDITORIAL.search(sentence):
+        if EDITORIAL.search(sentence):
             return publisher, False
         if is_bullet and list_speaker and list_speaker != publisher:
             return list_speaker, True
@@ -331,7 +205,7 @@ def _head(subject: str) -> str | None:
     """The stem of the word a report verb's subject that is no known source names someone by, when it
     names one: its last word, a name ("Fox told") or a noun after a determiner ("The spokesman said")."""
     said = re.findall(r"[\w’'-]+", subject)
-    while said and said[-1].lower() in _NOT_SUBJECT:
+    while said and said[-1].lower() in NOT_SUBJECT:
         said.pop()
     if not said or len(said[-1]) < 3 or not said[-1].isalpha():
         return None
