@@ -29,7 +29,7 @@ from retrieval.corpus.sources import SourceRegistry
 from retrieval.llm import ChatModel
 from retrieval.compare.models import CompareResult, CompareRow
 from retrieval.models import Claim, Hit, Passage
-from retrieval.text import content_words, opposite_terms, stem
+from retrieval.text import content_words, opposite_terms, stem, words
 
 log = logging.getLogger(__name__)
 AGREE = 0.65  # claims this similar (without opposite polarity) say the same thing
@@ -124,7 +124,11 @@ def _pairs_of(dispute) -> list[str]:
 
 
 def _name_stems(m: Material) -> set[str]:
-    return {stem(w) for s in m.registry.all() for name in (s.name, *s.aliases) for w in content_words(name)}
+    """Stems of the words that name a source: what a topic is never about. A word some alias writes in
+    lower case is a common noun ("energy" in "Ukraine's energy ministry", "president"), not a name."""
+    names = [n for s in m.registry.all() for n in (s.name, *s.aliases)]
+    common = {w.lower() for n in names for w in words(n) if w.islower()}
+    return {stem(w) for n in names for w in content_words(n) if w not in common}
 
 
 def align(embedder, claims_a: list[Claim], claims_b: list[Claim], contradicted: set[str],

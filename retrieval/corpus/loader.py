@@ -141,18 +141,27 @@ def html_to_text(html: str) -> tuple[str, str | None]:
 
 def _source_for(meta: dict, rel: Path, registry: SourceRegistry, default: str, path: str) -> str:
     if meta.get("source"):
-        sid = registry.lookup(str(meta["source"]))
+        named = str(meta["source"])
+        sid = registry.lookup(named)
         if sid is None:
-            raise DocumentError(f"{path}: unknown source {meta['source']!r} in front matter; "
-                                "add it to corpus/sources.yaml")
+            raise DocumentError(f"{path}: unknown source {named!r} in front matter; {_register_hint(registry, named)}")
         return sid
     if len(rel.parts) > 1:
         sid = registry.lookup(rel.parts[0])
         if sid is None:
             raise DocumentError(f"{path}: folder {rel.parts[0]!r} is not a known source; "
-                                "add it to corpus/sources.yaml or set `source:` in front matter")
+                                f"{_register_hint(registry, rel.parts[0])} or set `source:` in front matter")
         return sid
     return default
+
+
+def _register_hint(registry: SourceRegistry, name: str) -> str:
+    """What to do about an unknown source: the registered one it is close to, or how to register it."""
+    close = registry.suggest(name)
+    if close:
+        return "did you mean " + " or ".join(repr(s) for s in close) + "?"
+    slug = re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-")[:40] or "ID"
+    return f"register it with `analyst sources add {slug} --name \"…\"` (or add it to corpus/sources.yaml)"
 
 
 def _date(value: object) -> str | None:

@@ -38,8 +38,24 @@ def test_source_from_folder(tmp_path, registry):
 def test_unknown_source_is_refused_with_reason(tmp_path, registry):
     f = tmp_path / "a.md"
     f.write_text("---\nsource: elysee\n---\nBonjour.")
-    with pytest.raises(DocumentError, match="unknown source 'elysee'"):
+    with pytest.raises(DocumentError, match="unknown source 'elysee'") as err:
         load(f, tmp_path, registry)
+    assert "analyst sources add elysee --name" in str(err.value)  # says how to register it
+
+
+def test_an_unknown_source_close_to_a_known_one_is_named(tmp_path, registry):
+    """A typo is not a new publisher: the error names the registered source it is close to."""
+    f = tmp_path / "a.md"
+    f.write_text("---\nsource: whitehose\n---\nText.")
+    with pytest.raises(DocumentError, match="did you mean 'whitehouse'") as err:
+        load(f, tmp_path, registry)
+    assert "sources add" not in str(err.value)
+    (tmp_path / "Le Monde").mkdir()
+    g = tmp_path / "Le Monde" / "b.md"
+    g.write_text("Texte.")
+    with pytest.raises(DocumentError, match="folder 'Le Monde' is not a known source") as err:
+        load(g, tmp_path, registry)
+    assert "analyst sources add le-monde --name" in str(err.value)
 
 
 def test_broken_front_matter(tmp_path, registry):
