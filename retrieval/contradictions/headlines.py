@@ -88,12 +88,16 @@ _WEAK = frozenset("""down over under onto made make makes done took taken gave g
 went came come just than then them they were will shall must like""".split())
 
 
+_LY_NOUNS = frozenset("family supply assembly ally rally reply anomaly monopoly july italy".split())
+
+
 def _topical(word: str) -> bool:
-    """Whether a topic may start or end with `word`: a content word that is not a lowercase particle or
-    light verb, nor a lowercase past form ("waited", "concluded"), which names an act, not what the act
-    is about. Capitalised, it is part of a name ("Porton Down")."""
+    """Whether a topic may start or end with `word`: a content word that is not a lowercase particle,
+    light verb or adverb, nor a lowercase past form ("waited", "concluded"), which names an act, not what
+    the act is about. Capitalised, it is part of a name ("Porton Down")."""
     n = normalise(word)
-    return bool(_content(word)) and (word[:1].isupper() or not (n in _WEAK or n.endswith("ed")))
+    adverb = n.endswith("ly") and n not in _LY_NOUNS  # "most likely", "resolutely"
+    return bool(_content(word)) and (word[:1].isupper() or not (n in _WEAK or n.endswith("ed") or adverb))
 
 
 def _bare(word: str) -> str:

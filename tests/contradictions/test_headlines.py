@@ -180,6 +180,9 @@ def test_a_template_headline_names_at_most_two_topics_and_no_bare_acts():
     assert about.count(",") == 0 and about.count(" and ") <= 1, line
     assert not re.search(r"\b(?:down|over|made|forced)$|^(?:down|over|made|forced)\b", about), line
     assert "agency's" not in line and check_headline(line, [side1[0][2], side2[0][2]]) == line
+    hull = [("Dock board", None, "The ferry had most likely struck the pier before it sank, divers said.")]
+    crew = [("Crew union", None, "The ferry had most likely been holed by a mine, not by the pier.")]
+    assert "likely" not in template_headline("contradiction", hull, crew)
     hill = [("Hill office", None, "Samples were taken at Porton Down on Monday.")]
     lab = [("Lab union", None, "No samples were ever taken at Porton Down.")]
     assert "Porton Down" in template_headline("contradiction", hill, lab)
