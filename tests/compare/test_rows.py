@@ -18,3 +18,19 @@ def test_separate_points_stay_separate_rows_and_unlinked_b_claims_join_within_th
     groups = sorted(components(sims, match=0.55))
     assert groups == [([0], [0, 2]), ([1], [1])]
     assert components(np.array([[0.5, 0.4]]), match=0.55) == []
+
+
+def test_words_an_alias_writes_in_lower_case_stay_topic_words():
+    """Source names never link two claims, but the common nouns inside an alias do: with
+    "Ukraine's energy ministry" registered, "energy" is still what two statements can share."""
+    from types import SimpleNamespace
+
+    from retrieval.compare.briefing import _name_stems
+    from retrieval.corpus.sources import SourceRegistry
+    from retrieval.text import stem
+
+    registry = SourceRegistry.parse("sources:\n  kyiv-energy:\n    name: Ukraine's Energy Ministry\n"
+                                    "    aliases: [Ukraine's energy ministry, Herman Halushchenko]\n")
+    names = _name_stems(SimpleNamespace(registry=registry))
+    assert {stem("Ukraine"), stem("Halushchenko")} <= names
+    assert not {stem("energy"), stem("ministry")} & names
