@@ -7,6 +7,7 @@ feeds/, corpus/."""
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from pathlib import Path
 from typing import Callable, Sequence
@@ -108,8 +109,19 @@ class Analyst(Components, FeedOperations):
                                lookup=self.registry.lookup, similarity=self.similarity,
                                passage_chars=self.settings.answer_passage_chars,
                                max_tokens=self.settings.answer_max_tokens,
-                               context_chars=self.settings.answer_context_chars)
+                               context_chars=self.settings.answer_context_chars,
+                               heard=lambda sid: self.heard_of(sid, question))
         return self.mark_contested(answer)
+
+    def heard_of(self, sid: str, question: str = "") -> bool:
+        """Whether the indexed documents quote or name source `sid`: a passage it speaks or publishes, or
+        one that names it (checked only when there is none of the first kind)."""
+        if self.searcher.search(question or sid, parties=[sid], k=1):
+            return True
+        src = self.registry.get(sid)
+        names = [src.name, *src.aliases][:12] if src else [sid]
+        return any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", h.passage.text, re.IGNORECASE)
+                   for n in names for h in self.searcher.search(n, k=3))
 
     def mark_contested(self, answer: Answer) -> Answer:
         """The answer with the live disputes whose pairs hold its cited statements (`answers/contested.py`)."""

@@ -94,6 +94,17 @@ def missing_entities(question: str, known_terms: set[str],
     return out
 
 
+def unheard_speaker(question: str, lookup: Callable[[str], str | None],
+                    heard: Callable[[str], bool]) -> str | None:
+    """The speaker a question asks about ("What did Lavrov say …"), as asked, when the registry knows it
+    but `heard` says the indexed documents neither quote nor name it. A registered name is not proof
+    that the documents mention it (the check for unknown names, `missing_entities`, counts the registry
+    as known)."""
+    phrase = asked_speaker(question.strip())
+    sid = resolve(phrase, lookup) if phrase else None
+    return phrase if sid and not heard(sid) else None
+
+
 def _title_case(question: str) -> bool:
     """A question written in title case ("Is the Deal Final?"): after the first word, at least two
     words that are not stopwords, all of them capitalised."""
@@ -248,14 +259,16 @@ def answer_question(question: str, hits: Sequence[Hit], llm, *, names: Callable[
                     lookup: Callable[[str], str | None] = lambda name: None,
                     similarity: Callable[[str, str], float] | None = None,
                     passage_chars: int = PASSAGE_CHARS, max_tokens: int | None = None,
-                    context_chars: int = CONTEXT_CHARS) -> Answer:
+                    context_chars: int = CONTEXT_CHARS, heard: Callable[[str], bool] = lambda sid: True) -> Answer:
     hits = without_instructions(hits)
     ctx = Context(lookup=lookup, names=names, idf=idf, similarity=similarity, leads=lead_ins(hits))
     if not hits:
         return Answer(answer=NO_SUPPORT, grounded=False, mode="llm" if llm else "extractive", note=note)
     absent = missing_entities(question, known_terms, lookup) if known_terms is not None else []
-    if absent:
-        msg = f"The indexed documents don't mention {as_names(question, absent)}, so they can't answer that."
+    silent = unheard_speaker(question, lookup, heard)
+    if absent or silent:
+        msg = (f"The indexed documents don't mention {as_names(question, absent)}, so they can't answer that."
+               if absent else f"The indexed documents don't mention {silent}, so they can't answer that.")
         return Answer(answer=msg, grounded=False, mode="llm" if llm else "extractive", note=note)
     if llm is not None:
         try:

@@ -1,6 +1,6 @@
 """Cited answers without a model: citation mapping, refusals and the extractive fallback.
 (The answers of the real local model are in tests/e2e.)"""
-from retrieval.answers.answer import as_names, missing_entities
+from retrieval.answers.answer import as_names, missing_entities, unheard_speaker
 from retrieval.answers.citations import resolve_citations, verify_citations
 from tests.conftest import SEED_DOC, free_port
 
@@ -90,3 +90,18 @@ def test_uncited_but_clearly_supported_sentence_gets_its_key(indexed):
     text = "Steve Witkoff was reportedly made to wait eight hours by Putin in Moscow."
     cleaned, cites = resolve_citations(verify_citations(text, hits, indexed.searcher.idf), hits)
     assert cleaned.endswith("in Moscow [1].") and "eight hours" in cites[0].quote
+
+
+def test_a_registered_speaker_the_documents_never_name_is_refused(indexed):
+    """The registry knows Lavrov and Ukraine's air force, but the seed neither quotes nor names them:
+    asked what they said, the bot says the documents don't mention them instead of answering from
+    someone else's words; a registered speaker the seed does quote is answered as before."""
+    for question, who in [("What did Lavrov say about European peacekeepers?", "Lavrov"),
+                          ("What did Ukraine's air force report after the call?", "Ukraine's air force")]:
+        a = indexed.ask(question)
+        assert not a.grounded and not a.citations, question
+        assert a.answer == f"The indexed documents don't mention {who}, so they can't answer that."
+    assert not indexed.heard_of("russia-mfa") and indexed.heard_of("zelenskyy")
+    assert unheard_speaker("What did Lavrov say?", indexed.registry.lookup, lambda sid: True) is None
+    kremlin = indexed.ask("What did the Kremlin say about prisoner exchanges?")
+    assert kremlin.grounded and kremlin.citations
