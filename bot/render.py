@@ -89,6 +89,8 @@ def render_compare(res: CompareResult, start: int = 0, count: int | None = None)
     """The briefing's rows[start:start+count] (default: the first page), and how to see the rest."""
     scope = (f" on {res.topic!r}" if res.topic else "") + (f" since {res.since}" if res.since else "")
     out = [f"Comparing {res.a} and {res.b}{scope}: {len(res.rows)} point(s)"]
+    if res.silent and res.rows:
+        out.append(f"({' and '.join(res.silent)}: no indexed statement{scope}, so every row is one side's)")
     if not res.rows:
         out.append("Nothing to compare: neither source has indexed passages on this.")
         return "\n".join(out)

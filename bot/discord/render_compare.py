@@ -90,7 +90,9 @@ def compare_fallback(result: CompareResult, names: dict[str, str]) -> str:
     parts = [f"{n} {REL_SHORT[rel].format(a=a, b=b).lower()}" for rel, n in counts.items() if n]
     top = [f"{i + 1}. {REL_SHORT[r.relation].format(a=a, b=b)}: {r.topic_label}"
            for i, r in enumerate(result.rows[:3])]
-    return fit(f"{head}: {len(result.rows)} points ({', '.join(parts)}). " + "; ".join(top), 600)
+    silent = " and ".join(speaker_name(s, names) for s in result.silent)
+    note = f" {silent}: no indexed statement, so every point is one side's." if silent else ""
+    return fit(f"{head}: {len(result.rows)} points ({', '.join(parts)}).{note} " + "; ".join(top), 600)
 
 
 def render_compare(result: CompareResult, names: dict[str, str]) -> list[Outgoing]:

@@ -69,8 +69,9 @@ def compare_sources(m: Material, a: str, b: str, topic: str | None, llm: ChatMod
     _mark_changes(rows, names, _contradicted_pairs(m))
     stats = summarise(rows, names, llm, idf)
     _number(rows)
+    silent = [s for s, claims in ((a, claims_a), (b, claims_b)) if not claims]
     return CompareResult(a=a, b=b, topic=topic, rows=rows, first_page=first_page(rows), since=since,
-                         summaries=stats.to_dict())
+                         summaries=stats.to_dict(), silent=silent)
 
 
 def _passages(m: Material, speaker: str, topic: str | None, since: str | None) -> list[Passage]:

@@ -39,7 +39,8 @@ class CompareResult:
     first_page: int = 0  # how many rows (in briefing order) the first screen shows
     since: str | None = None
     summaries: dict[str, int] = field(default_factory=dict)  # model summaries written / rejected
+    silent: list[str] = field(default_factory=list)  # of a and b, those with no statement in scope
 
     def to_dict(self) -> dict[str, Any]:
         return {"a": self.a, "b": self.b, "topic": self.topic, "since": self.since,
-                "first_page": self.first_page, "rows": [r.to_dict() for r in self.rows]}
+                "first_page": self.first_page, "silent": self.silent, "rows": [r.to_dict() for r in self.rows]}

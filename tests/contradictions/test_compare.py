@@ -50,3 +50,18 @@ def test_compare_with_topic_keeps_to_the_topic(indexed):
     energy = indexed.compare("kremlin", "whitehouse", topic="energy")
     shared = [r for r in energy.rows if r.relation in ("agree", "differ", "contradict")]
     assert shared and all("energy" in " ".join(c.quote for c in r.a + r.b).lower() for r in shared)
+
+
+def test_a_source_with_no_statement_is_named_as_silent(indexed):
+    """The registry knows the State Department, but the seed holds nothing it says: the briefing says so
+    (in JSON, the console and Discord's text) instead of looking like a one-sided comparison."""
+    from bot.discord.render_compare import compare_fallback
+    from bot.render import render_compare
+
+    res = indexed.compare("kremlin", "state-dept")
+    assert res.silent == ["state-dept"] and res.rows
+    assert all(r.relation == "only_a" for r in res.rows)
+    assert res.to_dict()["silent"] == ["state-dept"]
+    assert "state-dept: no indexed statement" in render_compare(res)
+    assert "US Department of State: no indexed statement" in compare_fallback(res, indexed.source_names())
+    assert indexed.compare("kremlin", "whitehouse").silent == []
