@@ -164,10 +164,31 @@ def _register_hint(registry: SourceRegistry, name: str) -> str:
     return f"register it with `analyst sources add {slug} --name \"…\"` (or add it to corpus/sources.yaml)"
 
 
-def _date(value: object) -> str | None:
+# front matter dates as people write them, besides ISO: "19 March 2025", "March 19, 2025", "2025/03/19"
+_DATE_FORMATS = ("%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%b %d %Y", "%Y/%m/%d")
+
+
+def _date(value: object, path: str = "") -> str | None:
+    """The front matter's date as ISO (YYYY-MM-DD, or a full timestamp when it gives one). A date in
+    another common form is converted; one that cannot be read is dropped with a warning, since every
+    later use (dated answers, "changed position", `--since`) compares ISO dates."""
     if isinstance(value, (date, datetime)):
         return value.isoformat()
-    return str(value) if value else None
+    text = " ".join(str(value).replace(".", " ").split()) if value else ""
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).isoformat() if "T" in text \
+            else date.fromisoformat(text).isoformat()
+    except ValueError:
+        pass
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(re.sub(r"(\d)(?:st|nd|rd|th)\b", r"\1", text), fmt).date().isoformat()
+        except ValueError:
+            continue
+    log.warning("%s: front matter date %r is not a date this reads (use YYYY-MM-DD); indexed undated", path, value)
+    return None
 
 
 def load_document(path: Path, root: Path, registry: SourceRegistry, *, max_bytes: int,
@@ -197,6 +218,6 @@ def load_document(path: Path, root: Path, registry: SourceRegistry, *, max_bytes
     source = _source_for(meta, rel, registry, default_source, shown)
     return Document(
         doc=shown, path=str(path), source=source, title=str(title or path.stem.replace("-", " ")),
-        text=body, sha=hashlib.sha256(raw).hexdigest(), date=_date(meta.get("date")),
+        text=body, sha=hashlib.sha256(raw).hexdigest(), date=_date(meta.get("date"), shown),
         url=str(meta["url"]) if meta.get("url") else None,
     )

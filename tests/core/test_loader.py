@@ -116,3 +116,17 @@ def test_discover_skips_hidden_and_other_types(tmp_path):
     (tmp_path / ".git").mkdir()
     (tmp_path / ".git" / "e.md").write_text("x")
     assert [p.name for p in discover(tmp_path)] == ["a.md", "b.txt", "c.html"]
+
+
+@pytest.mark.parametrize("written, iso", [
+    ("2031-04-07", "2031-04-07"), ("7 April 2031", "2031-04-07"), ("April 7, 2031", "2031-04-07"),
+    ("Apr. 7, 2031", "2031-04-07"), ("7th April 2031", "2031-04-07"), ("2031/04/07", "2031-04-07"),
+    ("next Tuesday", None),
+])
+def test_front_matter_dates_are_stored_as_iso(tmp_path, registry, caplog, written, iso):
+    """Dated answers, "changed position" and --since compare ISO dates: a date written another common
+    way is converted, and one that cannot be read is dropped with a warning naming the file."""
+    f = tmp_path / "a.md"
+    f.write_text(f"---\nsource: kremlin\ndate: \"{written}\"\n---\nPutin spoke.\n")
+    assert load(f, tmp_path, registry).date == iso
+    assert ("a.md: front matter date" in caplog.text) == (iso is None)
