@@ -15,6 +15,7 @@ from typing import Callable, Sequence
 from retrieval.compare.models import CompareResult
 from retrieval.components import Components
 from retrieval.contradictions.posting import BelowBar, below_bar, mark_noted
+from retrieval.corpus.sources import alias_pattern
 from retrieval.errors import UsageError
 from retrieval.feeds.operations import FeedOperations
 from retrieval.models import (
@@ -120,7 +121,7 @@ class Analyst(Components, FeedOperations):
             return True
         src = self.registry.get(sid)
         names = [src.name, *src.aliases][:12] if src else [sid]
-        return any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", h.passage.text, re.IGNORECASE)
+        return any(re.search(rf"(?<!\w){alias_pattern(n)}(?!\w)", h.passage.text, re.IGNORECASE)
                    for n in names for h in self.searcher.search(n, k=3))
 
     def mark_contested(self, answer: Answer) -> Answer:

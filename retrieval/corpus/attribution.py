@@ -29,7 +29,7 @@ from retrieval.corpus.clauses import (
     quote_or_clause_before, reports_nobody, subject_after_comma,
 )
 from retrieval.corpus.nationality import NationalBodies
-from retrieval.corpus.sources import SourceRegistry
+from retrieval.corpus.sources import SourceRegistry, alias_pattern
 
 
 class Attributor:
@@ -37,7 +37,7 @@ class Attributor:
         self.registry = registry
         self._national = NationalBodies(registry)
         items = registry.alias_items()
-        alias_re = "|".join(re.escape(a) for a, _ in items) or r"(?!x)x"
+        alias_re = "|".join(alias_pattern(a) for a, _ in items) or r"(?!x)x"
         self._alias_to_id = {a.lower().replace("’", "'"): sid for a, sid in items}
         self._alias = re.compile(rf"(?<![\w])({alias_re})(?![\w])", re.IGNORECASE)
         self._according = re.compile(rf"\baccording to (?:the |a |an )?(?:{DOCUMENT}\s+(?:of|by|from)\s+(?:the )?)?"

@@ -111,6 +111,11 @@ class SourceRegistry:
         return sorted(pairs, key=lambda p: -len(p[0]))
 
 
+def alias_pattern(alias: str) -> str:
+    """A regular expression for `alias` as written in text: either apostrophe ("Ukraine's" / "Ukraine’s")."""
+    return re.escape(alias.replace("’", "'")).replace("'", "['’]")
+
+
 def check_id(sid: str, where: str = "sources.yaml") -> str:
     if not _ID.match(sid):
         raise ValueError(f"{where}: source id {sid!r} must be 2-40 lowercase letters, digits, - or _")

@@ -330,6 +330,8 @@ SHIPPED_VOICES = [
     ("Lavrov accused Kyiv of breaking the moratorium within hours.", "russia-mfa"),
     ("Ukraine's General Staff reported 140 clashes along the front on Tuesday.", "ukraine-general-staff"),
     ("Russia's General Staff said the front had not moved.", "kremlin"),  # not Ukraine's: no bare "General Staff"
+    ("Ukraine’s air force said most of the drones had been jammed.", "ukraine-air-force"),  # typographic apostrophe
+    ("Russia’s defence ministry denied that its drones had struck Odesa.", "russia-mod"),
 ]
 
 
