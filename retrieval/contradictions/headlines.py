@@ -85,7 +85,8 @@ MAX_PHRASE = 8
 MAX_TOPICS = 2  # "Who is right about A, B, C and D?" reads as a word list, not a question
 # Particles and light verbs: a topic neither starts nor ends with one ("shot down over", "made").
 _WEAK = frozenset("""down over under onto made make makes done took taken gave given told said says
-went came come just than then them they were will shall must like""".split())
+went came come just than then them they were will shall must like sunk struck seen known begun thrown
+driven held kept sent built found lost fled meant paid brought caught fought""".split())
 
 
 _LY_NOUNS = frozenset("family supply assembly ally rally reply anomaly monopoly july italy".split())
